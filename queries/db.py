@@ -1,0 +1,67 @@
+"""The thin SQL loader: run a named SQL file from ``queries/sql`` with bound parameters.
+
+SQL text lives only in ``.sql`` files; values always travel as ``$name`` parameters (never
+formatted into the text). Every query gets its own cursor and is fetched fully, because
+DuckDB 2.0 results stream and one connection is not thread-safe (docs/engineering.md).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+class UnknownQuery(KeyError):
+    """A query name that has no .sql file."""
+
+
+@cache
+def sql_text(name: str) -> str:
+    """The text of ``sql/<name>.sql`` (``name`` may contain one folder, e.g. ``marts/x``)."""
+    path = (SQL_DIR / f"{name}.sql").resolve()
+    if SQL_DIR.resolve() not in path.parents or not path.is_file():
+        raise UnknownQuery(f"no SQL file named {name!r} in {SQL_DIR}")
+    return path.read_text(encoding="utf-8")
+
+
+def statements(name: str) -> list[str]:
+    """The statements of a multi-statement SQL file (schema, marts), full-line comments removed.
+
+    Statements are separated by ``;`` at the end of a line; our SQL files keep no ``;`` inside
+    string literals.
+    """
+    code = "\n".join(line for line in sql_text(name).splitlines()
+                     if not line.lstrip().startswith("--"))
+    return [part.strip() for part in code.split(";") if part.strip()]
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+    """Run the single query in ``sql/<name>.sql`` with ``params`` bound, as a DataFrame."""
+    cur = con.cursor()
+    try:
+        return cur.execute(sql_text(name), params or None).df()
+    finally:
+        cur.close()
+
+
+def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
+    """Run every statement of ``sql/<name>.sql`` (DDL or a mart build) with ``params``.
+
+    Each statement is given only the parameters it mentions, since DuckDB refuses unused ones.
+    """
+    for stmt in statements(name):
+        used = {k: v for k, v in params.items() if f"${k}" in stmt}
+        con.execute(stmt, used or None)
+
+
+def connect(path: str | Path, *, read_only: bool = True, threads: int = 2,
+            memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
+    """Open the database file with explicit threads and memory limit."""
+    return duckdb.connect(str(path), read_only=read_only,
+                          config={"threads": threads, "memory_limit": memory_limit})

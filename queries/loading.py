@@ -1,0 +1,170 @@
+"""Load a checked extract into the database, all or nothing.
+
+The new database is built beside the old one (old courses not in the extract are copied,
+the extract's courses replace theirs by ``course_id``), the derived marts are computed once,
+the load is recorded, and only then is the new file swapped in with ``os.replace``. A failed
+load leaves the old file byte-for-byte as it was (docs/engineering.md, DuckDB 2.0 locking).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from queries import db
+from queries.contract import FILES
+from queries.settings import Settings
+from queries.validation import Extract, read_extract
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    status: str  # "loaded" or "unchanged"
+    db_path: Path
+    load_id: int | None
+    n_courses_in_extract: int
+    n_courses_replaced: int
+    n_courses_added: int
+    n_courses_after: int
+    rows: dict[str, int]
+    is_synthetic: bool
+
+    def summary(self) -> str:
+        if self.status == "unchanged":
+            return (f"Unchanged: this extract is the one loaded last into {self.db_path}; "
+                    "nothing to do.")
+        return (f"Loaded into {self.db_path}: {self.n_courses_in_extract:,} courses in the "
+                f"extract ({self.n_courses_added:,} new, {self.n_courses_replaced:,} replaced); "
+                f"{self.n_courses_after:,} courses in the database now. Rows: "
+                + ", ".join(f"{k} {v:,}" for k, v in self.rows.items()))
+
+
+def responder_definition(settings: Settings) -> str:
+    """A one-line statement of the definition the outcome marts were computed with."""
+    windows = "; ".join(f"{w.name} = day {w.first_day}..{w.last_day}" for w in settings.windows)
+    return (f"{settings.primary_instrument}: eligible baseline >= {settings.min_baseline:g}; "
+            f"responder drop >= {settings.responder_min_drop_points:g} points and >= "
+            f"{settings.responder_min_drop_fraction:.0%}; substantial >= "
+            f"{settings.substantial_min_drop_fraction:.0%}; primary window "
+            f"{settings.primary_window}; windows {windows} (methods.md section 1)")
+
+
+def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
+    if not db_path.exists():
+        return None
+    con = db.connect(db_path, read_only=True)
+    try:
+        frame = db.run(con, "loading/last_load_files")
+    finally:
+        con.close()
+    return dict(zip(frame["file_name"], frame["sha256"])) if len(frame) else None
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Compute the derived tables once per load (data-contract "Derived", methods.md 1)."""
+    db.execute_script(con, "marts/course_facts")
+    db.execute_script(
+        con, "marts/course_outcomes",
+        instrument=settings.primary_instrument,
+        windows=[{"window_name": w.name, "target_day": w.target_day,
+                  "half_width_days": w.half_width_days} for w in settings.windows],
+        min_baseline=settings.min_baseline,
+        min_drop_points=settings.responder_min_drop_points,
+        min_drop_fraction=settings.responder_min_drop_fraction,
+        substantial_fraction=settings.substantial_min_drop_fraction,
+    )
+
+
+def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
+           progress: Progress) -> LoadReport:
+    con = db.connect(tmp, read_only=False, threads=settings.threads,
+                     memory_limit=settings.memory_limit)
+    try:
+        db.execute_script(con, "schema")
+        db.execute_script(con, "macros")
+        new_ids = pd.DataFrame({"course_id": extract.tables["courses"]["course_id"]})
+        con.register("extract_course_ids", new_ids)
+        n_replaced = 0
+        if old is not None:
+            progress("copying the courses this extract does not replace")
+            db.execute_script(con, "loading/attach_old", path=str(old))
+            n_replaced = int(db.run(con, "loading/count_replaced")["n_replaced"].iat[0])
+            db.execute_script(con, "loading/copy_kept_rows")
+        for spec in FILES:
+            con.register(f"incoming_{spec.name}", extract.tables[spec.name])
+        progress("writing " + ", ".join(f"{k} ({len(v):,} rows)"
+                                        for k, v in extract.tables.items()))
+        db.execute_script(con, "loading/insert_extract")
+        progress("computing severity, adherence and outcomes for every course")
+        build_marts(con, settings)
+        n_after = int(db.run(con, "analytics/table_row_counts").set_index("table_name")
+                      .loc["courses", "n_rows"])
+        n_in = len(extract.tables["courses"])
+        load_id = int(db.run(con, "loading/next_load_id")["load_id"].iat[0])
+        db.execute_script(
+            con, "loading/record_load", load_id=load_id,
+            loaded_at=datetime.now(UTC).replace(tzinfo=None),
+            source_folder=str(extract.folder.resolve()), source_format=extract.fmt,
+            is_synthetic=extract.is_synthetic, n_in=n_in, n_replaced=n_replaced,
+            n_added=n_in - n_replaced, n_after=n_after,
+            definition=responder_definition(settings),
+        )
+        con.register("incoming_files", pd.DataFrame({
+            "load_id": load_id,
+            "file_name": [raw.path.name for raw in extract.files.values()],
+            "sha256": [raw.sha256 for raw in extract.files.values()],
+            "n_rows": [raw.n_rows for raw in extract.files.values()],
+        }))
+        db.execute_script(con, "loading/record_load_files")
+        if old is not None:
+            con.execute("detach old")
+        con.execute("checkpoint")
+        return LoadReport("loaded", Path(), load_id, n_in, n_replaced, n_in - n_replaced,
+                          n_after, {k: len(v) for k, v in extract.tables.items()},
+                          extract.is_synthetic)
+    finally:
+        con.close()
+
+
+def load_extract(extract: Extract, db_path: str | Path, settings: Settings = Settings(),
+                 progress: Progress = lambda _msg: None) -> LoadReport:
+    """Load an already checked extract (see :func:`load_folder`)."""
+    db_path = Path(db_path)
+    if _last_load_hashes(db_path) == extract.hashes:
+        n = len(extract.tables["courses"])
+        return LoadReport("unchanged", db_path, None, n, 0, 0, n,
+                          {k: len(v) for k, v in extract.tables.items()}, extract.is_synthetic)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
+    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    try:
+        report = _build(tmp, db_path if db_path.exists() else None, extract, settings, progress)
+        os.replace(tmp, db_path)
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        raise
+    return LoadReport(**{**report.__dict__, "db_path": db_path})
+
+
+def load_folder(folder: str | Path, db_path: str | Path, settings: Settings = Settings(),
+                progress: Progress = lambda _msg: None) -> LoadReport:
+    """Check a folder against the contract and load it; all or nothing.
+
+    Raises :class:`queries.validation.ContractViolation` (listing every problem) without
+    touching the database when the extract breaks any rule.
+    """
+    progress(f"reading and checking {folder}")
+    extract = read_extract(folder)
+    return load_extract(extract, db_path, settings, progress)

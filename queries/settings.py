@@ -1,0 +1,113 @@
+"""Settings: the one typed place every tunable number and path comes from.
+
+Precedence (highest first): explicit overrides (CLI flags) > environment variables > defaults.
+Every setting is listed in README.md ("Settings"); a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class FollowupWindow:
+    """An assessment window around a target day (methods.md section 1)."""
+
+    name: str
+    target_day: int
+    half_width_days: int
+
+    @property
+    def first_day(self) -> int:
+        return self.target_day - self.half_width_days
+
+    @property
+    def last_day(self) -> int:
+        return self.target_day + self.half_width_days
+
+
+# methods.md section 1: primary 12 weeks (84 +/- 28); secondary 4, 26 and 52 weeks.
+DEFAULT_WINDOWS: tuple[FollowupWindow, ...] = (
+    FollowupWindow("4w", 28, 7),
+    FollowupWindow("12w", 84, 28),
+    FollowupWindow("26w", 182, 28),
+    FollowupWindow("52w", 364, 42),
+)
+
+# Environment variables understood by Settings.from_env (README "Settings" lists them all).
+ENV_VARS: dict[str, str] = {
+    "OUTCOMES_DB": "path of the DuckDB database the app and the CLI read",
+    "OUTCOMES_DATA_DIR": "where the synthetic clinic is built when OUTCOMES_DB is not set",
+    "OUTCOMES_SYNTHETIC_COURSES": "number of courses in the synthetic clinic built on first start",
+    "OUTCOMES_SYNTHETIC_SEED": "seed of the synthetic clinic built on first start",
+    "OUTCOMES_MIN_CELL": "small-cell threshold: smallest count shown and smallest denominator of a rate",
+    "OUTCOMES_THREADS": "DuckDB threads used by the app",
+    "OUTCOMES_MEMORY_LIMIT": "DuckDB memory limit used by the app",
+}
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "ozone-outcomes"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, typed. Build with :meth:`from_env`; tests build it directly."""
+
+    db_path: Path | None = None
+    data_dir: Path = field(default_factory=_default_data_dir)
+    synthetic_courses: int = 6000
+    synthetic_seed: int = 20261125
+    min_cell_size: int = 11
+    threads: int = 2
+    memory_limit: str = "2GB"
+    # methods.md section 1 (IMMPACT responder; Dworkin 2008, Farrar 2001)
+    primary_instrument: str = "nrs_pain"
+    primary_window: str = "12w"
+    windows: tuple[FollowupWindow, ...] = DEFAULT_WINDOWS
+    min_baseline: float = 3.0
+    responder_min_drop_points: float = 2.0
+    responder_min_drop_fraction: float = 0.30
+    substantial_min_drop_fraction: float = 0.50
+    confidence_level: float = 0.95
+    # methods.md section 4
+    min_provider_courses: int = 20
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        if env.get("OUTCOMES_DB"):
+            values["db_path"] = Path(env["OUTCOMES_DB"]).expanduser()
+        if env.get("OUTCOMES_DATA_DIR"):
+            values["data_dir"] = Path(env["OUTCOMES_DATA_DIR"]).expanduser()
+        for var, name in (
+            ("OUTCOMES_SYNTHETIC_COURSES", "synthetic_courses"),
+            ("OUTCOMES_SYNTHETIC_SEED", "synthetic_seed"),
+            ("OUTCOMES_MIN_CELL", "min_cell_size"),
+            ("OUTCOMES_THREADS", "threads"),
+        ):
+            if env.get(var):
+                try:
+                    values[name] = int(env[var])
+                except ValueError as exc:
+                    raise ValueError(f"{var}={env[var]!r} is not a whole number") from exc
+        if env.get("OUTCOMES_MEMORY_LIMIT"):
+            values["memory_limit"] = env["OUTCOMES_MEMORY_LIMIT"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "db_path" in values and values["db_path"] is not None:
+            values["db_path"] = Path(str(values["db_path"])).expanduser()
+        return replace(cls(), **values)
+
+    def window(self, name: str | None = None) -> FollowupWindow:
+        wanted = name or self.primary_window
+        for w in self.windows:
+            if w.name == wanted:
+                return w
+        raise KeyError(f"no follow-up window named {wanted!r}; have {[w.name for w in self.windows]}")
+
+    @property
+    def synthetic_db_path(self) -> Path:
+        return self.data_dir / f"synthetic-{self.synthetic_courses}-{self.synthetic_seed}.duckdb"

@@ -1,0 +1,45 @@
+-- responder_counts.sql: responder counts per group (methods.md sections 1-2).
+-- Purpose: the numerators and denominators behind every responder rate: courses, eligible
+--          (baseline >= 3), with a follow-up value in the window, responders, substantial
+--          responders, and the courses left out ("no baseline", "low baseline").
+--          SQL counts; queries/stats.py computes rates and intervals.
+-- Grain: one row per group_value x group_value_2 (group_value_2 = 'all' for one-way tables).
+-- Parameters: $by, $by_2 (whitelisted grouping keys, see macros.sql group_value),
+--             $window (follow-up window name), $scope_provider_id, $year_min, $year_max,
+--             $site_ids, $indication_ids, $route_ids (scope and filters, see macros.sql).
+-- Used by: rates CLI, Overview, Patterns (bars and heat maps).
+
+with scoped as (
+    select *
+    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
+                        $indication_ids, $route_ids)
+),
+grouped as (
+    select
+        group_value($by, s.severity_class, s.adherence_class, s.rehab, s.provider_id,
+                    s.indication, s.route, s.site_id, s.age_band, s.sex,
+                    s.lifestyle_support, s.expectations, s.start_year) as group_value,
+        group_value($by_2, s.severity_class, s.adherence_class, s.rehab, s.provider_id,
+                    s.indication, s.route, s.site_id, s.age_band, s.sex,
+                    s.lifestyle_support, s.expectations, s.start_year) as group_value_2,
+        o.*
+    from scoped as s
+    join course_outcomes as o
+        on o.course_id = s.course_id and o.window_name = $window
+),
+final as (
+    select
+        group_value,
+        group_value_2,
+        count(*) as n_courses,
+        count(*) filter (where not has_baseline) as n_no_baseline,
+        count(*) filter (where has_baseline and not is_eligible) as n_low_baseline,
+        count(*) filter (where is_eligible) as n_eligible,
+        count(*) filter (where is_eligible and has_followup) as n_followup,
+        count(*) filter (where is_responder) as n_responders,
+        count(*) filter (where is_substantial_responder) as n_substantial_responders
+    from grouped
+    group by group_value, group_value_2
+)
+select * from final
+order by group_value, group_value_2;

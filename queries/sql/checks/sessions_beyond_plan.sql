@@ -1,0 +1,11 @@
+-- sessions_beyond_plan.sql: courses that delivered more sessions than planned (allowed by the
+-- contract, worth a look: the plan may not have been updated).
+-- Grain: one row per failing course. Parameters: none. Zero rows = pass.
+
+with final as (
+    select c.course_id, c.provider_id, c.planned_sessions, f.sessions_completed
+    from courses as c
+    join course_facts as f using (course_id)
+    where f.sessions_completed > c.planned_sessions
+)
+select * from final order by course_id;

@@ -1,0 +1,81 @@
+-- course_outcomes.sql: the per-course outcome of methods.md section 1, computed once per load.
+-- Purpose: baseline (latest value with day <= 0), follow-up (value nearest the window's
+--          target day inside the window, the later one on a tie), eligibility
+--          (baseline >= $min_baseline), responder (drop >= $min_drop_points AND
+--          drop >= $min_drop_fraction of baseline; IMMPACT, Dworkin 2008) and substantial
+--          responder (drop >= $substantial_fraction of baseline).
+-- Grain: one row per course x follow-up window.
+-- Parameters: $instrument, $windows (list of {window_name, target_day, half_width_days}),
+--             $min_baseline, $min_drop_points, $min_drop_fraction, $substantial_fraction.
+-- Same-day duplicate measurements of a course are averaged before anything else (a
+-- documented choice: the contract does not forbid them and they must not pick a winner
+-- by file order). A tiny tolerance (1e-9) keeps exact thresholds exact under floating point.
+-- Used by: every responder rate (analytics/*), through the course_outcomes table.
+
+insert into course_outcomes
+with windows as (
+    select unnest($windows, recursive := true)
+),
+daily as (
+    select course_id, day, avg(score) as score
+    from assessments
+    where instrument = $instrument
+    group by course_id, day
+),
+baseline as (
+    select course_id, arg_max(score, day) as baseline_score, max(day) as baseline_day
+    from daily
+    where day <= 0
+    group by course_id
+),
+window_candidates as (
+    select
+        w.window_name, w.target_day, w.half_width_days, d.course_id, d.day, d.score,
+        row_number() over (
+            partition by w.window_name, d.course_id
+            order by abs(d.day - w.target_day), d.day desc
+        ) as nearest_rank
+    from windows as w
+    join daily as d
+        on d.day between w.target_day - w.half_width_days and w.target_day + w.half_width_days
+),
+followup as (
+    select window_name, course_id, score as followup_score, day as followup_day
+    from window_candidates
+    where nearest_rank = 1
+),
+course_windows as (
+    select c.course_id, w.window_name, w.target_day, w.half_width_days
+    from courses as c
+    cross join windows as w
+),
+joined as (
+    select
+        cw.course_id,
+        cw.window_name,
+        cw.target_day - cw.half_width_days as window_first_day,
+        cw.target_day + cw.half_width_days as window_last_day,
+        b.baseline_score,
+        b.baseline_day,
+        f.followup_score,
+        f.followup_day,
+        b.baseline_score is not null as has_baseline,
+        coalesce(b.baseline_score >= $min_baseline, false) as is_eligible,
+        f.followup_score is not null as has_followup
+    from course_windows as cw
+    left join baseline as b using (course_id)
+    left join followup as f using (course_id, window_name)
+),
+final as (
+    select
+        *,
+        case when is_eligible and has_followup then
+            baseline_score - followup_score >= $min_drop_points - 1e-9
+            and baseline_score - followup_score >= $min_drop_fraction * baseline_score - 1e-9
+        end as is_responder,
+        case when is_eligible and has_followup then
+            baseline_score - followup_score >= $substantial_fraction * baseline_score - 1e-9
+        end as is_substantial_responder
+    from joined
+)
+select * from final;
