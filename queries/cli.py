@@ -1,0 +1,141 @@
+"""The ``ozone-outcomes`` command line: generate, load, rates, serve.
+
+Every command has ``--help``; bad input ends with a clear message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from queries import analytics, db
+from queries.analytics import Scope
+from queries.bootstrap import DatabaseMissing, resolve_database
+from queries.presentation import rates_table, to_csv, to_json
+from queries.settings import Settings
+from queries.validation import ContractViolation
+
+EXIT_OK = 0
+EXIT_REFUSED = 2
+RATES_GROUPINGS = ("severity", "adherence", "rehab", "provider", "indication", "route")
+
+
+def _progress(message: str) -> None:
+    print(f"… {message}", file=sys.stderr, flush=True)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from sample_data.generator import generate_clinic, write_clinic
+
+    if args.courses < 1:
+        print("--courses must be at least 1", file=sys.stderr)
+        return EXIT_REFUSED
+    _progress(f"generating {args.courses:,} synthetic courses (seed {args.seed})")
+    paths = write_clinic(generate_clinic(args.courses, args.seed), args.out, fmt=args.format)
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(db_path=args.db)
+    if settings.db_path is None:
+        print("no database given: use --db PATH or set OUTCOMES_DB", file=sys.stderr)
+        return EXIT_REFUSED
+    from queries.loading import load_folder
+
+    try:
+        report = load_folder(args.folder, settings.db_path, settings, _progress)
+    except ContractViolation as exc:
+        print(exc.summary(limit=None), file=sys.stderr)
+        return EXIT_REFUSED
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_rates(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(db_path=args.db)
+    if settings.db_path is None:
+        print("no database given: use --db PATH or set OUTCOMES_DB", file=sys.stderr)
+        return EXIT_REFUSED
+    if not settings.db_path.exists():
+        print(f"no database at {settings.db_path}; load a folder first", file=sys.stderr)
+        return EXIT_REFUSED
+    con = db.connect(settings.db_path, threads=settings.threads,
+                     memory_limit=settings.memory_limit)
+    try:
+        scope = Scope.provider(args.provider) if args.provider else Scope.clinic()
+        table = rates_table(analytics.responder_rates(con, args.by, scope, settings=settings))
+    finally:
+        con.close()
+    if args.format == "json":
+        print(to_json(table))
+    else:
+        sys.stdout.write(to_csv(table).decode("utf-8"))
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(db_path=args.db)
+    try:
+        path = resolve_database(settings, _progress)
+    except DatabaseMissing as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_REFUSED
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    env = {**os.environ}
+    if settings.db_path is not None:
+        env["OUTCOMES_DB"] = str(path)
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--server.port", str(args.port), "--server.address", args.address,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"Ozone Outcomes on http://{args.address}:{args.port}  (database {path})",
+          file=sys.stderr)
+    return subprocess.call(command, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ozone-outcomes",
+        description="Outcome analytics for clinics giving ozone therapy.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("generate", help="write the four contract files of a synthetic clinic")
+    p.add_argument("--courses", type=int, default=6000, help="number of courses (default 6000)")
+    p.add_argument("--seed", type=int, default=20261125, help="random seed (default 20261125)")
+    p.add_argument("--out", type=Path, required=True, help="folder to write into")
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("load", help="check a folder against the data contract and load it")
+    p.add_argument("folder", type=Path, help="folder with courses, sessions, assessments, "
+                                             "adverse_events (.csv or .parquet)")
+    p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB)")
+    p.set_defaults(func=cmd_load)
+
+    p = sub.add_parser("rates", help="responder rates per group as CSV or JSON")
+    p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB)")
+    p.add_argument("--by", choices=RATES_GROUPINGS, required=True, help="grouping")
+    p.add_argument("--provider", help="only this provider's courses (default: whole clinic)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.set_defaults(func=cmd_rates)
+
+    p = sub.add_parser("serve", help="run the dashboard")
+    p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB, else the "
+                                           "synthetic clinic, built on first start)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="127.0.0.1")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
