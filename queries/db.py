@@ -42,12 +42,21 @@ def statements(name: str) -> list[str]:
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
-    """Run the single query in ``sql/<name>.sql`` with ``params`` bound, as a DataFrame."""
+    """Run the single query in ``sql/<name>.sql`` with ``params`` bound, as a DataFrame.
+
+    The query runs on its own cursor (safe for a connection shared between threads).
+    """
     cur = con.cursor()
     try:
         return cur.execute(sql_text(name), params or None).df()
     finally:
         cur.close()
+
+
+def run_here(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+    """Like :func:`run`, but on ``con`` itself, so it sees frames registered on it and
+    databases attached to it (the loader's private connection)."""
+    return con.execute(sql_text(name), params or None).df()
 
 
 def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:

@@ -97,7 +97,7 @@ def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
         if old is not None:
             progress("copying the courses this extract does not replace")
             db.execute_script(con, "loading/attach_old", path=str(old))
-            n_replaced = int(db.run(con, "loading/count_replaced")["n_replaced"].iat[0])
+            n_replaced = int(db.run_here(con, "loading/count_replaced")["n_replaced"].iat[0])
             db.execute_script(con, "loading/copy_kept_rows")
         for spec in FILES:
             con.register(f"incoming_{spec.name}", extract.tables[spec.name])
@@ -106,10 +106,10 @@ def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
         db.execute_script(con, "loading/insert_extract")
         progress("computing severity, adherence and outcomes for every course")
         build_marts(con, settings)
-        n_after = int(db.run(con, "analytics/table_row_counts").set_index("table_name")
+        n_after = int(db.run_here(con, "analytics/table_row_counts").set_index("table_name")
                       .loc["courses", "n_rows"])
         n_in = len(extract.tables["courses"])
-        load_id = int(db.run(con, "loading/next_load_id")["load_id"].iat[0])
+        load_id = int(db.run_here(con, "loading/next_load_id")["load_id"].iat[0])
         db.execute_script(
             con, "loading/record_load", load_id=load_id,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),

@@ -1,0 +1,153 @@
+"""The ``rates`` numbers on the hand-built fixture clinic equal the hand-worked answers.
+
+Each expected count is derived course by course in tests/fixture_clinic.py (methods.md
+section 1: ties in the window, a second older baseline, baseline < 3, no baseline, no
+follow-up, zero sessions, unknown severity, the 30 % boundary, same-day duplicates).
+"""
+
+import csv
+import io
+import json
+
+import pytest
+
+from queries import analytics, db
+from queries.analytics import Filters, Scope
+from queries.cli import main
+from queries.stats import wilson_interval
+from tests import fixture_clinic
+
+RATES_HEADER = ["group", "n_courses", "n_eligible", "n_followup", "n_responders",
+                "responder_rate", "ci_lower_95", "ci_upper_95", "itt_rate"]
+
+
+@pytest.fixture(scope="module")
+def fixture_db(tmp_path_factory):
+    from queries.loading import load_folder
+
+    tmp = tmp_path_factory.mktemp("fixture")
+    folder = fixture_clinic.write(tmp / "extract")
+    path = tmp / "fixture.duckdb"
+    load_folder(folder, path)
+    return path
+
+
+def _rates_cli(capsys, path, by, fmt="csv"):
+    assert main(["rates", "--db", str(path), "--by", by, "--format", fmt]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("by", sorted(fixture_clinic.EXPECTED_COUNTS))
+def test_rates_cli_csv_matches_hand_counts(fixture_db, capsys, by):
+    out = _rates_cli(capsys, fixture_db, by)
+    reader = csv.DictReader(io.StringIO(out))
+    assert reader.fieldnames == RATES_HEADER
+    rows = list(reader)
+    expected = fixture_clinic.EXPECTED_COUNTS[by]
+    assert [r["group"] for r in rows] == list(expected)  # natural order, unknown last
+    for row in rows:
+        n_courses, n_eligible, n_followup, n_responders = expected[row["group"]]
+        assert (int(row["n_courses"]), int(row["n_eligible"]), int(row["n_followup"]),
+                int(row["n_responders"])) == expected[row["group"]]
+        if n_followup == 0:
+            assert row["responder_rate"] == row["ci_lower_95"] == row["ci_upper_95"] == ""
+        else:
+            assert float(row["responder_rate"]) == pytest.approx(n_responders / n_followup,
+                                                                 abs=1e-6)
+            lo, hi = wilson_interval(n_responders, n_followup)
+            assert float(row["ci_lower_95"]) == pytest.approx(float(lo), abs=1e-6)
+            assert float(row["ci_upper_95"]) == pytest.approx(float(hi), abs=1e-6)
+        if n_eligible == 0:
+            assert row["itt_rate"] == ""
+        else:
+            assert float(row["itt_rate"]) == pytest.approx(n_responders / n_eligible, abs=1e-6)
+
+
+def test_rates_cli_json(fixture_db, capsys):
+    rows = json.loads(_rates_cli(capsys, fixture_db, "severity", "json"))
+    assert list(rows[0]) == RATES_HEADER
+    mild = next(r for r in rows if r["group"] == "mild")
+    assert mild["n_courses"] == 2 and mild["responder_rate"] is None
+    moderate = next(r for r in rows if r["group"] == "moderate")
+    assert moderate["responder_rate"] == pytest.approx(2 / 3, abs=1e-6)
+    assert moderate["itt_rate"] == pytest.approx(0.4)
+
+
+def test_rates_groups_by_indication_and_route(fixture_db, capsys):
+    rows = list(csv.DictReader(io.StringIO(_rates_cli(capsys, fixture_db, "route"))))
+    assert {r["group"]: int(r["n_courses"]) for r in rows} == {"intra_articular": 12,
+                                                               "paravertebral": 1}
+
+
+def test_course_level_outcomes(fixture_db):
+    """The per-course mart, one edge at a time."""
+    con = db.connect(fixture_db)
+    try:
+        cur = con.cursor()
+        got = cur.execute(
+            "select course_id, baseline_score, followup_score, followup_day, is_eligible, "
+            "has_followup, is_responder, is_substantial_responder from course_outcomes "
+            "where window_name = '12w'").df().set_index("course_id")
+    finally:
+        con.close()
+    assert got.loc["tie_in_window", "followup_day"] == 88
+    assert bool(got.loc["tie_in_window", "is_substantial_responder"])
+    assert got.loc["second_older_baseline", "baseline_score"] == 6
+    assert bool(got.loc["exact_30_percent", "is_responder"])
+    assert not bool(got.loc["drop_2_under_30_percent", "is_responder"])
+    assert got.loc["window_last_day_112", "followup_day"] == 112
+    assert not bool(got.loc["window_outside_day_55", "has_followup"])
+    assert got.loc["same_day_duplicate_followup", "followup_score"] == 4
+    assert not bool(got.loc["same_day_duplicate_followup", "is_substantial_responder"])
+    assert not bool(got.loc["low_baseline", "is_eligible"])
+    assert got["is_responder"].isna()["no_baseline"]
+
+
+def test_overview_totals(fixture_db):
+    con = db.connect(fixture_db)
+    try:
+        ov = analytics.overview(con)
+    finally:
+        con.close()
+    for name, value in fixture_clinic.EXPECTED_TOTAL.items():
+        assert getattr(ov, name) == value, name
+    assert ov.responder_complete_case.rate == pytest.approx(6 / 9)
+    assert ov.responder_itt.rate == pytest.approx(6 / 11)
+    assert ov.followup.rate == pytest.approx(9 / 11)
+    assert ov.adverse_events_per_100_sessions == pytest.approx(300 / 31)
+
+
+def test_scope_and_filters_are_applied_in_sql(fixture_db):
+    con = db.connect(fixture_db)
+    try:
+        mine = analytics.responder_rates(con, "provider", Scope.provider("P_B"))
+        assert list(mine["group"]) == ["P_B"]
+        sev = analytics.responder_rates(con, "severity", Scope.provider("P_SMALL"))
+        assert int(sev["n_courses"].sum()) == 2
+        site2 = analytics.responder_rates(con, "provider", filters=Filters(site_ids=("S2",)))
+        assert list(site2["group"]) == ["P_B"]
+        y2023 = analytics.overview(con, filters=Filters(year_min=2023, year_max=2023))
+        assert y2023.n_courses == 6
+        nobody = analytics.responder_rates(con, "severity", Scope.provider("nobody"))
+        assert nobody.empty
+        with pytest.raises(analytics.InsufficientData):
+            analytics.overview(con, Scope.provider("nobody"))
+        with pytest.raises(ValueError):
+            analytics.responder_rates(con, "provider_id; drop table courses", Scope.clinic())
+        injected = analytics.responder_rates(con, "provider",
+                                             Scope.provider("P_A' or '1'='1"))
+        assert injected.empty
+    finally:
+        con.close()
+
+
+def test_heat_map_cells_add_up(fixture_db):
+    con = db.connect(fixture_db)
+    try:
+        cells = analytics.responder_rates_2d(con, "severity", "adherence")
+    finally:
+        con.close()
+    by_sev = cells.groupby("row_group")["n_courses"].sum().to_dict()
+    assert by_sev == {k: v[0] for k, v in fixture_clinic.EXPECTED_COUNTS["severity"].items()}
+    cell = cells[(cells.row_group == "end_stage") & (cells.col_group == "one_and_done")]
+    assert int(cell["n_courses"].iat[0]) == 1 and int(cell["n_responders"].iat[0]) == 0
