@@ -151,3 +151,15 @@ def test_heat_map_cells_add_up(fixture_db):
     assert by_sev == {k: v[0] for k, v in fixture_clinic.EXPECTED_COUNTS["severity"].items()}
     cell = cells[(cells.row_group == "end_stage") & (cells.col_group == "one_and_done")]
     assert int(cell["n_courses"].iat[0]) == 1 and int(cell["n_responders"].iat[0]) == 0
+
+
+@pytest.mark.parametrize("by", sorted(fixture_clinic.EXPECTED_COUNTS))
+def test_independent_pandas_reference_agrees_with_hand_counts(tmp_path, by):
+    """The pandas reference (used on the synthetic clinic) is itself right on the fixture."""
+    from queries.validation import read_extract
+    from tests.reference_outcomes import rates_by
+
+    tables = read_extract(fixture_clinic.write(tmp_path / "x")).tables
+    got = rates_by(tables, by)
+    expected = fixture_clinic.EXPECTED_COUNTS[by]
+    assert {g: tuple(int(v) for v in row) for g, row in got.iterrows()} == expected

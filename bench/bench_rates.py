@@ -1,0 +1,83 @@
+"""Benchmark: generate N synthetic courses, time the load, then time responder rates from
+DuckDB against the plain-pandas reference (tests/reference_outcomes.py) on the same data, in
+one run, and check that both give the same numbers. Not a test: it asserts no time limit.
+
+    .venv/bin/python bench/bench_rates.py --courses 100000 [--repeat 5]
+
+Prints the machine (CPU, cores), absolute times and the DuckDB/pandas ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from queries import analytics, db  # noqa: E402
+from queries.loading import load_folder  # noqa: E402
+from queries.validation import read_extract  # noqa: E402
+from sample_data.generator import generate_clinic, write_clinic  # noqa: E402
+from tests.reference_outcomes import rates_by  # noqa: E402
+
+GROUPINGS = ("severity", "adherence", "rehab", "provider")
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--courses", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        t_gen, clinic = timed(lambda: generate_clinic(args.courses, args.seed), 1)
+        write_clinic(clinic, tmp / "extract")
+        rows = {k: len(v) for k, v in clinic.tables.items()}
+        print(f"generate {args.courses:,} courses: {t_gen:.2f} s  rows {rows}")
+        t_read, extract = timed(lambda: read_extract(tmp / "extract"), 1)
+        print(f"read + check every contract rule: {t_read:.2f} s")
+        t_load, _ = timed(lambda: load_folder(tmp / "extract", tmp / "bench.duckdb"), 1)
+        print(f"full load (check + build new file + marts + swap): {t_load:.2f} s")
+        con = db.connect(tmp / "bench.duckdb")
+        tables = extract.tables
+        for by in GROUPINGS:
+            t_sql, sql = timed(lambda: analytics.responder_rates(con, by), args.repeat)
+            t_pd, ref = timed(lambda: rates_by(tables, by), args.repeat)
+            same = all(
+                tuple(int(v) for v in sql.set_index("group").loc[g, list(ref.columns)])
+                == tuple(int(v) for v in ref.loc[g]) for g in ref.index)
+            print(f"rates by {by:<10} duckdb {t_sql * 1000:8.1f} ms   pandas {t_pd * 1000:8.1f} ms"
+                  f"   pandas/duckdb {t_pd / t_sql:5.1f}x   same numbers: {same}")
+        con.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
