@@ -1,0 +1,22 @@
+"""The synthetic clinic: a deterministic generator of contract-valid courses with documented
+planted effects (see sample_data/README.md)."""
+
+from sample_data.generator import (
+    DEFAULT_SEED,
+    MANIFEST_NAME,
+    TABLE_COLUMNS,
+    PlantedTruth,
+    SyntheticClinic,
+    generate_clinic,
+    write_clinic,
+)
+
+__all__ = [
+    "DEFAULT_SEED",
+    "MANIFEST_NAME",
+    "TABLE_COLUMNS",
+    "PlantedTruth",
+    "SyntheticClinic",
+    "generate_clinic",
+    "write_clinic",
+]
