@@ -1,0 +1,159 @@
+"""Mean change from baseline by week, with t intervals (methods.md section 5: trajectory).
+
+Steps, one function each:
+
+1. :func:`assign_weeks`: each measurement goes to the nearest trajectory week (the later
+   week on a tie) and is kept only inside that week's window (:data:`TRAJECTORY_WINDOWS`);
+   one value per course per week - the one nearest the week's target day, the later
+   day on a tie (the same tie rule as methods.md section 1);
+2. :func:`summarise_by_week`: per group and week, the number of courses and the mean
+   change with a Student t interval (methods.md section 3; :func:`queries.stats.t_interval`);
+3. :func:`trajectory_by_week`: 1 then 2.
+
+Also the early-flare window (methods.md section 5: NRS at day 1-10 >= baseline + 1) as
+constants, for the marker drawn on the trajectory chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from queries.stats import level_suffix, t_interval
+
+
+@dataclass(frozen=True)
+class WeekWindow:
+    """The days (inclusive) whose measurements may stand for one trajectory week."""
+
+    week: int
+    first_day: int
+    last_day: int
+
+    @property
+    def target_day(self) -> int:
+        return 7 * self.week
+
+
+# Trajectory weeks (methods.md section 5) and their windows: target day = 7 x week,
+# +/-3 days for weeks 1-4, +/-7 for 6 and 8, +/-14 for 12, +/-28 for 26 and +/-42 for 52
+# (the last two as methods.md section 1's 26- and 52-week windows; week 12 is narrower
+# than the primary 84 +/- 28 so that it does not swallow week 8).
+# Week 0 is the baseline: the latest value on or before day 0 (methods.md section 1), so
+# its window is day -60 (the contract's earliest assessment day) to 0, never after day 0.
+TRAJECTORY_WEEKS: tuple[int, ...] = (0, 1, 2, 3, 4, 6, 8, 12, 26, 52)
+_HALF_WIDTH_DAYS = {1: 3, 2: 3, 3: 3, 4: 3, 6: 7, 8: 7, 12: 14, 26: 28, 52: 42}
+TRAJECTORY_WINDOWS: tuple[WeekWindow, ...] = (
+    WeekWindow(0, -60, 0),
+    *(WeekWindow(w, 7 * w - h, 7 * w + h) for w, h in _HALF_WIDTH_DAYS.items()),
+)
+
+# Early flare (methods.md section 5): NRS on day 1-10 >= baseline + 1 point.
+FLARE_WINDOW_FIRST_DAY = 1
+FLARE_WINDOW_LAST_DAY = 10
+FLARE_MIN_RISE_POINTS = 1.0
+
+ALL_COURSES = "all courses"
+
+
+def nearest_week(days, windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS
+                 ) -> np.ndarray:
+    """The trajectory week each day belongs to, or -1 if it is in no window.
+
+    A day is compared with every week's target day; the nearest wins (the later week on a
+    tie, e.g. day 49 between week 6 and week 8 goes to week 8), and counts only if it is
+    inside that week's window. Week 0 (baseline) takes only days -60..0.
+    """
+    d = np.asarray(days, dtype=float)
+    targets = np.array([w.target_day for w in windows], dtype=float)
+    weeks = np.array([w.week for w in windows])
+    first = np.array([w.first_day for w in windows], dtype=float)
+    last = np.array([w.last_day for w in windows], dtype=float)
+    dist = np.abs(d[:, None] - targets[None, :])
+    # nearest target; on a tie the later week (argmin over the reversed columns)
+    k = dist.shape[1] - 1 - np.argmin(dist[:, ::-1], axis=1)
+    inside = (d >= first[k]) & (d <= last[k])
+    return np.where(inside, weeks[k], -1)
+
+
+def assign_weeks(frame: pd.DataFrame, course_col: str = "course_id", day_col: str = "day",
+                 value_col: str = "change_from_baseline",
+                 windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS) -> pd.DataFrame:
+    """One value per course per trajectory week (see :func:`nearest_week`).
+
+    Returns the input's rows that were kept, with a ``week`` column and a
+    ``days_from_target`` column, one row per course x week: the measurement nearest the
+    week's target day, the later day on a tie. Out-of-window days and missing values are
+    dropped. Other columns (e.g. a group) are carried along.
+    """
+    missing = {course_col, day_col, value_col} - set(frame.columns)
+    if missing:
+        raise ValueError(f"trajectory input lacks column(s) {sorted(missing)}")
+    rows = frame[frame[value_col].notna() & frame[day_col].notna()].copy()
+    rows["week"] = nearest_week(rows[day_col].to_numpy(dtype=float), windows)
+    rows = rows[rows["week"] >= 0]
+    target = {w.week: w.target_day for w in windows}
+    rows["days_from_target"] = rows[day_col] - rows["week"].map(target)
+    rows["_distance"] = rows["days_from_target"].abs()
+    rows = rows.sort_values([course_col, "week", "_distance", day_col],
+                            ascending=[True, True, True, False], kind="stable")
+    kept = rows.drop_duplicates([course_col, "week"], keep="first")
+    return kept.drop(columns="_distance").sort_values([course_col, "week"]).reset_index(drop=True)
+
+
+def _group_order(col: pd.Series) -> list:
+    present = set(col.dropna().unique())
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [c for c in col.cat.categories if c in present]
+    return sorted(present)
+
+
+def summarise_by_week(assigned: pd.DataFrame, value_col: str = "change_from_baseline",
+                      course_col: str = "course_id", group_col: str | None = None,
+                      confidence_level: float = 0.95) -> pd.DataFrame:
+    """Per group and week: ``group, week, n_courses, mean_change, ci_lower_95,
+    ci_upper_95`` (Student t interval, methods.md section 3; NaN bounds where n < 2).
+
+    Groups in natural order (categorical order where the column is categorical), weeks
+    ascending; a week with no course in a group has no row. ``group`` is
+    :data:`ALL_COURSES` when ``group_col`` is None. Rows with a missing group are refused.
+    """
+    sfx = level_suffix(confidence_level)
+    data = assigned
+    if group_col is None:
+        data = assigned.assign(_group=ALL_COURSES)
+        gcol, order = "_group", [ALL_COURSES]
+    else:
+        if assigned[group_col].isna().any():
+            raise ValueError(f"{group_col} has missing values: give them their own group "
+                             f"(e.g. 'unknown') first")
+        gcol, order = group_col, _group_order(assigned[group_col])
+    out = []
+    for key in order:
+        in_group = data[data[gcol] == key]
+        for week, rows in in_group.groupby("week", sort=True):
+            if rows[course_col].duplicated().any():
+                raise ValueError("more than one value per course and week: use assign_weeks")
+            ci = t_interval(rows[value_col].to_numpy(dtype=float), confidence_level)
+            out.append({"group": key, "week": int(week), "n_courses": ci.n,
+                        "mean_change": ci.mean, f"ci_lower_{sfx}": ci.lower,
+                        f"ci_upper_{sfx}": ci.upper})
+    columns = ["group", "week", "n_courses", "mean_change", f"ci_lower_{sfx}",
+               f"ci_upper_{sfx}"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def trajectory_by_week(frame: pd.DataFrame, group_col: str | None = None,
+                       confidence_level: float = 0.95, course_col: str = "course_id",
+                       day_col: str = "day", value_col: str = "change_from_baseline",
+                       windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS
+                       ) -> pd.DataFrame:
+    """Mean change from baseline by trajectory week with t intervals (methods.md section 5).
+
+    ``frame`` is long: one row per measurement (``course_id, day, change_from_baseline``
+    and, if given, ``group_col``). See :func:`assign_weeks` and :func:`summarise_by_week`.
+    """
+    assigned = assign_weeks(frame, course_col, day_col, value_col, windows)
+    return summarise_by_week(assigned, value_col, course_col, group_col, confidence_level)
