@@ -66,7 +66,7 @@ def main() -> int:
         t_load, _ = timed(lambda: load_folder(tmp / "extract", tmp / "bench.duckdb"), 1)
         print(f"full load (check + build new file + marts + swap): {t_load:.2f} s")
         con = db.connect(tmp / "bench.duckdb")
-        tables = extract.tables
+        tables = {k: v.to_pandas() for k, v in extract.tables.items()}
         for by in GROUPINGS:
             t_sql, sql = timed(lambda: analytics.responder_rates(con, by), args.repeat)
             t_pd, ref = timed(lambda: rates_by(tables, by), args.repeat)

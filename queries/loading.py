@@ -91,7 +91,7 @@ def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
     try:
         db.execute_script(con, "schema")
         db.execute_script(con, "macros")
-        new_ids = pd.DataFrame({"course_id": extract.tables["courses"]["course_id"]})
+        new_ids = extract.tables["courses"].select(["course_id"])
         con.register("extract_course_ids", new_ids)
         n_replaced = 0
         if old is not None:

@@ -16,6 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from queries.contract import (
     BOOL_FALSE, BOOL_TRUE, FILE_BY_NAME, FILES, INSTRUMENT_RANGES, SEVERITY_GRADES_BY_SCALE,
@@ -86,12 +90,13 @@ class ContractViolation(Exception):
 
 @dataclass
 class RawFile:
-    """One contract file read as text: cells are str or None (empty = unknown)."""
+    """One contract file read as text: one Arrow string array per column (null = empty)."""
 
     spec: FileSpec
     path: Path
     fmt: str
-    frame: pd.DataFrame  # one column per contract column present, plus "_line"
+    columns: dict[str, pa.Array]
+    lines: np.ndarray  # editor line (CSV) or 1-based row (Parquet) of every row
     sha256: str
     row_word: str = "line"
 
@@ -101,18 +106,18 @@ class RawFile:
 
     @property
     def n_rows(self) -> int:
-        return len(self.frame)
+        return len(self.lines)
 
 
 @dataclass
 class Extract:
-    """A folder's four files, checked; ``tables`` holds typed frames in contract order."""
+    """A folder's four files, checked; ``tables`` holds typed Arrow tables in contract order."""
 
     folder: Path
     fmt: str
     files: dict[str, RawFile]
     is_synthetic: bool
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pa.Table] = field(default_factory=dict)
 
     @property
     def hashes(self) -> dict[str, str]:
@@ -171,30 +176,36 @@ def _check_header(spec: FileSpec, name: str, header: list[str], row_word: str,
     return header if usable else None
 
 
-def _read_csv(spec: FileSpec, path: Path, out: list[Violation]) -> pd.DataFrame | None:
-    name = path.name
-    raw = path.read_bytes()
+ReadResult = tuple[dict[str, pa.Array], np.ndarray]
+
+
+def _csv_fast(text: str, columns: list[str]) -> ReadResult | None:
+    """Arrow's multi-threaded CSV reader, used when every row is one line (no quotes, no blank
+    lines), so that row i is editor line i + 2. None when Arrow refuses the file: the careful
+    reader then finds and reports exactly what is wrong."""
+    if '"' in text or "\n\n" in text.rstrip("\r\n") or "\n\r\n" in text.rstrip("\r\n"):
+        return None
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        out.append(Violation(name, line, None, None,
-                             f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"))
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, null_values=[""],
+                strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid:
         return None
-    if not text.strip():
-        out.append(Violation(name, None, None, None,
-                             "the file is empty; expected a header row: "
-                             + ",".join(spec.column_names)))
-        return None
+    arrays = {c: table.column(c).combine_chunks() for c in columns}
+    return arrays, np.arange(2, table.num_rows + 2, dtype=np.int64)
+
+
+def _csv_careful(text: str, name: str, columns: list[str],
+                 out: list[Violation]) -> ReadResult | None:
+    """Python's csv reader: slower, but knows the editor line of every row (quoted newlines,
+    blank lines) and reports ragged or truncated rows."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except csv.Error as exc:
-        out.append(Violation(name, 1, None, None, f"the header row cannot be read ({exc})"))
-        return None
-    columns = _check_header(spec, name, header, "line", out)
-    if columns is None:
-        return None
+    next(reader)
     n_cols = len(columns)
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -217,17 +228,40 @@ def _read_csv(spec: FileSpec, path: Path, out: list[Violation]) -> pd.DataFrame 
         out.append(Violation(name, start, None, None,
                              f"the row cannot be read ({exc}); the file may be truncated"))
         return None
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    frame = frame.replace({"": None})
-    frame["_line"] = np.asarray(lines, dtype=np.int64)
-    return frame
+    arrays = {}
+    for i, col in enumerate(columns):
+        arrays[col] = pa.array([r[i] if r[i] != "" else None for r in rows], type=pa.string())
+    return arrays, np.asarray(lines, dtype=np.int64)
 
 
-def _read_parquet(spec: FileSpec, path: Path, out: list[Violation]) -> pd.DataFrame | None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+def _read_csv(spec: FileSpec, path: Path, out: list[Violation]) -> ReadResult | None:
+    name = path.name
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        out.append(Violation(name, line, None, None,
+                             f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"))
+        return None
+    if not text.strip():
+        out.append(Violation(name, None, None, None,
+                             "the file is empty; expected a header row: "
+                             + ",".join(spec.column_names)))
+        return None
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""),
+                                                     strict=True))]
+    except csv.Error as exc:
+        out.append(Violation(name, 1, None, None, f"the header row cannot be read ({exc})"))
+        return None
+    columns = _check_header(spec, name, header, "line", out)
+    if columns is None:
+        return None
+    return _csv_fast(text, columns) or _csv_careful(text, name, columns, out)
 
+
+def _read_parquet(spec: FileSpec, path: Path, out: list[Violation]) -> ReadResult | None:
     name = path.name
     try:
         table = pq.read_table(path)
@@ -239,18 +273,20 @@ def _read_parquet(spec: FileSpec, path: Path, out: list[Violation]) -> pd.DataFr
     columns = _check_header(spec, name, list(table.column_names), "row", out)
     if columns is None:
         return None
-    data = {}
+    arrays = {}
     for col in columns:
-        arr = table.column(col)
+        arr = table.column(col).combine_chunks()
         if pa.types.is_boolean(arr.type):
             arr = pc.if_else(arr, "true", "false")
+        elif pa.types.is_floating(arr.type):
+            # whole numbers stored as floating point (common for nullable ints) read as "3"
+            whole = pc.fill_null(pc.equal(arr, pc.floor(arr)), False)
+            arr = pc.if_else(whole, pc.cast(pc.cast(pc.if_else(whole, arr, 0), pa.int64()),
+                                            pa.string()), pc.cast(arr, pa.string()))
         elif not pa.types.is_string(arr.type):
             arr = pc.cast(arr, pa.string())
-        data[col] = arr.to_numpy(zero_copy_only=False)
-    frame = pd.DataFrame(data, dtype=object)
-    frame = frame.where(frame.notna(), None).replace({"": None})
-    frame["_line"] = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return frame
+        arrays[col] = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return arrays, np.arange(1, table.num_rows + 1, dtype=np.int64)
 
 
 def discover(folder: Path) -> tuple[dict[str, Path], bool, list[Violation]]:
@@ -302,58 +338,66 @@ def discover(folder: Path) -> tuple[dict[str, Path], bool, list[Violation]]:
 # Checking
 
 
+def _mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow array as numpy, null = False."""
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _add(out: list[Violation], raw: RawFile, mask: np.ndarray, column: str | None,
-         expected: str, values: pd.Series | None = None) -> None:
-    """Record one violation per True row of ``mask``."""
+         expected: str, values: pa.Array | None = None) -> None:
+    """Record one violation per True row of ``mask``; only the bad rows are converted."""
     idx = np.flatnonzero(mask)
     if idx.size == 0:
         return
-    lines = raw.frame["_line"].to_numpy()[idx]
-    shown = (values if values is not None else raw.frame[column]).to_numpy()[idx] \
-        if column is not None or values is not None else [None] * idx.size
-    for line, value in zip(lines, shown):
+    source = values if values is not None else raw.columns.get(column) if column else None
+    shown = source.take(pa.array(idx)).to_pylist() if source is not None else [None] * idx.size
+    for line, value in zip(raw.lines[idx], shown):
         out.append(Violation(raw.display_name, int(line), column,
-                             None if value is None else str(value), expected, raw.row_word))
+                             "" if value is None and column else value, expected, raw.row_word))
+
+
+DECIMAL_PATTERN = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def _numbers(arr: pa.Array, ok: np.ndarray) -> np.ndarray:
+    """Float values of the rows whose text passed a number pattern, NaN elsewhere."""
+    kept = pc.if_else(pa.array(ok), pc.utf8_trim_whitespace(arr), pa.scalar(None, pa.string()))
+    return np.asarray(pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
 
 
 def _check_column(raw: RawFile, col: Column, out: list[Violation]) -> None:
-    s = raw.frame[col.name]
-    empty = s.isna().to_numpy()
+    arr = raw.columns[col.name]
+    present = _mask(pc.is_valid(arr))
     if col.required:
-        _add(out, raw, empty, col.name, f"empty, but a value is required ({col.expected()})",
-             values=s.fillna(""))
-    present = ~empty
-    text = s.fillna("").astype(str)
-    if col.kind == "int":
-        ok = text.str.match(INT_PATTERN).to_numpy()
+        _add(out, raw, ~present, col.name,
+             f"empty, but a value is required ({col.expected()})")
+    if col.kind in ("int", "decimal"):
+        pattern = INT_PATTERN if col.kind == "int" else DECIMAL_PATTERN
+        ok = _mask(pc.match_substring_regex(arr, pattern))
         _add(out, raw, present & ~ok, col.name, f"not {col.expected()}")
-        nums = pd.to_numeric(text.where(ok & present), errors="coerce").to_numpy(dtype=float)
-        _check_range(raw, col, nums, present & ok, out)
-    elif col.kind == "decimal":
-        nums = pd.to_numeric(text.str.strip().where(present), errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(nums)
-        _add(out, raw, present & ~ok, col.name, f"not {col.expected()}")
-        _check_range(raw, col, nums, present & ok, out)
+        _check_range(raw, col, _numbers(arr, ok), ok, out)
     elif col.kind == "bool":
-        ok = text.str.strip().str.lower().isin(BOOL_TRUE + BOOL_FALSE).to_numpy()
+        lowered = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        ok = _mask(pc.is_in(lowered, value_set=pa.array(BOOL_TRUE + BOOL_FALSE)))
         _add(out, raw, present & ~ok, col.name, f"not {col.expected()}")
     elif col.kind == "enum":
-        ok = text.isin(col.values).to_numpy()
+        ok = _mask(pc.is_in(arr, value_set=pa.array(col.values)))
         _add(out, raw, present & ~ok, col.name, f"not allowed here (use {col.expected()})")
     elif col.kind == "text":
-        looks_like_date = text.str.match(FULL_DATE_VALUE).to_numpy()
-        _add(out, raw, present & looks_like_date, col.name,
+        looks_like_date = _mask(pc.match_substring_regex(arr, FULL_DATE_VALUE.pattern))
+        _add(out, raw, looks_like_date, col.name,
              "looks like a full calendar date, a direct identifier under HIPAA Safe Harbor; "
              "keep only the year (start_year) and de-identify the extract")
     if col.unique:
-        dup = s.duplicated(keep="first").to_numpy() & present
+        values = pd.Series(arr.to_numpy(zero_copy_only=False))
+        dup = values.duplicated(keep="first").to_numpy() & present
         if dup.any():
-            first_line = raw.frame.groupby(col.name, sort=False)["_line"].transform("min")
-            idx = np.flatnonzero(dup)
-            for i in idx:
-                out.append(Violation(raw.display_name, int(raw.frame["_line"].iat[i]), col.name,
-                                     str(s.iat[i]), f"{col.name} must be unique; this value "
-                                     f"is already on {raw.row_word} {int(first_line.iat[i])}",
+            first_line = pd.Series(raw.lines).groupby(values.to_numpy(), sort=False) \
+                .transform("min").to_numpy()
+            for i in np.flatnonzero(dup):
+                out.append(Violation(raw.display_name, int(raw.lines[i]), col.name,
+                                     str(values.iat[i]), f"{col.name} must be unique; this value "
+                                     f"is already on {raw.row_word} {int(first_line[i])}",
                                      raw.row_word))
 
 
@@ -369,102 +413,90 @@ def _check_range(raw: RawFile, col: Column, nums: np.ndarray, valid: np.ndarray,
 
 
 def _check_courses(raw: RawFile, out: list[Violation]) -> None:
-    f = raw.frame
-    scale = f["severity_scale"]
-    grade = f["severity_grade"]
+    scale = raw.columns["severity_scale"]
+    grade = raw.columns["severity_grade"]
+    has_grade = _mask(pc.is_valid(grade))
     for scale_name, grades in SEVERITY_GRADES_BY_SCALE.items():
-        on_scale = (scale == scale_name).to_numpy()
-        has_grade = grade.notna().to_numpy()
-        wrong = on_scale & has_grade & ~grade.isin(grades).to_numpy()
+        on_scale = _mask(pc.equal(scale, scale_name))
+        in_scale = _mask(pc.is_in(grade, value_set=pa.array(grades, type=pa.string())))
         if grades:
             expected = (f"not a grade of the {scale_name} scale (use one of "
                         + ", ".join(grades) + ", or leave it empty when unknown)")
         else:
             expected = "severity_scale is none, so severity_grade must be empty"
-        _add(out, raw, wrong, "severity_grade", expected)
+        _add(out, raw, on_scale & has_grade & ~in_scale, "severity_grade", expected)
 
 
-def _known_courses(courses: RawFile | None) -> set[str] | None:
-    if courses is None:
-        return None
-    return set(courses.frame["course_id"].dropna())
-
-
-def _check_foreign_key(raw: RawFile, known: set[str] | None, out: list[Violation]) -> None:
+def _check_foreign_key(raw: RawFile, known: pa.Array | None, out: list[Violation]) -> None:
     if known is None:
         return
-    s = raw.frame["course_id"]
-    bad = s.notna().to_numpy() & ~s.isin(known).to_numpy()
+    arr = raw.columns["course_id"]
+    bad = _mask(pc.is_valid(arr)) & ~_mask(pc.is_in(arr, value_set=known))
     _add(out, raw, bad, "course_id", "no course with this course_id in courses")
 
 
 def _check_sessions(raw: RawFile, out: list[Violation]) -> None:
-    f = raw.frame
-    num = pd.to_numeric(f["session_number"].where(f["session_number"].fillna("").str.match(
-        INT_PATTERN)), errors="coerce")
-    day = pd.to_numeric(f["day"].where(f["day"].fillna("").str.match(INT_PATTERN)),
-                        errors="coerce")
-    ok = (num.notna() & day.notna() & f["course_id"].notna()).to_numpy()
-    work = pd.DataFrame({"course_id": f["course_id"], "num": num, "day": day,
-                         "pos": np.arange(len(f))})[ok]
+    num_arr, day_arr = raw.columns["session_number"], raw.columns["day"]
+    num = _numbers(num_arr, _mask(pc.match_substring_regex(num_arr, INT_PATTERN)))
+    day = _numbers(day_arr, _mask(pc.match_substring_regex(day_arr, INT_PATTERN)))
+    course = pd.Series(raw.columns["course_id"].to_numpy(zero_copy_only=False))
+    work = pd.DataFrame({"course_id": course, "num": num, "day": day,
+                         "pos": np.arange(raw.n_rows)})
+    work = work[work["course_id"].notna() & work["num"].notna() & work["day"].notna()]
+
+    def mark(positions) -> np.ndarray:
+        mask = np.zeros(raw.n_rows, dtype=bool)
+        mask[np.asarray(positions, dtype=np.int64)] = True
+        return mask
+
     dup = work.duplicated(["course_id", "num"], keep="first")
-    mask = np.zeros(len(f), dtype=bool)
-    mask[work.loc[dup, "pos"].to_numpy()] = True
-    _add(out, raw, mask, "session_number",
+    _add(out, raw, mark(work.loc[dup, "pos"]), "session_number",
          "this session_number appears twice for the course; each session once")
     work = work[~dup].sort_values(["course_id", "num"], kind="stable")
-    count = work.groupby("course_id")["num"].transform("size")
-    rank = work.groupby("course_id").cumcount() + 1
-    gap = (work["num"] != rank).to_numpy()
-    mask = np.zeros(len(f), dtype=bool)
-    mask[work.loc[gap, "pos"].to_numpy()] = True
-    expected_upto = pd.Series(count.to_numpy(), index=work["pos"].to_numpy())
-    idx = np.flatnonzero(mask)
-    for i in idx:
-        out.append(Violation(raw.display_name, int(f["_line"].iat[i]), "session_number",
-                             str(f["session_number"].iat[i]),
-                             f"sessions of course {f['course_id'].iat[i]} must be numbered "
-                             f"1..{int(expected_upto[i])} without gaps", raw.row_word))
+    count = work.groupby("course_id")["num"].transform("size").to_numpy()
+    rank = work.groupby("course_id").cumcount().to_numpy() + 1
+    gap = work["num"].to_numpy() != rank
+    for pos, n_sessions in zip(work["pos"].to_numpy()[gap], count[gap]):
+        out.append(Violation(raw.display_name, int(raw.lines[pos]), "session_number",
+                             str(num_arr[int(pos)].as_py()),
+                             f"sessions of course {course.iat[pos]} must be numbered "
+                             f"1..{int(n_sessions)} without gaps", raw.row_word))
     first_bad = (work["num"] == 1) & (work["day"] != 0)
-    mask = np.zeros(len(f), dtype=bool)
-    mask[work.loc[first_bad, "pos"].to_numpy()] = True
-    _add(out, raw, mask, "day", "session 1 must be on day 0 (day counts from the first session)")
+    _add(out, raw, mark(work.loc[first_bad, "pos"]), "day",
+         "session 1 must be on day 0 (day counts from the first session)")
     prev_day = work.groupby("course_id")["day"].shift(1)
     not_increasing = prev_day.notna() & (work["day"] <= prev_day)
-    mask = np.zeros(len(f), dtype=bool)
-    mask[work.loc[not_increasing, "pos"].to_numpy()] = True
-    _add(out, raw, mask, "day",
+    _add(out, raw, mark(work.loc[not_increasing, "pos"]), "day",
          "not after the previous session's day; days must increase with session_number")
 
 
 def _check_assessments(raw: RawFile, out: list[Violation]) -> None:
-    f = raw.frame
-    score = pd.to_numeric(f["score"].fillna("").str.strip(), errors="coerce").to_numpy(dtype=float)
-    inst = f["instrument"]
+    score_arr = raw.columns["score"]
+    score = _numbers(score_arr, _mask(pc.match_substring_regex(score_arr, DECIMAL_PATTERN)))
+    inst = raw.columns["instrument"]
     for name, (lo, hi) in INSTRUMENT_RANGES.items():
-        on = (inst == name).to_numpy() & np.isfinite(score)
+        on = _mask(pc.equal(inst, name)) & np.isfinite(score)
         with np.errstate(invalid="ignore"):
             bad = on & ((score < lo) | (score > hi))
         _add(out, raw, bad, "score", f"out of range for {name} (expected {lo:g} to {hi:g})")
 
 
-def _typed(raw: RawFile) -> pd.DataFrame:
-    """The checked text frame as typed columns in contract order."""
+def _typed(raw: RawFile) -> pa.Table:
+    """The checked text columns as a typed Arrow table in contract order."""
     data = {}
     for col in raw.spec.columns:
-        s = raw.frame[col.name]
-        if col.kind == "int":
-            data[col.name] = pd.to_numeric(s, errors="raise").astype("Int64") if len(s) else \
-                pd.Series([], dtype="Int64")
-        elif col.kind == "decimal":
-            data[col.name] = pd.to_numeric(s.str.strip() if len(s) else s).astype("Float64")
+        arr = raw.columns[col.name]
+        if col.kind in ("int", "decimal"):
+            values = pc.cast(pc.utf8_trim_whitespace(arr), pa.float64())
+            data[col.name] = pc.cast(values, pa.int64()) if col.kind == "int" else values
         elif col.kind == "bool":
-            low = s.str.strip().str.lower()
-            data[col.name] = low.map(lambda v: None if v is None or v != v
-                                     else v in BOOL_TRUE).astype("boolean")
+            lowered = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+            data[col.name] = pc.if_else(pc.is_valid(arr),
+                                        pc.is_in(lowered, value_set=pa.array(BOOL_TRUE)),
+                                        pa.scalar(None, pa.bool_()))
         else:
-            data[col.name] = s.astype("string")
-    return pd.DataFrame(data)
+            data[col.name] = arr
+    return pa.table(data)
 
 
 def read_extract(folder: str | Path) -> Extract:
@@ -479,10 +511,11 @@ def read_extract(folder: str | Path) -> Extract:
             continue
         fmt = "parquet" if path.suffix.lower() == ".parquet" else "csv"
         reader = _read_parquet if fmt == "parquet" else _read_csv
-        frame = reader(spec, path, violations)
-        if frame is None:
+        result = reader(spec, path, violations)
+        if result is None:
             continue
-        raw = RawFile(spec, path, fmt, frame, _sha256(path),
+        columns, lines = result
+        raw = RawFile(spec, path, fmt, columns, lines, _sha256(path),
                       row_word="row" if fmt == "parquet" else "line")
         if raw.n_rows == 0 and not spec.may_be_empty:
             violations.append(Violation(path.name, None, None, None,
@@ -490,7 +523,7 @@ def read_extract(folder: str | Path) -> Extract:
         for col in spec.columns:
             _check_column(raw, col, violations)
         files[spec.name] = raw
-    known = _known_courses(files.get("courses"))
+    known = files["courses"].columns["course_id"] if "courses" in files else None
     if "courses" in files:
         _check_courses(files["courses"], violations)
     for name in ("sessions", "assessments", "adverse_events"):

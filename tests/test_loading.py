@@ -297,9 +297,8 @@ def test_parquet_extract_loads_like_csv(tmp_path):
     pq_folder = tmp_path / "parquet"
     pq_folder.mkdir()
     extract = read_extract(csv_folder)
-    for name, frame in extract.tables.items():
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
-                       pq_folder / f"{name}.parquet")
+    for name, table in extract.tables.items():
+        pq.write_table(table, pq_folder / f"{name}.parquet")
     a = load_folder(csv_folder, tmp_path / "a.duckdb")
     b = load_folder(pq_folder, tmp_path / "b.duckdb")
     assert a.rows == b.rows
@@ -316,8 +315,8 @@ def test_bad_parquet_names_the_row(tmp_path):
     folder = tmp_path / "parquet"
     folder.mkdir()
     extract = read_extract(fixture_clinic.write(tmp_path / "csv"))
-    for name, frame in extract.tables.items():
-        frame = frame.copy()
+    for name, table in extract.tables.items():
+        frame = table.to_pandas()
         if name == "sessions":
             frame.loc[2, "volume_ml"] = 500.0
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
@@ -331,9 +330,8 @@ def test_truncated_parquet_is_refused(tmp_path):
     folder = tmp_path / "parquet"
     folder.mkdir()
     extract = read_extract(fixture_clinic.write(tmp_path / "csv"))
-    for name, frame in extract.tables.items():
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
-                       folder / f"{name}.parquet")
+    for name, table in extract.tables.items():
+        pq.write_table(table, folder / f"{name}.parquet")
     raw = (folder / "courses.parquet").read_bytes()
     (folder / "courses.parquet").write_bytes(raw[: len(raw) // 2])
     with pytest.raises(ContractViolation) as info:
@@ -347,3 +345,19 @@ def test_synthetic_manifest_marks_the_load(tmp_path):
     (folder / "synthetic.json").write_text("{}")
     report = load_folder(folder, tmp_path / "s.duckdb")
     assert report.is_synthetic
+
+
+def test_line_numbers_count_quoted_newlines_and_blank_lines(tmp_path):
+    """Lines are what an editor shows, even when a quoted cell spans two lines."""
+    folder = fixture_clinic.write(tmp_path / "bad")
+    path = folder / "courses.csv"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].replace(",S1,", ',"S1\nnorth",', 1)  # row 1 now spans lines 2-3
+    lines.insert(3, "")  # a blank line 5 (after the split)
+    lines[4] = lines[4].replace("50-59", "91")  # the 3rd data row, now on line 6
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ContractViolation) as info:
+        read_extract(folder)
+    assert [str(v) for v in info.value.violations] == [
+        "courses.csv line 6, column age_band: value '91' — not allowed here (use one of "
+        "18-29, 30-39, 40-49, 50-59, 60-69, 70-79, 80-89, 90+)"]
