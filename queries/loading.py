@@ -71,7 +71,6 @@ def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
 
 def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Compute the derived tables once per load (data-contract "Derived", methods.md 1)."""
-    db.execute_script(con, "marts/course_facts")
     db.execute_script(
         con, "marts/course_outcomes",
         instrument=settings.primary_instrument,
@@ -81,6 +80,12 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         min_drop_points=settings.responder_min_drop_points,
         min_drop_fraction=settings.responder_min_drop_fraction,
         substantial_fraction=settings.substantial_min_drop_fraction,
+    )
+    db.execute_script(
+        con, "marts/course_facts",
+        instrument=settings.primary_instrument, primary_window=settings.primary_window,
+        flare_first_day=settings.flare_first_day, flare_last_day=settings.flare_last_day,
+        flare_min_rise=settings.flare_min_rise,
     )
 
 

@@ -72,6 +72,10 @@ class Settings:
     responder_min_drop_fraction: float = 0.30
     substantial_min_drop_fraction: float = 0.50
     confidence_level: float = 0.95
+    # methods.md section 5: early flare = NRS on day 1..10 >= baseline + 1 (or a flare event)
+    flare_first_day: int = 1
+    flare_last_day: int = 10
+    flare_min_rise: float = 1.0
     # methods.md section 4
     min_provider_courses: int = 20
 

@@ -59,9 +59,10 @@ COURSES = (
     # 30 %: responder (the boundary is inclusive)
     FixtureCourse("exact_30_percent", "P_B", "S2", 2024, "kl", "4", "false", 4, 1, "none",
                   ((0, 10), (84, 7))),
-    # KL 4 with end_stage true -> end_stage; drop 2 of 9 = 22 %: not a responder
+    # KL 4 with end_stage true -> end_stage; drop 2 of 9 = 22 %: not a responder. NRS 10 on
+    # day 3 (baseline + 1) is an early flare, and 1 of 4 sessions: quit after the flare
     FixtureCourse("drop_2_under_30_percent", "P_B", "S2", 2024, "kl", "4", "true", 4, 1, "none",
-                  ((0, 9), (84, 7))),
+                  ((0, 9), (3, 10), (84, 7))),
     # Pfirrmann V -> end_stage; planned 1, 1 session -> full_protocol (checked before
     # one_and_done); value on day 112 is inside the window, day 113 is not: drop 4 of 6
     FixtureCourse("window_last_day_112", "P_B", "S2", 2024, "pfirrmann", "V", "", 1, 1,

@@ -164,3 +164,19 @@ def test_independent_pandas_reference_agrees_with_hand_counts(tmp_path, by):
     got = rates_by(tables, by)
     expected = fixture_clinic.EXPECTED_COUNTS[by]
     assert {g: tuple(int(v) for v in row) for g, row in got.iterrows()} == expected
+
+
+def test_early_flare_and_quit_after_flare(fixture_db):
+    """methods.md section 5, course by course: a flare event (tie_in_window, 4 of 4 sessions:
+    continued), an NRS rise of 1 on day 3 (drop_2_under_30_percent, 1 of 4: quit)."""
+    con = db.connect(fixture_db)
+    try:
+        got = con.cursor().execute(
+            "select course_id, is_early_flare, quit_after_flare from course_facts").df()
+    finally:
+        con.close()
+    flags = {r.course_id: (bool(r.is_early_flare), bool(r.quit_after_flare))
+             for r in got.itertuples()}
+    assert flags.pop("tie_in_window") == (True, False)
+    assert flags.pop("drop_2_under_30_percent") == (True, True)
+    assert set(flags.values()) == {(False, False)}

@@ -87,8 +87,8 @@ create table adverse_events (
     seriousness seriousness not null
 );
 
--- Derived, one row per course: the contract's derived columns (computed by
--- sql/marts/course_facts.sql at load time, never supplied).
+-- Derived, one row per course: the contract's derived columns and the early-flare flags of
+-- methods.md section 5 (computed by sql/marts/course_facts.sql at load time, never supplied).
 create table course_facts (
     course_id varchar primary key references courses (course_id),
     severity_class severity_class not null,
@@ -96,7 +96,9 @@ create table course_facts (
     adherence_class adherence_class not null,
     last_session_day integer,
     n_adverse_events integer not null,
-    n_serious_adverse_events integer not null
+    n_serious_adverse_events integer not null,
+    is_early_flare boolean not null,
+    quit_after_flare boolean not null
 );
 
 -- Derived, one row per course x follow-up window (methods.md section 1), computed by

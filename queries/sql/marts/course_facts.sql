@@ -1,10 +1,15 @@
 -- course_facts.sql: the contract's derived columns, computed once per load.
 -- Purpose: severity_class, sessions_completed, adherence_class (data-contract "Derived"),
---          plus per-course session and adverse-event counts used by many pages.
+--          per-course session and adverse-event counts, and the early flare of methods.md
+--          section 5: NRS on day $flare_first_day..$flare_last_day >= baseline +
+--          $flare_min_rise, or a post_injection_flare event; quit after flare = a flare and
+--          1-2 sessions completed with more planned.
 -- Grain: one row per course.
--- Parameters: none. Run by queries/loading.py after the raw tables are filled.
+-- Parameters: $instrument, $primary_window, $flare_first_day, $flare_last_day,
+--             $flare_min_rise. Run by queries/loading.py after course_outcomes is built
+--             (it reads the baseline from there).
 
-insert into course_facts
+insert into course_facts by name
 with session_counts as (
     select course_id, count(*) as sessions_completed, max(day) as last_session_day
     from sessions
@@ -14,13 +19,28 @@ event_counts as (
     select
         course_id,
         count(*) as n_adverse_events,
-        count(*) filter (where seriousness = 'serious') as n_serious_adverse_events
+        count(*) filter (where seriousness = 'serious') as n_serious_adverse_events,
+        count(*) filter (where event = 'post_injection_flare') > 0 as has_flare_event
     from adverse_events
     group by course_id
+),
+baselines as (
+    select course_id, baseline_score
+    from course_outcomes
+    where window_name = $primary_window and has_baseline
+),
+early_rises as (
+    select distinct a.course_id
+    from assessments as a
+    join baselines as b using (course_id)
+    where a.instrument = $instrument
+      and a.day between $flare_first_day and $flare_last_day
+      and a.score >= b.baseline_score + $flare_min_rise
 ),
 classified as (
     select
         c.course_id,
+        c.planned_sessions,
         case
             when c.severity_scale = 'none' or c.severity_grade is null then 'unknown'
             when c.severity_scale = 'kl' then case c.severity_grade
@@ -44,12 +64,19 @@ classified as (
         end as adherence_class,
         s.last_session_day,
         coalesce(e.n_adverse_events, 0) as n_adverse_events,
-        coalesce(e.n_serious_adverse_events, 0) as n_serious_adverse_events
+        coalesce(e.n_serious_adverse_events, 0) as n_serious_adverse_events,
+        coalesce(e.has_flare_event, false) or r.course_id is not null as is_early_flare
     from courses as c
     left join session_counts as s using (course_id)
     left join event_counts as e using (course_id)
+    left join early_rises as r using (course_id)
 ),
 final as (
-    select * from classified
+    select
+        course_id, severity_class, sessions_completed, adherence_class, last_session_day,
+        n_adverse_events, n_serious_adverse_events, is_early_flare,
+        is_early_flare and sessions_completed between 1 and 2
+            and planned_sessions > sessions_completed as quit_after_flare
+    from classified
 )
 select * from final;
