@@ -1,0 +1,85 @@
+"""The one router: settings, database, role -> the pages this role may open, one sidebar.
+
+Run with ``ozone-outcomes serve`` or ``streamlit run dashboard/app.py``. Every run: read the
+settings, resolve the database (the synthetic clinic is built on first start when none is
+configured), decide the role and its scope, build the navigation from the role's pages
+(a page not in the list cannot be reached), draw the filter sidebar, label synthetic data,
+then run the page. The core's ``InsufficientData`` becomes one calm sentence here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from dashboard import sidebar, state
+from queries.analytics import InsufficientData, Scope
+from queries.bootstrap import DatabaseMissing
+from queries.presentation import Policy
+from queries.settings import Settings
+
+# Not "pages/": a folder of that name beside the entry script switches Streamlit into its
+# legacy multipage mode, which runs a page file without this router on the first run of a
+# server process (a deep link to /patterns then fails) and on every AppTest rerun.
+PAGES_DIR = Path(__file__).resolve().parent / "views"
+
+# Every page of the app, by key. url_path is the page's address (/patterns).
+PAGES: dict[str, dict[str, object]] = {
+    "overview": {"page": PAGES_DIR / "overview.py", "title": "Overview",
+                 "icon": ":material/dashboard:", "url_path": "overview"},
+    "patterns": {"page": PAGES_DIR / "patterns.py", "title": "Patterns",
+                 "icon": ":material/insights:", "url_path": "patterns"},
+    "data": {"page": PAGES_DIR / "data.py", "title": "Data",
+             "icon": ":material/database:", "url_path": "data"},
+}
+# Which pages each role sees, in menu order; the first is the home page. A provider role
+# (product.md: Overview and Patterns, scoped to their own courses) is one more entry here
+# plus its Scope.provider(...) in scope_for().
+ROLE_PAGES: dict[str, tuple[str, ...]] = {
+    state.ROLE_DIRECTOR: ("overview", "patterns", "data"),
+}
+
+SYNTHETIC_LABEL = ("**Synthetic data** — a made-up clinic with planted effects, generated to "
+                   "show what the app does (sample_data/README.md). No real patients: do not "
+                   "quote these numbers.")
+
+
+def pages_for(role: str) -> list[StreamlitPage]:
+    """The role's pages; a page not in this list cannot be reached by its URL either."""
+    keys = ROLE_PAGES[role]
+    return [st.Page(**PAGES[key], default=(i == 0)) for i, key in enumerate(keys)]
+
+
+def scope_for(role: str) -> Scope:
+    """Whose courses the role sees: the director, the whole clinic."""
+    return Scope.clinic()
+
+
+st.set_page_config(page_title="Ozone Outcomes", page_icon=":material/monitoring:",
+                   layout="wide")
+try:
+    settings = Settings.from_env()
+    path = state.database(settings)
+except (ValueError, DatabaseMissing) as exc:
+    st.error(f"The app cannot start: {exc}")
+    st.stop()
+
+role = state.current_role()
+scope = scope_for(role)
+navigation = st.navigation(pages_for(role))
+data = state.DataVersion.of(path)
+filters = sidebar.render(state.filter_options(data, scope, settings))
+synthetic = state.is_synthetic(data, settings)
+if synthetic:
+    st.sidebar.warning("Synthetic data", icon=":material/science:")
+    st.warning(SYNTHETIC_LABEL, icon=":material/science:")
+
+state.set_page_context(state.PageContext(
+    settings=settings, data=data, role=role, scope=scope, filters=filters,
+    policy=Policy(audience=role), synthetic=synthetic))
+try:
+    navigation.run()
+except InsufficientData:
+    st.info(state.NO_MATCH, icon=":material/filter_alt_off:")

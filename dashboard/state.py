@@ -1,0 +1,205 @@
+"""What the pages share, and what is cached, without anything leaking between users.
+
+- **The database** is resolved on every run (a file check; the synthetic clinic is built on
+  first start, with its progress shown in ``st.status``) and identified by a
+  :class:`DataVersion` (path, modification time, size): a load that replaces the file
+  (``os.replace``, docs/engineering.md) changes the version, so the next run reconnects and
+  no cached result of the old data is served.
+- **Caches**: ``st.cache_resource`` holds one read-only DuckDB connection per data version
+  (``queries.db`` gives every query its own cursor, so sessions can share it);
+  ``st.cache_data`` holds every analytics result. Each cached function gets everything it
+  depends on (data version, scope, filters, settings) as arguments and never reads session
+  state: these caches are shared by every session of the server.
+- **PageContext** is what the router decided for this run (settings, data, role, scope,
+  filters, policy). The router stores it under one session-state key before running the
+  page; the page reads it back with :func:`page_context`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from queries import analytics, db
+from queries.analytics import Filters, InsufficientData, Overview, Scope
+from queries.bootstrap import resolve_database
+from queries.presentation import Policy
+from queries.settings import Settings
+
+NO_MATCH = "No courses match these filters — widen the period."
+
+ROLE_DIRECTOR = "director"
+_CONTEXT_KEY = "page_context"
+_BUILD_LOCK = threading.Lock()  # one synthetic build per server process, not one per session
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """Which database file, as of which write: the key of every cache entry."""
+
+    path: str
+    modified_ns: int
+    size_bytes: int
+
+    @classmethod
+    def of(cls, path: Path) -> DataVersion:
+        stat = path.stat()
+        return cls(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+class _StatusOnDemand:
+    """A progress callback that opens an ``st.status`` box only if there is progress."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.box = None
+
+    def __call__(self, message: str) -> None:
+        if self.box is None:
+            self.box = st.status(self.label, expanded=True)
+        self.box.write(message)
+
+    def done(self, label: str, state: str = "complete") -> None:
+        if self.box is not None:
+            self.box.update(label=label, state=state, expanded=state != "complete")
+
+
+def database(settings: Settings) -> Path:
+    """The database file to read: ``OUTCOMES_DB``, else the synthetic clinic (built once)."""
+    progress = _StatusOnDemand("No database configured: building the synthetic clinic "
+                               "(first start only)…")
+    with _BUILD_LOCK:
+        try:
+            path = resolve_database(settings, progress)
+        except Exception:  # marked as failed and raised on; a rerun (BaseException) is not
+            progress.done("Building the synthetic clinic failed", state="error")
+            raise
+    progress.done("Synthetic clinic ready")
+    return path
+
+
+def current_role() -> str:
+    """The viewer's role. Only the clinic director exists yet (sees every page)."""
+    return ROLE_DIRECTOR
+
+
+# --- cached: connection and analytics results ----------------------------------------------
+
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    con.close()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False, on_release=_close)
+def connection(data: DataVersion, threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per data version; the older one is closed when evicted."""
+    return db.connect(data.path, read_only=True, threads=threads, memory_limit=memory_limit)
+
+
+def _con(data: DataVersion, settings: Settings) -> duckdb.DuckDBPyConnection:
+    return connection(data, settings.threads, settings.memory_limit)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def responder_rates(data: DataVersion, by: str, scope: Scope, filters: Filters,
+                    settings: Settings) -> pd.DataFrame:
+    return analytics.responder_rates(_con(data, settings), by, scope, filters, settings)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def responder_rates_2d(data: DataVersion, rows: str, cols: str, scope: Scope,
+                       filters: Filters, settings: Settings) -> pd.DataFrame:
+    return analytics.responder_rates_2d(_con(data, settings), rows, cols, scope, filters,
+                                        settings)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def overview(data: DataVersion, scope: Scope, filters: Filters, settings: Settings) -> Overview:
+    return analytics.overview(_con(data, settings), scope, filters, settings)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def filter_options(data: DataVersion, scope: Scope, settings: Settings) -> dict[str, list]:
+    return analytics.filter_options(_con(data, settings), scope)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def is_synthetic(data: DataVersion, settings: Settings) -> bool:
+    return analytics.is_synthetic(_con(data, settings))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def load_history(data: DataVersion, settings: Settings) -> pd.DataFrame:
+    return analytics.load_history(_con(data, settings))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def table_row_counts(data: DataVersion, settings: Settings) -> pd.DataFrame:
+    return analytics.table_row_counts(_con(data, settings))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def data_checks(data: DataVersion, settings: Settings) -> pd.DataFrame:
+    return analytics.data_checks(_con(data, settings), settings)
+
+
+# --- the page context ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PageContext:
+    """Everything a page needs, decided by the router for this run.
+
+    Its methods call the cached functions above with every dependency passed explicitly.
+    """
+
+    settings: Settings
+    data: DataVersion
+    role: str
+    scope: Scope
+    filters: Filters
+    policy: Policy
+    synthetic: bool
+
+    def overview(self) -> Overview:
+        """Headline numbers; raises ``InsufficientData`` when no course matches."""
+        return overview(self.data, self.scope, self.filters, self.settings)
+
+    def rates(self, by: str) -> pd.DataFrame:
+        """Responder rates per group; raises ``InsufficientData`` when no course matches."""
+        frame = responder_rates(self.data, by, self.scope, self.filters, self.settings)
+        if frame.empty:
+            raise InsufficientData(NO_MATCH)
+        return frame
+
+    def rates_2d(self, rows: str, cols: str) -> pd.DataFrame:
+        frame = responder_rates_2d(self.data, rows, cols, self.scope, self.filters,
+                                   self.settings)
+        if frame.empty:
+            raise InsufficientData(NO_MATCH)
+        return frame
+
+    def load_history(self) -> pd.DataFrame:
+        return load_history(self.data, self.settings)
+
+    def table_row_counts(self) -> pd.DataFrame:
+        return table_row_counts(self.data, self.settings)
+
+    def data_checks(self) -> pd.DataFrame:
+        return data_checks(self.data, self.settings)
+
+
+def set_page_context(context: PageContext) -> None:
+    """Called by the router on every run, before the page runs."""
+    st.session_state[_CONTEXT_KEY] = context
+
+
+def page_context() -> PageContext:
+    """The context the router set for this run (pages are run through dashboard/app.py)."""
+    context = st.session_state.get(_CONTEXT_KEY)
+    if not isinstance(context, PageContext):
+        raise RuntimeError("dashboard pages run through dashboard/app.py, not on their own")
+    return context
