@@ -1,4 +1,4 @@
-"""The ``ozone-outcomes`` command line: generate, load, rates, serve.
+"""The ``ozone-outcomes`` command line: generate, load, rates, providers, serve.
 
 Every command has ``--help``; bad input ends with a clear message and exit code 2.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 from queries import analytics, db
 from queries.analytics import Scope
 from queries.bootstrap import DatabaseMissing, resolve_database
-from queries.presentation import rates_table, to_csv, to_json
+from queries.presentation import providers_table, rates_table, to_csv, to_json
 from queries.settings import Settings
 from queries.validation import ContractViolation
 
@@ -57,24 +57,53 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_rates(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(db_path=args.db)
-    if settings.db_path is None:
-        print("no database given: use --db PATH or set OUTCOMES_DB", file=sys.stderr)
+    opened = _open(args)
+    if opened is None:
         return EXIT_REFUSED
-    if not settings.db_path.exists():
-        print(f"no database at {settings.db_path}; load a folder first", file=sys.stderr)
-        return EXIT_REFUSED
-    con = db.connect(settings.db_path, threads=settings.threads,
-                     memory_limit=settings.memory_limit)
+    settings, con = opened
     try:
         scope = Scope.provider(args.provider) if args.provider else Scope.clinic()
         table = rates_table(analytics.responder_rates(con, args.by, scope, settings=settings))
     finally:
         con.close()
-    if args.format == "json":
+    _emit(table, args.format)
+    return EXIT_OK
+
+
+def _open(args: argparse.Namespace) -> tuple[Settings, object] | None:
+    settings = Settings.from_env(db_path=args.db)
+    if settings.db_path is None:
+        print("no database given: use --db PATH or set OUTCOMES_DB", file=sys.stderr)
+        return None
+    if not settings.db_path.exists():
+        print(f"no database at {settings.db_path}; load a folder first", file=sys.stderr)
+        return None
+    return settings, db.connect(settings.db_path, threads=settings.threads,
+                                memory_limit=settings.memory_limit)
+
+
+def _emit(table, fmt: str) -> None:
+    if fmt == "json":
         print(to_json(table))
     else:
         sys.stdout.write(to_csv(table).decode("utf-8"))
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    from queries.providers import compare_providers
+
+    opened = _open(args)
+    if opened is None:
+        return EXIT_REFUSED
+    settings, con = opened
+    try:
+        comparison = compare_providers(con, Scope.clinic(), settings=settings)
+    except analytics.InsufficientData as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_REFUSED
+    finally:
+        con.close()
+    _emit(providers_table(comparison.table), args.format)
     return EXIT_OK
 
 
@@ -122,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--provider", help="only this provider's courses (default: whole clinic)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.set_defaults(func=cmd_rates)
+
+    p = sub.add_parser("providers", help="crude and case-mix-adjusted responder rates and "
+                                         "funnel flags per provider, as CSV or JSON")
+    p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.set_defaults(func=cmd_providers)
 
     p = sub.add_parser("serve", help="run the dashboard")
     p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB, else the "

@@ -53,6 +53,13 @@ def rates_table(frame: pd.DataFrame, policy: Policy = Policy()) -> pd.DataFrame:
     return present(frame, RATES_COLUMNS, policy)
 
 
+def providers_table(frame: pd.DataFrame, policy: Policy = Policy()) -> pd.DataFrame:
+    """The ``providers`` CLI table: exactly the documented columns."""
+    from queries.providers import PROVIDER_TABLE_COLUMNS
+
+    return present(frame, PROVIDER_TABLE_COLUMNS, policy)
+
+
 def to_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes of a presented table (empty cell where a rate has no denominator)."""
     buf = io.StringIO()

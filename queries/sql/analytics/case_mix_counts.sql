@@ -1,0 +1,37 @@
+-- case_mix_counts.sql: how a group's courses are spread over each case-mix factor.
+-- Purpose: severity, indication, route, age band and sex distributions of each provider (or
+--          of the whole scope), for "my case mix beside the clinic's" (methods.md section 4).
+-- Grain: one row per group_value x factor x level.
+-- Parameters: $by ('provider' or 'all', see macros.sql group_value), $scope_provider_id,
+--             $year_min, $year_max, $site_ids, $indication_ids, $route_ids.
+-- Used by: Providers (case mix), My practice.
+
+with scoped as (
+    select *
+    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
+                        $indication_ids, $route_ids)
+),
+grouped as (
+    select
+        group_value($by, severity_class, adherence_class, rehab, provider_id, indication, route,
+                    site_id, age_band, sex, lifestyle_support, expectations, start_year)
+            as group_value,
+        severity_class::varchar as severity_class,
+        indication::varchar as indication,
+        route::varchar as route,
+        age_band::varchar as age_band,
+        sex::varchar as sex
+    from scoped
+),
+long as (
+    unpivot grouped
+    on severity_class, indication, route, age_band, sex
+    into name factor value level
+),
+final as (
+    select group_value, factor, level, count(*) as n_courses
+    from long
+    group by group_value, factor, level
+)
+select * from final
+order by group_value, factor, level;

@@ -1,0 +1,184 @@
+"""Fair provider comparison (issue 3, methods.md section 4) on the synthetic clinic and the
+hand-built fixture. The planted truths are read from the generator, never hard-coded."""
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from queries import db
+from queries.analytics import Scope
+from queries.cli import main
+from queries.loading import load_folder
+from queries.providers import (
+    ASSOCIATION_COVARIATES, PROVIDER_TABLE_COLUMNS, CaseProfile, case_mix, cases_like_this,
+    compare_providers, completers, course_factors, nonresponder_profile, process_indicators,
+    response_associations,
+)
+from sample_data.generator import generate_clinic, write_clinic
+from tests import fixture_clinic
+
+
+@pytest.fixture(scope="module", params=[20261125, 7])
+def synthetic(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp(f"syn{request.param}")
+    clinic = generate_clinic(6000, request.param)
+    write_clinic(clinic, tmp / "extract")
+    load_folder(tmp / "extract", tmp / "clinic.duckdb")
+    con = db.connect(tmp / "clinic.duckdb")
+    yield con, clinic.truth, tmp / "clinic.duckdb"
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def fixture_con(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fixture")
+    load_folder(fixture_clinic.write(tmp / "x"), tmp / "f.duckdb")
+    con = db.connect(tmp / "f.duckdb")
+    yield con
+    con.close()
+
+
+def test_planted_providers_are_recovered(synthetic):
+    con, truth, _ = synthetic
+    comparison = compare_providers(con)
+    table = comparison.table.set_index("provider_id")
+    pooled = comparison.crude.pooled_rate
+    hard = table.loc[truth.hard_case_mix_provider_id]
+    assert hard["crude_rate"] < pooled - 0.04  # looks worse crude ...
+    assert hard["flag_adjusted"] == "within"  # ... and is fine once case mix is accounted for
+    assert table.loc[truth.worse_provider_id, "flag_adjusted"] == "low_alarm"
+    assert table.loc[truth.small_provider_id, "flag_crude"] == "too_few"
+    assert table.loc[truth.small_provider_id, "flag_adjusted"] == "too_few"
+    others = table.drop(index=[truth.worse_provider_id, truth.small_provider_id])
+    assert set(others["flag_adjusted"]) == {"within"}
+
+
+def test_model_reports_discrimination_and_calibration(synthetic):
+    con, _, _ = synthetic
+    model = compare_providers(con).model
+    assert 0.6 < model.c_statistic < 0.8
+    cal = model.calibration
+    assert len(cal) == 10
+    assert cal["observed"].sum() == model.n_events
+    # a logistic model with an intercept reproduces the total exactly (score equations)
+    assert cal["expected"].sum() == pytest.approx(model.n_events, rel=1e-6)
+    assert not any(term.startswith(("provider", "rehab", "adherence", "sessions"))
+                   for term in model.params.index)
+
+
+def test_overdispersion_is_reported(synthetic):
+    con, _, _ = synthetic
+    comparison = compare_providers(con)
+    for result in (comparison.crude, comparison.adjusted):
+        od = result.overdispersion
+        assert od.phi > 0 and od.tau2 >= 0
+        assert od.applied == (od.tau2 > 0)
+
+
+def test_a_provider_never_sees_peer_ids(synthetic):
+    con, truth, _ = synthetic
+    me = truth.hard_case_mix_provider_id
+    mine = compare_providers(con, Scope.provider(me))
+    peers = set(truth.provider_ids) - {me}
+    frames = [mine.crude.units, mine.adjusted.units, mine.shrunken, mine.table]
+    for frame in frames:
+        text = frame.astype(str).to_csv()
+        assert not any(p in text for p in peers), "a peer id leaked to a provider's scope"
+    assert list(mine.table["provider_id"]) == [me]
+    assert mine.crude.units["is_self"].sum() == 1
+    mix = case_mix(con, Scope.provider(me))
+    assert set(mix["group"]) == {"clinic", me}
+    proc = process_indicators(con, Scope.provider(me))
+    assert set(proc["group"]) == {"clinic", me}
+    like = cases_like_this(con, CaseProfile(indication="knee_oa"), Scope.provider(me))
+    assert set(like["group"]) <= {"clinic", me}
+
+
+def test_odds_ratios_match_statsmodels_formula_fit(synthetic):
+    con, _, _ = synthetic
+    ours = response_associations(con).set_index("term")
+    rows = completers(course_factors(con))
+    rows["y"] = rows["is_responder"].astype(int)
+    rows["symptoms"] = rows["symptom_months"]
+    formula = ("y ~ C(severity_class, Treatment('moderate')) + "
+               "C(adherence_class, Treatment('full_protocol')) + C(rehab, Treatment('none')) + "
+               "C(lifestyle_support, Treatment('no')) + "
+               "C(expectations, Treatment('realistic')) + "
+               "C(overtraining_reported, Treatment('no')) + "
+               "C(early_antioxidants_reported, Treatment('no')) + baseline_score + "
+               "C(age_band, Treatment('50-59')) + C(indication, Treatment('knee_oa'))")
+    data = rows.copy()
+    for col in ("overtraining_reported", "early_antioxidants_reported"):
+        data[col] = data[col].fillna("(missing)")
+    ref = smf.logit(formula, data=data).fit(disp=0)
+    checked = 0
+    for term, coef in ref.params.items():
+        if term == "Intercept" or term == "baseline_score":
+            continue
+        factor = term.split("(")[1].split(",")[0]
+        level = term.split("[T.")[1].rstrip("]")
+        ours_row = ours[(ours["factor"] == factor) & (ours["level"] == level)]
+        assert len(ours_row) == 1, term
+        assert ours_row["odds_ratio"].iat[0] == pytest.approx(np.exp(coef), rel=1e-5)
+        lo, hi = np.exp(ref.conf_int().loc[term])
+        assert ours_row["ci_lower_95"].iat[0] == pytest.approx(lo, rel=1e-5)
+        assert ours_row["ci_upper_95"].iat[0] == pytest.approx(hi, rel=1e-5)
+        checked += 1
+    assert checked > 15
+    assert len(ASSOCIATION_COVARIATES) == 10
+
+
+def test_nonresponder_profile_names_the_planted_factors(synthetic):
+    con, _, _ = synthetic
+    profile = nonresponder_profile(con)
+    top = profile.differences.head(6)
+    assert {"end_stage", "one_and_done"} & set(top["level"])
+    assert all(isinstance(s, str) and s.endswith(".") for s in profile.findings)
+    assert "times as often" in profile.findings[0]
+    assert (profile.differences["std_difference"].abs().diff().dropna() <= 1e-12).all()
+
+
+def test_providers_cli_has_exactly_the_documented_columns(synthetic, capsys):
+    _, truth, path = synthetic
+    assert main(["providers", "--db", str(path)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert tuple(rows[0]) == PROVIDER_TABLE_COLUMNS
+    assert {r["provider_id"] for r in rows} == set(truth.provider_ids)
+    flags = {"within", "low_alert", "low_alarm", "high_alert", "high_alarm", "too_few"}
+    assert {r["flag_crude"] for r in rows} <= flags
+    assert {r["flag_adjusted"] for r in rows} <= flags
+
+
+def test_cases_like_this_on_the_fixture(fixture_con):
+    got = cases_like_this(fixture_con, CaseProfile(severity_class="moderate"))
+    counts = got.set_index("group")[["n_courses", "n_eligible", "n_followup",
+                                     "n_responders"]]
+    expected = {"clinic": (5, 5, 3, 2), "P_A": (3, 3, 2, 2), "P_B": (1, 1, 1, 0),
+                "P_SMALL": (1, 1, 0, 0)}
+    assert {g: tuple(int(v) for v in r) for g, r in counts.iterrows()} == expected
+    assert list(got["group"])[0] == "clinic"
+    assert np.isnan(got.set_index("group").loc["P_SMALL", "responder_rate"])
+    none = cases_like_this(fixture_con, CaseProfile(indication="hip_oa"))
+    assert int(none["n_courses"].sum()) == 0
+    with pytest.raises(ValueError):
+        CaseProfile(severity_class="catastrophic")
+
+
+def test_case_mix_shares_and_process_on_the_fixture(fixture_con):
+    mix = case_mix(fixture_con)
+    sums = mix.groupby(["group", "factor"])["share"].sum()
+    assert np.allclose(sums, 1.0)
+    sev = mix[(mix["group"] == "clinic") & (mix["factor"] == "severity_class")]
+    assert list(sev["level"]) == ["none", "mild", "moderate", "severe", "end_stage", "unknown"]
+    assert dict(zip(sev["level"], sev["n_courses"])) == {
+        k: v[0] for k, v in fixture_clinic.EXPECTED_COUNTS["severity"].items()}
+    proc = process_indicators(fixture_con).set_index("group")
+    assert proc.loc["clinic", "n_sessions_completed"] == 31
+    assert proc.loc["P_A", "n_followup"] == 3 and proc.loc["P_A", "n_eligible"] == 4
+    assert proc.loc["clinic", "n_rehab_paired"] == 7
+    assert proc.loc["P_SMALL", "followup_rate"] == pytest.approx(0.5)
+    assert isinstance(proc, pd.DataFrame)
