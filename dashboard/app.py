@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from dashboard import sidebar, state
-from queries.analytics import InsufficientData, Scope
+from queries.analytics import InsufficientData
 from queries.bootstrap import DatabaseMissing
 from queries.presentation import Policy
 from queries.settings import Settings
@@ -31,14 +31,26 @@ PAGES: dict[str, dict[str, object]] = {
                  "icon": ":material/dashboard:", "url_path": "overview"},
     "patterns": {"page": PAGES_DIR / "patterns.py", "title": "Patterns",
                  "icon": ":material/insights:", "url_path": "patterns"},
+    "providers": {"page": PAGES_DIR / "providers.py", "title": "Providers",
+                  "icon": ":material/groups:", "url_path": "providers"},
+    "my_practice": {"page": PAGES_DIR / "my_practice.py", "title": "My practice",
+                    "icon": ":material/person:", "url_path": "my-practice"},
+    "timeline": {"page": PAGES_DIR / "timeline.py", "title": "Timeline",
+                 "icon": ":material/timeline:", "url_path": "timeline"},
+    "safety": {"page": PAGES_DIR / "safety.py", "title": "Safety & screening",
+               "icon": ":material/health_and_safety:", "url_path": "safety"},
+    "cases": {"page": PAGES_DIR / "cases_like_this.py", "title": "Cases like this",
+              "icon": ":material/person_search:", "url_path": "cases-like-this"},
     "data": {"page": PAGES_DIR / "data.py", "title": "Data",
              "icon": ":material/database:", "url_path": "data"},
 }
-# Which pages each role sees, in menu order; the first is the home page. A provider role
-# (product.md: Overview and Patterns, scoped to their own courses) is one more entry here
-# plus its Scope.provider(...) in scope_for().
+# Which pages each role sees, in menu order; the first is the home page (product.md: a
+# director sees all; a provider the pages marked P, scoped to their own courses).
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
-    state.ROLE_DIRECTOR: ("overview", "patterns", "data"),
+    state.ROLE_DIRECTOR: ("overview", "patterns", "providers", "my_practice", "timeline",
+                          "safety", "cases", "data"),
+    state.ROLE_PROVIDER: ("overview", "patterns", "my_practice", "timeline", "safety",
+                          "cases"),
 }
 
 SYNTHETIC_LABEL = ("**Synthetic data** — a made-up clinic with planted effects, generated to "
@@ -52,11 +64,6 @@ def pages_for(role: str) -> list[StreamlitPage]:
     return [st.Page(**PAGES[key], default=(i == 0)) for i, key in enumerate(keys)]
 
 
-def scope_for(role: str) -> Scope:
-    """Whose courses the role sees: the director, the whole clinic."""
-    return Scope.clinic()
-
-
 st.set_page_config(page_title="Ozone Outcomes", page_icon=":material/monitoring:",
                    layout="wide")
 try:
@@ -66,8 +73,8 @@ except (ValueError, DatabaseMissing) as exc:
     st.error(f"The app cannot start: {exc}")
     st.stop()
 
-role = state.current_role()
-scope = scope_for(role)
+role = state.current_role(settings)
+scope = state.scope_for(settings)
 navigation = st.navigation(pages_for(role))
 data = state.DataVersion.of(path)
 filters = sidebar.render(state.filter_options(data, scope, settings))

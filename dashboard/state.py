@@ -17,9 +17,11 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -83,9 +85,21 @@ def database(settings: Settings) -> Path:
     return path
 
 
-def current_role() -> str:
-    """The viewer's role. Only the clinic director exists yet (sees every page)."""
-    return ROLE_DIRECTOR
+ROLE_PROVIDER = "provider"
+# Modules of the core whose public functions pages may call through PageContext.call.
+ANALYTICS_MODULES = ("analytics", "providers", "timeline")
+
+
+def current_role(settings: Settings) -> str:
+    """The viewer's role, from the settings (OUTCOMES_ROLE): director or provider."""
+    return settings.role
+
+
+def scope_for(settings: Settings) -> Scope:
+    """Whose courses the role sees: a director the whole clinic, a provider their own."""
+    if settings.role == ROLE_PROVIDER:
+        return Scope.provider(settings.provider_id)
+    return Scope.clinic()
 
 
 # --- cached: connection and analytics results ----------------------------------------------
@@ -147,6 +161,23 @@ def data_checks(data: DataVersion, settings: Settings) -> pd.DataFrame:
     return analytics.data_checks(_con(data, settings), settings)
 
 
+def _function(name: str):
+    """``module.function`` of the analytics core, from a whitelist of modules."""
+    module, _, function = name.partition(".")
+    if module not in ANALYTICS_MODULES or not function or function.startswith("_"):
+        raise ValueError(f"{name!r} is not an analytics function pages may call")
+    return getattr(importlib.import_module(f"queries.{module}"), function)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def call(name: str, data: DataVersion, scope: Scope, filters: Filters, settings: Settings,
+         options: tuple[tuple[str, Any], ...] = ()) -> Any:
+    """Any analytics function ``module.function(con, scope=, filters=, settings=, **options)``,
+    cached on everything it depends on (``options`` as a sorted tuple of pairs)."""
+    return _function(name)(_con(data, settings), scope=scope, filters=filters,
+                           settings=settings, **dict(options))
+
+
 # --- the page context ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -181,6 +212,20 @@ class PageContext:
         if frame.empty:
             raise InsufficientData(NO_MATCH)
         return frame
+
+    def call(self, name: str, **options: Any) -> Any:
+        """``module.function`` of the core (e.g. ``providers.compare_providers``) in this
+        context's scope and filters; ``options`` must be hashable (str, int, dataclass)."""
+        return call(name, self.data, self.scope, self.filters, self.settings,
+                    tuple(sorted(options.items())))
+
+    def as_provider(self, provider_id: str) -> PageContext:
+        """A director's preview of one provider's own view. A provider cannot widen or move
+        their scope: for them this returns their own context whatever is asked."""
+        if self.role != ROLE_DIRECTOR:
+            return self
+        return replace(self, scope=Scope.provider(provider_id),
+                       policy=Policy(audience=ROLE_PROVIDER))
 
     def load_history(self) -> pd.DataFrame:
         return load_history(self.data, self.settings)

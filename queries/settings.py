@@ -45,7 +45,10 @@ ENV_VARS: dict[str, str] = {
     "OUTCOMES_MIN_CELL": "small-cell threshold: smallest count shown and smallest denominator of a rate",
     "OUTCOMES_THREADS": "DuckDB threads used by the app",
     "OUTCOMES_MEMORY_LIMIT": "DuckDB memory limit used by the app",
+    "OUTCOMES_ROLE": "who the app serves: director (every page, every provider) or provider",
+    "OUTCOMES_PROVIDER_ID": "with OUTCOMES_ROLE=provider: the provider whose courses the app shows",
 }
+ROLES = ("director", "provider")
 
 
 def _default_data_dir() -> Path:
@@ -63,6 +66,9 @@ class Settings:
     min_cell_size: int = 11
     threads: int = 2
     memory_limit: str = "2GB"
+    # methods.md section 6: a director sees every provider; a provider their own courses
+    role: str = "director"
+    provider_id: str | None = None
     # methods.md section 1 (IMMPACT responder; Dworkin 2008, Farrar 2001)
     primary_instrument: str = "nrs_pain"
     primary_window: str = "12w"
@@ -100,10 +106,27 @@ class Settings:
                     raise ValueError(f"{var}={env[var]!r} is not a whole number") from exc
         if env.get("OUTCOMES_MEMORY_LIMIT"):
             values["memory_limit"] = env["OUTCOMES_MEMORY_LIMIT"]
+        if env.get("OUTCOMES_ROLE"):
+            values["role"] = env["OUTCOMES_ROLE"].strip().lower()
+        if env.get("OUTCOMES_PROVIDER_ID"):
+            values["provider_id"] = env["OUTCOMES_PROVIDER_ID"].strip()
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "db_path" in values and values["db_path"] is not None:
             values["db_path"] = Path(str(values["db_path"])).expanduser()
-        return replace(cls(), **values)
+        settings = replace(cls(), **values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse settings that contradict each other, with what to do."""
+        if self.role not in ROLES:
+            raise ValueError(f"OUTCOMES_ROLE={self.role!r} is not a role; use one of "
+                             + ", ".join(ROLES))
+        if self.role == "provider" and not self.provider_id:
+            raise ValueError("OUTCOMES_ROLE=provider needs OUTCOMES_PROVIDER_ID (the provider "
+                             "whose courses to show)")
+        if self.min_cell_size < 1:
+            raise ValueError("OUTCOMES_MIN_CELL must be at least 1")
 
     def window(self, name: str | None = None) -> FollowupWindow:
         wanted = name or self.primary_window

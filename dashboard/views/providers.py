@@ -1,0 +1,6 @@
+"""Being built."""
+
+import streamlit as st
+
+st.title("providers")
+st.info("This page is being built.")

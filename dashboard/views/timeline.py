@@ -1,0 +1,6 @@
+"""Being built."""
+
+import streamlit as st
+
+st.title("timeline")
+st.info("This page is being built.")
