@@ -50,10 +50,7 @@ TRAJECTORY_WINDOWS: tuple[WeekWindow, ...] = (
     *(WeekWindow(w, 7 * w - h, 7 * w + h) for w, h in _HALF_WIDTH_DAYS.items()),
 )
 
-# Early flare (methods.md section 5): NRS on day 1-10 >= baseline + 1 point.
-FLARE_WINDOW_FIRST_DAY = 1
-FLARE_WINDOW_LAST_DAY = 10
-FLARE_MIN_RISE_POINTS = 1.0
+# The early-flare window (methods.md section 5) is a setting: Settings.flare_first_day etc.
 
 ALL_COURSES = "all courses"
 

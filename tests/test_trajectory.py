@@ -8,10 +8,12 @@ in is worked out by hand in the comments (windows in queries/trajectory.py).
 import numpy as np
 import pandas as pd
 import pytest
+
+from queries.settings import Settings
 from scipy import stats as sps
 
 from queries.trajectory import (
-    FLARE_WINDOW_FIRST_DAY, FLARE_WINDOW_LAST_DAY, TRAJECTORY_WEEKS, TRAJECTORY_WINDOWS,
+    TRAJECTORY_WEEKS, TRAJECTORY_WINDOWS,
     assign_weeks, nearest_week, trajectory_by_week,
 )
 
@@ -57,7 +59,8 @@ def test_windows_are_the_documented_ones():
     assert got == {0: (-60, 0, 0), 1: (4, 7, 10), 2: (11, 14, 17), 3: (18, 21, 24),
                    4: (25, 28, 31), 6: (35, 42, 49), 8: (49, 56, 63), 12: (70, 84, 98),
                    26: (154, 182, 210), 52: (322, 364, 406)}
-    assert (FLARE_WINDOW_FIRST_DAY, FLARE_WINDOW_LAST_DAY) == (1, 10)  # methods.md section 5
+    settings = Settings()
+    assert (settings.flare_first_day, settings.flare_last_day) == (1, 10)  # methods.md 5
 
 
 def test_nearest_week_boundaries():

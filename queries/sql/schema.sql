@@ -97,7 +97,10 @@ create table course_facts (
     last_session_day integer,
     n_adverse_events integer not null,
     n_serious_adverse_events integer not null,
+    has_nrs_flare boolean not null,
+    has_flare_event boolean not null,
     is_early_flare boolean not null,
+    is_early_quit boolean not null,
     quit_after_flare boolean not null
 );
 

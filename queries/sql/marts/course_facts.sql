@@ -2,8 +2,9 @@
 -- Purpose: severity_class, sessions_completed, adherence_class (data-contract "Derived"),
 --          per-course session and adverse-event counts, and the early flare of methods.md
 --          section 5: NRS on day $flare_first_day..$flare_last_day >= baseline +
---          $flare_min_rise, or a post_injection_flare event; quit after flare = a flare and
---          1-2 sessions completed with more planned.
+--          $flare_min_rise (same-day duplicates averaged, as in course_outcomes; a 1e-9
+--          tolerance keeps the boundary exact), or a post_injection_flare event on any day;
+--          early quit = 1-2 sessions completed with more planned; quit after flare = both.
 -- Grain: one row per course.
 -- Parameters: $instrument, $primary_window, $flare_first_day, $flare_last_day,
 --             $flare_min_rise. Run by queries/loading.py after course_outcomes is built
@@ -29,13 +30,17 @@ baselines as (
     from course_outcomes
     where window_name = $primary_window and has_baseline
 ),
+early_daily as (
+    select course_id, day, avg(score) as score
+    from assessments
+    where instrument = $instrument and day between $flare_first_day and $flare_last_day
+    group by course_id, day
+),
 early_rises as (
-    select distinct a.course_id
-    from assessments as a
+    select distinct d.course_id
+    from early_daily as d
     join baselines as b using (course_id)
-    where a.instrument = $instrument
-      and a.day between $flare_first_day and $flare_last_day
-      and a.score >= b.baseline_score + $flare_min_rise
+    where d.score >= b.baseline_score + $flare_min_rise - 1e-9
 ),
 classified as (
     select
@@ -65,7 +70,8 @@ classified as (
         s.last_session_day,
         coalesce(e.n_adverse_events, 0) as n_adverse_events,
         coalesce(e.n_serious_adverse_events, 0) as n_serious_adverse_events,
-        coalesce(e.has_flare_event, false) or r.course_id is not null as is_early_flare
+        r.course_id is not null as has_nrs_flare,
+        coalesce(e.has_flare_event, false) as has_flare_event
     from courses as c
     left join session_counts as s using (course_id)
     left join event_counts as e using (course_id)
@@ -74,8 +80,11 @@ classified as (
 final as (
     select
         course_id, severity_class, sessions_completed, adherence_class, last_session_day,
-        n_adverse_events, n_serious_adverse_events, is_early_flare,
-        is_early_flare and sessions_completed between 1 and 2
+        n_adverse_events, n_serious_adverse_events, has_nrs_flare, has_flare_event,
+        has_nrs_flare or has_flare_event as is_early_flare,
+        sessions_completed between 1 and 2 and planned_sessions > sessions_completed
+            as is_early_quit,
+        (has_nrs_flare or has_flare_event) and sessions_completed between 1 and 2
             and planned_sessions > sessions_completed as quit_after_flare
     from classified
 )

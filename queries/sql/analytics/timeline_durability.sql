@@ -1,0 +1,73 @@
+-- timeline_durability.sql: how long a primary-window response lasts (methods.md section 5).
+-- Purpose: among primary-window responders, the days from the follow-up day until the first
+--          later value that no longer meets the responder criterion against baseline (drop
+--          >= $min_drop_points AND >= $min_drop_fraction of baseline; the same 1e-9
+--          tolerance as course_outcomes), censored at the last value. Same-day duplicates
+--          are averaged. A responder with no later value is censored at 0 days.
+--          queries/survival.py turns the durations into Kaplan-Meier curves.
+-- Grain: one row per primary-window responder (in scope).
+-- Parameters: $by (whitelisted grouping key, see macros.sql group_value), $instrument,
+--             $window, $min_drop_points, $min_drop_fraction, $scope_provider_id, $year_min,
+--             $year_max, $site_ids, $indication_ids, $route_ids (scope and filters).
+-- Used by: Timeline page (durability), queries/timeline.py durability_courses, durability_km.
+
+with scoped as (
+    select *
+    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
+                        $indication_ids, $route_ids)
+),
+responders as (
+    select
+        o.course_id,
+        group_value($by, s.severity_class, s.adherence_class, s.rehab, s.provider_id,
+                    s.indication, s.route, s.site_id, s.age_band, s.sex,
+                    s.lifestyle_support, s.expectations, s.start_year) as group_value,
+        o.baseline_score,
+        o.followup_score,
+        o.followup_day
+    from course_outcomes as o
+    join scoped as s using (course_id)
+    where o.window_name = $window and o.is_responder
+),
+daily as (
+    select a.course_id, a.day, avg(a.score) as score
+    from assessments as a
+    join responders as r using (course_id)
+    where a.instrument = $instrument
+    group by a.course_id, a.day
+),
+later as (
+    select
+        r.course_id,
+        d.day,
+        not (r.baseline_score - d.score >= $min_drop_points - 1e-9
+             and r.baseline_score - d.score >= $min_drop_fraction * r.baseline_score - 1e-9)
+            as is_lost
+    from responders as r
+    join daily as d on d.course_id = r.course_id and d.day > r.followup_day
+),
+per_course as (
+    select
+        course_id,
+        min(day) filter (where is_lost) as lost_day,
+        max(day) as last_later_day
+    from later
+    group by course_id
+),
+final as (
+    select
+        r.course_id,
+        r.group_value,
+        r.baseline_score,
+        r.followup_score,
+        r.followup_day,
+        p.lost_day,
+        coalesce(p.last_later_day, r.followup_day) as last_value_day,
+        p.lost_day is not null as is_response_lost,
+        coalesce(p.lost_day, p.last_later_day, r.followup_day) - r.followup_day
+            as duration_days
+    from responders as r
+    left join per_course as p using (course_id)
+)
+select * from final
+order by course_id;
