@@ -37,56 +37,26 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-MANIFEST_NAME = "synthetic.json"
+from queries.contract import (
+    ADHERENCE_CLASSES, AGE_BANDS, CONTRAINDICATIONS, EVENTS, EXPECTATIONS, FILE_BY_NAME,
+    INDICATIONS, INSTRUMENTS, REHAB, ROUTES, SERIOUSNESS, SEXES, SYNTHETIC_MANIFEST,
+)
+
+MANIFEST_NAME = SYNTHETIC_MANIFEST
 GENERATOR_NAME = "ozone-outcomes synthetic clinic"
 GENERATOR_VERSION = 1
 DEFAULT_SEED = 20261125
 
-# --- The contract's columns, in the contract's order (data-contract.md) -------------------
-COURSE_COLUMNS = (
-    "course_id", "patient_id", "site_id", "provider_id", "start_year", "start_quarter",
-    "age_band", "sex", "indication", "route", "severity_scale", "severity_grade", "end_stage",
-    "symptom_months", "planned_sessions", "rehab", "lifestyle_support", "expectations",
-    "contraindication", "g6pd_tested", "overtraining_reported", "early_antioxidants_reported",
-    "escalated_day", "course_price",
-)
-SESSION_COLUMNS = ("course_id", "session_number", "day", "concentration_ug_ml", "volume_ml")
-ASSESSMENT_COLUMNS = ("course_id", "day", "instrument", "score")
-ADVERSE_EVENT_COLUMNS = ("course_id", "session_number", "day", "event", "seriousness")
+# --- The contract's columns and values come from the one contract module --------------------
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "courses": COURSE_COLUMNS,
-    "sessions": SESSION_COLUMNS,
-    "assessments": ASSESSMENT_COLUMNS,
-    "adverse_events": ADVERSE_EVENT_COLUMNS,
+    name: FILE_BY_NAME[name].column_names
+    for name in ("courses", "sessions", "assessments", "adverse_events")
 }
-
-AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+")
-SEXES = ("female", "male", "other", "unknown")
-INDICATIONS = (
-    "knee_oa", "hip_oa", "shoulder", "lumbar_disc_herniation", "low_back_pain",
-    "neck_pain", "tendinopathy", "other",
-)
-ROUTES = (
-    "intra_articular", "periarticular", "paravertebral", "intradiscal", "intramuscular",
-    "major_autohemotherapy", "rectal_insufflation", "topical",
-)
+COURSE_COLUMNS = TABLE_COLUMNS["courses"]
+SESSION_COLUMNS = TABLE_COLUMNS["sessions"]
+ASSESSMENT_COLUMNS = TABLE_COLUMNS["assessments"]
+ADVERSE_EVENT_COLUMNS = TABLE_COLUMNS["adverse_events"]
 SEVERITY_CLASSES = ("none", "mild", "moderate", "severe", "end_stage")  # latent, all known
-ADHERENCE_CLASSES = ("not_started", "one_and_done", "partial", "full_protocol")
-REHAB = ("none", "home_program", "supervised_pt")
-EXPECTATIONS = ("realistic", "unrealistic", "unknown")
-CONTRAINDICATIONS = (
-    "none", "g6pd_deficiency", "pregnancy", "bleeding_disorder", "hyperthyroidism", "other",
-    "not_screened",
-)
-INSTRUMENTS = (
-    "nrs_pain", "odi", "womac_pain", "womac_function", "koos_pain", "koos_adl", "ptga", "pgic",
-    "rom_degrees",
-)
-EVENTS = (
-    "post_injection_flare", "swelling", "soreness", "fatigue", "headache", "erythema",
-    "vasovagal", "infection", "other",
-)
-SERIOUSNESS = ("mild", "moderate", "serious")
 
 # --- Clinic layout ----------------------------------------------------------------------
 SITE_IDS = ("site_a", "site_b", "site_c")

@@ -130,11 +130,14 @@ def _course_row(c: FixtureCourse) -> dict[str, str]:
     }
 
 
-def rows() -> dict[str, list[dict[str, str]]]:
-    """The fixture as rows of text, keyed by contract file name."""
+def rows(courses=COURSES, adverse_events=ADVERSE_EVENTS, course_row=None
+         ) -> dict[str, list[dict[str, str]]]:
+    """A fixture as rows of text, keyed by contract file name: weekly sessions from day 0 and
+    the NRS values of each course (tests/fixture_timeline.py reuses this with its courses)."""
+    course_row = course_row or _course_row
     out: dict[str, list[dict[str, str]]] = {f.name: [] for f in FILES}
-    for c in COURSES:
-        out["courses"].append(_course_row(c))
+    for c in courses:
+        out["courses"].append(course_row(c))
         for k in range(c.n_sessions):
             out["sessions"].append({"course_id": c.course_id, "session_number": str(k + 1),
                                     "day": str(7 * k), "concentration_ug_ml": "20",
@@ -142,7 +145,7 @@ def rows() -> dict[str, list[dict[str, str]]]:
         for day, score in c.nrs:
             out["assessments"].append({"course_id": c.course_id, "day": str(day),
                                        "instrument": "nrs_pain", "score": f"{score:g}"})
-    for course_id, session, day, event, seriousness in ADVERSE_EVENTS:
+    for course_id, session, day, event, seriousness in adverse_events:
         out["adverse_events"].append({"course_id": course_id, "session_number": session,
                                       "day": day, "event": event, "seriousness": seriousness})
     return out

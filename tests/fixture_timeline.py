@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from queries.contract import FILES
+from tests import fixture_clinic
 from tests.fixture_clinic import write as write_rows
 
 
@@ -311,20 +311,7 @@ def _course_row(c: TimelineCourse) -> dict[str, str]:
 
 def rows() -> dict[str, list[dict[str, str]]]:
     """The fixture as rows of text, keyed by contract file name."""
-    out: dict[str, list[dict[str, str]]] = {f.name: [] for f in FILES}
-    for c in COURSES:
-        out["courses"].append(_course_row(c))
-        for k in range(c.n_sessions):
-            out["sessions"].append({"course_id": c.course_id, "session_number": str(k + 1),
-                                    "day": str(7 * k), "concentration_ug_ml": "20",
-                                    "volume_ml": "10"})
-        for day, score in c.nrs:
-            out["assessments"].append({"course_id": c.course_id, "day": str(day),
-                                       "instrument": "nrs_pain", "score": f"{score:g}"})
-    for course_id, session, day, event, seriousness in ADVERSE_EVENTS:
-        out["adverse_events"].append({"course_id": course_id, "session_number": session,
-                                      "day": day, "event": event, "seriousness": seriousness})
-    return out
+    return fixture_clinic.rows(COURSES, ADVERSE_EVENTS, _course_row)
 
 
 def write(folder, data: dict[str, list[dict[str, str]]] | None = None):
