@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -122,8 +121,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                "--server.port", str(args.port), "--server.address", args.address,
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     print(f"Ozone Outcomes on http://{args.address}:{args.port}  (database {path})",
-          file=sys.stderr)
-    return subprocess.call(command, env=env)
+          file=sys.stderr, flush=True)
+    # Become the server process (no parent left behind to orphan it on SIGTERM).
+    os.execve(sys.executable, command, env)
+    return EXIT_OK  # not reached
 
 
 def build_parser() -> argparse.ArgumentParser:

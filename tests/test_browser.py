@@ -66,13 +66,13 @@ def chromium() -> Path:
 @pytest.fixture(scope="module")
 def server(chromium: Path, synthetic_clinic_db: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh ``streamlit run`` of the app; yields its base URL."""
+    """The app as the README starts it (``ozone-outcomes serve``, which runs ``streamlit run``
+    headless on 127.0.0.1 without usage stats); yields its base URL."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "OUTCOMES_DB": str(synthetic_clinic_db)}
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-               "--server.port", str(port), "--server.address=127.0.0.1",
-               "--server.headless=true", "--browser.gatherUsageStats=false"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTCOMES_")}
+    command = [sys.executable, "-m", "queries.cli", "serve", "--db", str(synthetic_clinic_db),
+               "--port", str(port), "--address", "127.0.0.1"]
     with log.open("w") as out:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
