@@ -1,6 +1,69 @@
-"""Being built."""
+"""Safety & screening: adverse events per 100 sessions and per course by route and provider,
+every serious event, and screening as a quality indicator (issue 4).
+
+Definitions: methods.md section 3 (intervals) and section 5 (safety, screening). A provider
+sees their own courses only: the scope is a bound parameter in every query of the core,
+which offers no clinic-wide comparison for these figures, so none is shown to a provider.
+"""
 
 import streamlit as st
 
-st.title("safety")
-st.info("This page is being built.")
+from dashboard import charts, state
+from dashboard import charts_timeline as ct
+
+ctx = state.page_context()
+settings, policy = ctx.settings, ctx.policy
+ctx.overview()  # no course in view at all: the router says so in one sentence
+
+CAPTIONS = {
+    "route": "Adverse events of every grade (flare events included) per 100 sessions given "
+             "and per course, by route, with exact Poisson intervals (Garwood) and n. The "
+             "dashed line is the rate over every course in view.",
+    "provider": "The same per provider, crude: not adjusted for case mix or route. "
+                "Overlapping intervals are no evidence of a difference.",
+    "serious": "Every adverse event recorded as serious, one row per event, as entered "
+               "(methods.md section 5); nothing is aggregated or hidden.",
+    "screening": "Quality indicator (methods.md section 5): courses given without a "
+                 "contraindication screen, or given despite a contraindication, with Wilson "
+                 "intervals. G6PD testing among courses where the field was filled in.",
+}
+
+st.title("Safety & screening")
+st.caption(ct.scope_text(ctx.role, ctx.scope))
+
+st.subheader("Adverse events")
+for by in ("route", "provider"):
+    with ct.section():
+        rates = ct.require(ctx.call("timeline.adverse_event_rates", by=by))
+        overall = ctx.call("timeline.adverse_event_rates", by="all")
+        charts.plot(ct.adverse_event_chart(rates, overall, by, settings, policy))
+        st.caption(CAPTIONS[by])
+        with st.expander("Numbers behind this chart"):
+            charts.table(rates, ct.adverse_event_columns(by, settings), policy,
+                         f"adverse_events_by_{by}.csv", percent=ct.ADVERSE_EVENT_PERCENT)
+
+st.subheader("Serious adverse events")
+with ct.section():
+    ct.serious_event_list(ctx.call("timeline.serious_events"), policy)
+    st.caption(CAPTIONS["serious"])
+
+st.subheader("Screening")
+with ct.section():
+    screening = ctx.call("timeline.screening_summary")
+    not_screened, contraindicated, g6pd = st.columns(3)
+    with not_screened:
+        charts.rate_metric("Given without a screen", screening.not_screened, "courses",
+                           settings, help="contraindication recorded as not_screened")
+    with contraindicated:
+        charts.rate_metric("Given despite a contraindication", screening.contraindicated,
+                           "courses", settings,
+                           help="a contraindication other than none or not_screened")
+    with g6pd:
+        charts.rate_metric("G6PD tested", screening.g6pd_tested,
+                           "courses with the field filled in", settings,
+                           help=f"{screening.n_g6pd_unknown:,} courses left the field empty "
+                                "and are not counted.")
+    st.caption(CAPTIONS["screening"])
+    st.markdown("**Courses to review** (not screened, or a contraindication)")
+    charts.table(ctx.call("timeline.screening_exceptions"), ct.SCREENING_EXCEPTION_TABLE,
+                 policy, "screening_exceptions.csv", percent=())

@@ -1,6 +1,129 @@
-"""Being built."""
+"""Timeline: how pain changes week by week, what follows an early flare, how long a response
+lasts, and whether results drift from quarter to quarter (issue 4).
+
+Definitions: methods.md section 1 (responder), 3 (intervals), 4 "Trend" (p-chart) and 5
+(trajectory, early flare, quitting, durability, escalation). Each section draws on its own:
+when the core finds nothing for one, it says so there and the others still draw.
+"""
 
 import streamlit as st
 
-st.title("timeline")
-st.info("This page is being built.")
+from dashboard import charts, state
+from dashboard import charts_timeline as ct
+
+ctx = state.page_context()
+settings, policy = ctx.settings, ctx.policy
+ctx.overview()  # no course in view at all: the router says so in one sentence
+
+# The trajectory's split, kept in the page address (?split=Rehab) so a view can be shared.
+SPLIT_KEY = "split"
+SPLITS = {"All": None, "Severity": "severity", "Adherence": "adherence", "Rehab": "rehab",
+          "Provider": "provider"}
+flare_days = f"day {settings.flare_first_day}–{settings.flare_last_day}"
+CAPTIONS = {
+    "trajectory": "Mean change in NRS pain from baseline at each week, with its t interval and "
+                  "the number of courses measured that week; below 0 = less pain. Courses "
+                  "measured late differ from those who stopped early, so later weeks describe "
+                  f"the courses still followed. Shaded: the early-flare window ({flare_days}).",
+    "flare": f"Early flare (methods.md section 5): NRS on {flare_days} at least "
+             f"{settings.flare_min_rise:g} point above baseline, or a post_injection_flare "
+             "event. Quit = stopped after 1–2 sessions with more planned.",
+    "flow": "Read left to right: courses with a session, whether they flared, whether they "
+            "went on or stopped after 1–2 sessions, and their outcome. 'Not eligible' = no "
+            "baseline or a baseline below the minimum (left out of responder rates).",
+    "outcome": "Responder rate (IMMPACT, complete case; n = courses with follow-up) of each "
+               "path with its Wilson interval. Descriptive: people who quit differ from those "
+               "who go on, so this is not the effect of continuing.",
+    "expectations": "The same split within each expectations group; a bar with n=0 has no "
+                    "course. Descriptive, crude rates.",
+    "quit": "Share who stopped after 1–2 sessions with more planned, after a flare vs without "
+            "one (n = courses with / without a flare), per expectations group, with Wilson "
+            "intervals.",
+    "durability": "Among responders at the primary follow-up: the share still responding, "
+                  "day by day after it; a response is lost at the first later value that is "
+                  "no longer a response (IMMPACT). Numbers at risk under the curves. "
+                  "Association, not effect: who is referred to rehab differs.",
+    "escalation": "Share escalated to surgery (or other invasive care) within 12 months, as 1 − "
+                  "Kaplan-Meier so that courses seen for less than a year are not counted as "
+                  "'not escalated'. Crude, by severity.",
+}
+
+# The three bar charts under the flow, left to right, with their captions.
+FLARE_BARS = ((ct.flare_outcome_chart, "outcome"), (ct.flare_expectations_chart, "expectations"),
+              (ct.quit_expectations_chart, "quit"))
+
+st.title("Timeline")
+st.caption(ct.scope_text(ctx.role, ctx.scope))
+trajectory, flare, durability, trends = st.tabs(
+    ["Trajectory", "Flare and quitting", "Durability", "Trends"])
+
+with trajectory:
+    choice = st.segmented_control("Split by", list(SPLITS), default="All", required=True,
+                                  key=SPLIT_KEY, bind="query-params")
+    by = SPLITS.get(choice)
+    with ct.section():
+        weekly = ct.require(ctx.call("timeline.nrs_trajectory", by=by))
+        charts.plot(ct.trajectory_chart(weekly, by, settings, policy))
+        st.caption(CAPTIONS["trajectory"])
+        with st.expander("Numbers behind this chart"):
+            charts.table(weekly, ct.trajectory_columns(by, settings), policy,
+                         f"nrs_trajectory_by_{by or 'all'}.csv", percent=())
+
+with flare, ct.section():
+    summary = ctx.call("timeline.flare_summary")
+    incidence, quit_after, quit_without = st.columns(3)
+    with incidence:
+        charts.rate_metric("Early flare", summary.incidence, "courses with a session",
+                           settings, help=f"{summary.n_flare_nrs_only:,} by the NRS rise "
+                           f"only, {summary.n_flare_event_only:,} by a flare event only, "
+                           f"{summary.n_flare_both:,} by both.")
+    with quit_after:
+        charts.rate_metric("Quit after a flare", summary.quit_after_flare, "flares",
+                           settings, help="Stopped after 1–2 sessions with more planned.")
+    with quit_without:
+        charts.rate_metric("Stopped early without a flare",
+                           summary.early_quit_without_flare, "courses without a flare",
+                           settings, help="The same stop among courses with no flare: "
+                                          "the comparison for 'quit after a flare'.")
+    st.caption(CAPTIONS["flare"])
+    with ct.section():
+        charts.plot(ct.flare_flow_chart(ctx.call("timeline.flare_flow"), settings, policy))
+        st.caption(CAPTIONS["flow"])
+    for column, (chart, caption) in zip(st.columns(3), FLARE_BARS):
+        with column:
+            charts.plot(chart(summary, settings, policy))
+            st.caption(CAPTIONS[caption])
+    with st.expander("Numbers behind these charts"):
+        charts.table(summary.outcomes_by_expectations, ct.flare_outcome_columns(settings),
+                     policy, "flare_outcomes_by_expectations.csv")
+        charts.table(summary.quit_by_expectations, ct.quit_table_columns(settings),
+                     policy, "quit_by_expectations.csv")
+
+with durability:
+    with ct.section():
+        lasting = ctx.call("timeline.durability_km", by="rehab")
+        charts.plot(ct.durability_chart(lasting, settings, policy))
+        st.caption(CAPTIONS["durability"])
+        with st.expander("Numbers behind this chart"):
+            charts.table(lasting.at_risk, ct.AT_RISK_TABLE, policy, "durability_at_risk.csv",
+                         percent=())
+            charts.table(lasting.km, ct.km_table_columns(settings), policy,
+                         "durability_kaplan_meier.csv", percent=("survival", "ci_"))
+    with ct.section():
+        escalation = ctx.call("timeline.escalation_by_severity")
+        charts.plot(ct.escalation_chart(escalation, settings, policy))
+        ct.short_followup_note(escalation)
+        st.caption(CAPTIONS["escalation"])
+        with st.expander("Numbers behind this chart"):
+            charts.table(escalation, ct.escalation_table_columns(settings), policy,
+                         "escalation_by_severity.csv", percent=("incidence", "ci_"))
+
+with trends:
+    for measure in ("responder", "followup"):
+        with ct.section():
+            pchart = ctx.call("timeline.quarterly_pchart", measure=measure)
+            charts.plot(ct.pchart_chart(pchart, settings, policy))
+            st.caption(ct.pchart_caption(pchart))
+            with st.expander("Numbers behind this chart"):
+                charts.table(pchart.points, ct.pchart_columns(pchart), policy,
+                             f"pchart_{measure}.csv", percent=ct.PCHART_PERCENT)
