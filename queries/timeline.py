@@ -284,7 +284,7 @@ def flare_flow(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
 # 3. Durability and escalation
 # ---------------------------------------------------------------------------------------
 
-DURABILITY_AT_RISK_DAYS = (0, 90, 180, 270)
+DURABILITY_AT_RISK_DAYS = (0, 90, 180, 270, 360)
 ESCALATION_HORIZON_DAYS = 365
 
 
