@@ -434,7 +434,7 @@ def test_synthetic_response_wanes_more_without_rehab(synthetic):
     result = timeline.durability_km(connection, Scope(), Filters(), SETTINGS, by="rehab")
     at = survival_at(result.km, [270]).set_index("group")
     assert at.loc[most, "ci_upper_95"] < at.loc[least, "ci_lower_95"]
-    assert (result.at_risk["time"].unique() == [0, 90, 180, 270]).all()
+    assert (result.at_risk["time"].unique() == [0, 90, 180, 270, 360]).all()
 
 
 def test_synthetic_escalation_by_severity(synthetic):
