@@ -1,0 +1,348 @@
+"""The provider pages (issue 3) in AppTest: Providers, My practice, Cases like this.
+
+Reuses the AppTest helpers of tests/test_pages.py and the databases of tests/conftest.py.
+The planted providers of the synthetic clinic are read from the generator
+(``generate_clinic(...).truth``), never hard-coded. Expected counts of the fixture clinic
+come from ``tests.fixture_clinic.EXPECTED_COUNTS`` (worked out course by course).
+Plotly specs encode numeric arrays as base64 typed arrays; :func:`values` decodes them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import numpy as np
+import pytest
+
+from dashboard.charts_timeline import trajectory_title
+from queries.providers import PROVIDER_TABLE_COLUMNS
+from sample_data.generator import generate_clinic
+from tests.conftest import SYNTHETIC_TEST_COURSES, SYNTHETIC_TEST_SEED
+from tests.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
+from tests.test_pages import charts, open_app, texts
+
+FIXTURE_PROVIDERS = tuple(EXPECTED_COUNTS["provider"])  # P_A, P_B, P_SMALL
+TITLES = {"providers": "Providers", "my_practice": "My practice",
+          "cases_like_this": "Cases like this"}
+ADJUSTED_FUNNEL = "Responders by provider, adjusted for case mix"
+CRUDE_FUNNEL = "Responder rate by provider, crude"
+TRAJECTORY = trajectory_title(None)  # the Timeline page's trajectory chart, reused
+# "rank", "league", "#1" (not a colour like #0072B2), "1st", "2nd" ...
+RANK_WORDS = re.compile(r"\brank(ed|ing|s)?\b|\bleague\b|#\s?\d{1,2}\b|\b\d+(st|nd|rd|th)\b",
+                        re.I)
+
+
+@pytest.fixture(scope="module")
+def truth():
+    """The planted truths of the synthetic clinic the ``synthetic_clinic_db`` fixture holds."""
+    return generate_clinic(SYNTHETIC_TEST_COURSES, SYNTHETIC_TEST_SEED).truth
+
+
+@pytest.fixture()
+def fixture_env(monkeypatch, fixture_clinic_db):
+    monkeypatch.setenv("OUTCOMES_DB", str(fixture_clinic_db))
+    for var in ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL"):
+        monkeypatch.delenv(var, raising=False)
+    return fixture_clinic_db
+
+
+@pytest.fixture()
+def synthetic_env(monkeypatch, synthetic_clinic_db):
+    monkeypatch.setenv("OUTCOMES_DB", str(synthetic_clinic_db))
+    for var in ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL"):
+        monkeypatch.delenv(var, raising=False)
+    return synthetic_clinic_db
+
+
+def as_provider(monkeypatch, provider_id: str) -> None:
+    monkeypatch.setenv("OUTCOMES_ROLE", "provider")
+    monkeypatch.setenv("OUTCOMES_PROVIDER_ID", provider_id)
+
+
+def values(array) -> list:
+    """A Plotly spec array as a list (decodes ``{"dtype": "f8", "bdata": ...}``)."""
+    if isinstance(array, dict) and "bdata" in array:
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+def traces(spec: dict, name: str) -> list[dict]:
+    return [t for t in spec["data"] if t.get("name") == name]
+
+
+def limit_line(spec: dict, meta: str) -> tuple[list, list]:
+    (line,) = [t for t in spec["data"] if t.get("meta") == meta]
+    return values(line["x"]), values(line["y"])
+
+
+def _walk(node, parts: list[str]) -> None:
+    proto = getattr(node, "proto", None)
+    if proto is not None:
+        parts.append(str(proto))
+    for child in getattr(node, "children", {}).values():
+        _walk(child, parts)
+
+
+def everything(at) -> str:
+    """Every element the page rendered (main and sidebar protos, chart JSON included) and
+    every dataframe's cells, as one string."""
+    parts: list[str] = []
+    for block in (at.main, at.sidebar):
+        _walk(block, parts)
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    return "\n".join(parts)
+
+
+def visible_text(at) -> str:
+    """What a person reads: text elements, table headers and cells, chart text."""
+    parts = [texts(at, kind) for kind in ("title", "subheader", "markdown", "caption", "info")]
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    parts += [m.label for m in at.metric]
+    for spec in charts(at).values():
+        layout = {k: v for k, v in spec["layout"].items() if k != "template"}
+        parts.append(json.dumps({"layout": layout,
+                                 "text": [t.get("text") for t in spec["data"]],
+                                 "names": [t.get("name") for t in spec["data"]]}))
+    return "\n".join(str(p) for p in parts)
+
+
+# --- every page runs ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", sorted(TITLES))
+def test_every_provider_page_runs_for_the_director(fixture_env, page):
+    at = open_app(page)
+    assert at.title[0].value == TITLES[page]
+
+
+@pytest.mark.parametrize("page", ["my_practice", "cases_like_this"])
+@pytest.mark.parametrize("provider", FIXTURE_PROVIDERS)
+def test_provider_pages_run_for_a_provider(fixture_env, monkeypatch, page, provider):
+    as_provider(monkeypatch, provider)
+    at = open_app(page)
+    assert at.title[0].value == TITLES[page]
+
+
+@pytest.mark.parametrize("page", sorted(TITLES))
+def test_provider_pages_run_on_the_synthetic_clinic(synthetic_env, page):
+    at = open_app(page)
+    assert len(charts(at)) >= 2
+
+
+def test_providers_page_is_not_reachable_for_a_provider(fixture_env, monkeypatch):
+    as_provider(monkeypatch, "P_A")
+    at = open_app("overview")
+    with pytest.raises(ValueError, match="navigation page"):
+        at.switch_page("views/providers.py")
+
+
+# --- Providers ----------------------------------------------------------------------------
+
+def test_adjusted_funnel_puts_the_worse_provider_below_the_alarm_limit(synthetic_env, truth):
+    spec = charts(open_app("providers"))[ADJUSTED_FUNNEL]
+    (points,) = traces(spec, "Provider")
+    ids = list(points["text"])
+    x, y = values(points["x"]), values(points["y"])
+    low_x, low_y = limit_line(spec, "lower 99.8 % limits")
+    high_x, high_y = limit_line(spec, "upper 99.8 % limits")
+    worse = ids.index(truth.worse_provider_id)
+    assert y[worse] < np.interp(x[worse], low_x, low_y)
+    hard = ids.index(truth.hard_case_mix_provider_id)  # within once case mix is allowed for
+    assert np.interp(x[hard], low_x, low_y) < y[hard] < np.interp(x[hard], high_x, high_y)
+    assert truth.small_provider_id not in ids  # too few courses: no point of its own
+    hover = points["customdata"][worse]
+    assert hover[0] == truth.worse_provider_id and "below the 99.8 % limit" in hover[4]
+    assert "95 % limits" in hover[3] and "O/E" in hover[2]
+
+
+def test_funnels_show_limits_target_and_the_overdispersion_note(synthetic_env, truth):
+    at = open_app("providers")
+    specs = charts(at)
+    for title in (CRUDE_FUNNEL, ADJUSTED_FUNNEL):
+        metas = {t.get("meta") for t in specs[title]["data"]}
+        assert {"lower 95 % limits", "upper 95 % limits", "lower 99.8 % limits",
+                "upper 99.8 % limits"} <= metas
+        assert traces(specs[title], "Clinic rate" if title == CRUDE_FUNNEL else "O/E = 1")
+    notes = [m.value for m in at.markdown if m.value.startswith("Overdispersion adjustment")]
+    assert len(notes) == 2 and all("phi = " in n and "tau² = " in n for n in notes)
+    (not_enough,) = [m.value for m in at.markdown if m.value.startswith("Not enough courses")]
+    assert truth.small_provider_id in not_enough
+
+
+def test_providers_page_shows_model_table_and_association_label(synthetic_env, truth):
+    at = open_app("providers")
+    assert any(m.label == "C-statistic" for m in at.metric)
+    assert "fitted on" in texts(at, "caption")
+    tables = [d.value for d in at.dataframe]
+    (table,) = [t for t in tables if list(t.columns) == list(PROVIDER_TABLE_COLUMNS)]
+    assert set(table["provider_id"]) == set(truth.provider_ids)
+    flags = dict(zip(table["provider_id"], table["flag_adjusted"]))
+    assert flags[truth.worse_provider_id] == "low_alarm"
+    assert flags[truth.small_provider_id] == "too_few"
+    assert any(b.id.endswith("download_providers.csv") for b in at.download_button)
+    forest = [t for t in charts(at) if "odds ratios" in t]
+    assert forest and "association, not effect" in forest[0]
+    spec = charts(at)[forest[0]]
+    assert spec["layout"]["xaxis"]["type"] == "log"
+
+
+def test_caterpillar_lists_providers_by_id_and_nothing_is_ranked(synthetic_env, truth):
+    at = open_app("providers")
+    spec = charts(at)["Responder rate per provider, shrunken"]
+    (shrunk,) = traces(spec, "Shrunken rate")
+    enough = sorted(set(truth.provider_ids) - {truth.small_provider_id})
+    assert list(shrunk["y"]) == enough  # by id, not by rate
+    assert not RANK_WORDS.search(visible_text(at))
+    assert all("rank" not in c.lower() for d in at.dataframe for c in d.value.columns)
+
+
+def test_nonresponder_profile_for_one_provider(synthetic_env, truth):
+    at = open_app("providers")
+    at.selectbox(key="nonresponders_of").set_value(truth.worse_provider_id).run()
+    assert not at.exception
+    assert f"Non-responders vs responders: {truth.worse_provider_id}" in charts(at)
+    assert "times as often" in texts(at, "markdown") or "than responders" in \
+        texts(at, "markdown")
+
+
+# --- My practice --------------------------------------------------------------------------
+
+def test_my_practice_shows_peers_without_names(synthetic_env, monkeypatch, truth):
+    me = truth.hard_case_mix_provider_id
+    as_provider(monkeypatch, me)
+    at = open_app("my_practice")
+    page = everything(at)
+    for other in set(truth.provider_ids) - {me}:
+        assert other not in page, other
+    assert me in page
+    for spec in (s for t, s in charts(at).items() if "among all providers" in t):
+        (peers,) = traces(spec, "Others")
+        assert peers.get("hoverinfo") == "skip" and "text" not in peers
+        assert "customdata" not in peers
+        assert len(values(peers["x"])) == len(truth.provider_ids) - 2  # no small peer
+        (mine,) = traces(spec, "You")
+        assert len(values(mine["x"])) == 1
+
+
+@pytest.mark.parametrize("page", ["my_practice", "cases_like_this"])
+def test_a_provider_never_sees_another_provider_id(fixture_env, monkeypatch, page):
+    as_provider(monkeypatch, "P_A")
+    monkeypatch.setenv("OUTCOMES_MIN_CELL", "1")  # show every number there is
+    page_text = everything(open_app(page))
+    assert "P_A" in page_text
+    assert "P_B" not in page_text and "P_SMALL" not in page_text
+
+
+def test_director_previews_a_providers_practice(fixture_env):
+    at = open_app("my_practice")
+    at.selectbox(key="preview_provider").set_value("P_B").run()
+    assert not at.exception
+    assert "You are seeing what P_B sees" in texts(at, "caption")
+    (rates,) = [d.value for d in at.dataframe if "Group" in d.value.columns]
+    assert list(rates["Group"]) == ["clinic", "P_B"]
+
+
+def test_my_practice_outcomes_beside_the_clinic(fixture_env, monkeypatch):
+    as_provider(monkeypatch, "P_B")
+    monkeypatch.setenv("OUTCOMES_MIN_CELL", "1")
+    at = open_app("my_practice")
+    (rates,) = [d.value for d in at.dataframe if "Group" in d.value.columns]
+    rows = rates.set_index("Group")
+    _courses, eligible, followup, responders = EXPECTED_COUNTS["provider"]["P_B"]
+    assert rows.loc["P_B", "With follow-up"] == followup
+    assert rows.loc["P_B", "Responders"] == responders
+    assert rows.loc["clinic", "With follow-up"] == EXPECTED_TOTAL["n_followup"]
+    assert rows.loc["P_B", "Responder rate (ITT)"] == pytest.approx(responders / eligible)
+
+
+# --- Cases like this ----------------------------------------------------------------------
+
+def cases_table(at):
+    (rows,) = [d.value for d in at.dataframe if "Note" in d.value.columns]
+    return rows.set_index("Group")
+
+
+def test_cases_like_this_hides_small_groups(fixture_env):
+    at = open_app("cases_like_this")  # min cell 11: every fixture group is smaller
+    rows = cases_table(at)
+    assert list(rows.index) == ["clinic", *FIXTURE_PROVIDERS]
+    assert (rows["Note"] == "fewer than 11 courses with follow-up — hidden").all()
+    numbers = rows.drop(columns="Note")
+    assert numbers.isna().all().all()
+    spec = charts(at)["Responders among similar courses: the clinic and each provider"]
+    assert all(v is None or np.isnan(v) for t in spec["data"] for v in values(t["y"]))
+    notes = {a["x"]: a["text"] for a in spec["layout"]["annotations"]}
+    assert set(notes) == {"Whole clinic", *FIXTURE_PROVIDERS}  # each group says so
+    assert all(text.startswith("fewer than 11") for text in notes.values())
+    (counts,) = traces(charts(at)[TRAJECTORY], "All courses: n")  # n under each week
+    assert "–" in counts["text"]  # weeks with fewer than 11 courses hidden
+    assert all(n == "–" or int(n.replace(",", "")) >= 11 for n in counts["text"])
+
+
+def test_cases_like_this_shows_counts_with_min_cell_1(fixture_env, monkeypatch):
+    monkeypatch.setenv("OUTCOMES_MIN_CELL", "1")
+    rows = cases_table(open_app("cases_like_this"))
+    assert (rows["Note"] == "").all()
+    assert rows.loc["clinic", "Courses"] == EXPECTED_TOTAL["n_courses"]
+    for provider, (courses, _eligible, followup, responders) in \
+            EXPECTED_COUNTS["provider"].items():
+        assert rows.loc[provider, "Courses"] == courses
+        assert rows.loc[provider, "With follow-up"] == followup
+        assert rows.loc[provider, "Responders"] == responders
+
+
+def test_cases_like_this_reads_the_case_from_the_url(fixture_env, monkeypatch):
+    monkeypatch.setenv("OUTCOMES_MIN_CELL", "1")
+    at = open_app("cases_like_this", {"like_severity": "moderate"})
+    assert at.selectbox(key="like_severity").value == "moderate"
+    courses, eligible, followup, responders = EXPECTED_COUNTS["severity"]["moderate"]
+    clinic = cases_table(at).loc["clinic"]
+    assert (clinic["Courses"], clinic["Eligible"], clinic["With follow-up"],
+            clinic["Responders"]) == (courses, eligible, followup, responders)
+    at.selectbox(key="like_age_band").set_value("90+").run()
+    assert at.info[0].value.startswith("No course in the clinic matches")
+
+
+def test_cases_like_this_trajectory_on_the_synthetic_clinic(synthetic_env):
+    at = open_app("cases_like_this", {"like_indication": "knee_oa"})
+    spec = charts(at)[TRAJECTORY]
+    (line,) = traces(spec, "All courses")
+    assert values(line["y"])[0] == pytest.approx(0.0)  # week 0 is the baseline
+    assert min(values(line["y"])) < -0.5  # pain falls on average
+
+
+def test_a_fully_hidden_trajectory_is_one_calm_sentence(fixture_env):
+    at = open_app("cases_like_this", {"like_severity": "moderate"})  # 5 courses < 11
+    assert TRAJECTORY not in charts(at)
+    assert "Fewer than 11 similar courses" in texts(at, "info")
+
+
+# --- the small-cell rule itself (queries.provider_views, pure pandas) -----------------------
+
+def small_table(followup: list[int]):
+    import pandas as pd
+
+    groups = ["clinic"] + [f"g{i}" for i in range(1, len(followup))]
+    return pd.DataFrame({"group": groups, "n_courses": followup, "n_followup": followup,
+                         "n_responders": [f // 2 for f in followup],
+                         "responder_rate": [0.5] * len(followup)})
+
+
+@pytest.mark.parametrize("followup, hidden", [
+    ([40, 3, 25, 12], [False, True, False, True]),    # one small group: the next one too
+    ([40, 3, 4, 12, 21], [False, True, True, True, False]),  # hidden total 7 < 11: one more
+    ([40, 6, 7, 27], [False, True, True, False]),     # two hidden, total 13: enough
+    ([40, 3], [False, True]),                          # a provider's view: nothing to pair
+    ([8, 3, 5], [True, True, True]),                   # the clinic itself is small
+])
+def test_small_groups_and_complementary_suppression(followup, hidden):
+    from queries.provider_views import hide_small_groups
+
+    out = hide_small_groups(small_table(followup), 11)
+    assert out["is_hidden"].tolist() == hidden
+    assert out.loc[out["is_hidden"], ["n_courses", "n_followup", "n_responders",
+                                      "responder_rate"]].isna().all().all()
+    shown = out[~out["is_hidden"]]
+    assert (shown["n_followup"] >= 11).all() and (shown["note"] == "").all()
+    assert hide_small_groups(small_table(followup), 1)["is_hidden"].sum() == 0
