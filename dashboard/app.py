@@ -17,6 +17,7 @@ from streamlit.navigation.page import StreamlitPage
 from dashboard import sidebar, state
 from queries.analytics import InsufficientData
 from queries.bootstrap import DatabaseMissing
+from queries.db import SchemaOutdated
 from queries.presentation import Policy
 from queries.settings import Settings
 
@@ -69,7 +70,7 @@ st.set_page_config(page_title="Ozone Outcomes", page_icon=":material/monitoring:
 try:
     settings = Settings.from_env()
     path = state.database(settings)
-except (ValueError, DatabaseMissing) as exc:
+except (ValueError, DatabaseMissing, SchemaOutdated) as exc:
     st.error(f"The app cannot start: {exc}")
     st.stop()
 

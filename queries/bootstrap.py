@@ -7,9 +7,11 @@ checked, all-or-nothing loader as any clinic's extract, and reused afterwards.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
+from queries import db
 from queries.loading import Progress, load_folder
 from queries.settings import Settings
 
@@ -18,16 +20,31 @@ class DatabaseMissing(FileNotFoundError):
     """The configured database file does not exist."""
 
 
+def _is_current(path: Path) -> bool:
+    con = db.connect(path, read_only=True)
+    try:
+        return db.schema_version(con) == db.SCHEMA_VERSION
+    finally:
+        con.close()
+
+
 def resolve_database(settings: Settings, progress: Progress = lambda _m: None) -> Path:
-    """The database path to read, building the synthetic clinic on first use."""
+    """The database path to read, building the synthetic clinic on first use (and again when
+    it was built by an older schema). A clinic's own database built by another schema version
+    raises :class:`queries.db.SchemaOutdated` saying to load the extract again."""
     if settings.db_path is not None:
         if not settings.db_path.exists():
             raise DatabaseMissing(
                 f"no database at {settings.db_path}; load a folder first: "
                 f"ozone-outcomes load FOLDER --db {settings.db_path}")
+        con = db.connect(settings.db_path, read_only=True)
+        try:
+            db.check_schema(con, settings.db_path)
+        finally:
+            con.close()
         return settings.db_path
     path = settings.synthetic_db_path
-    if not path.exists():
+    if not path.exists() or not _is_current(path):
         build_synthetic(path, settings, progress)
     return path
 
@@ -39,7 +56,10 @@ def build_synthetic(path: Path, settings: Settings, progress: Progress = lambda 
     progress(f"generating a synthetic clinic of {settings.synthetic_courses:,} courses "
              f"(seed {settings.synthetic_seed})")
     clinic = generate_clinic(settings.synthetic_courses, settings.synthetic_seed)
-    with tempfile.TemporaryDirectory(prefix="ozone-synthetic-") as tmp:
-        write_clinic(clinic, tmp)
-        load_folder(tmp, path, settings, progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ozone-synthetic-", dir=path.parent) as tmp:
+        write_clinic(clinic, Path(tmp) / "extract")
+        fresh = Path(tmp) / path.name  # a new file: nothing of an outdated one is carried over
+        load_folder(Path(tmp) / "extract", fresh, settings, progress)
+        os.replace(fresh, path)
     return path

@@ -77,8 +77,15 @@ def _open(args: argparse.Namespace) -> tuple[Settings, object] | None:
     if not settings.db_path.exists():
         print(f"no database at {settings.db_path}; load a folder first", file=sys.stderr)
         return None
-    return settings, db.connect(settings.db_path, threads=settings.threads,
-                                memory_limit=settings.memory_limit)
+    con = db.connect(settings.db_path, threads=settings.threads,
+                     memory_limit=settings.memory_limit)
+    try:
+        db.check_schema(con, settings.db_path)
+    except db.SchemaOutdated as exc:
+        con.close()
+        print(exc, file=sys.stderr)
+        return None
+    return settings, con
 
 
 def _emit(table, fmt: str) -> None:
@@ -110,7 +117,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(db_path=args.db)
     try:
         path = resolve_database(settings, _progress)
-    except DatabaseMissing as exc:
+    except (DatabaseMissing, db.SchemaOutdated) as exc:
         print(exc, file=sys.stderr)
         return EXIT_REFUSED
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"

@@ -69,6 +69,33 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
         con.execute(stmt, used or None)
 
 
+# The version of sql/schema.sql and sql/marts/: bump it whenever either changes, so that a
+# database built by an older version is rebuilt (synthetic) or refused with what to do.
+SCHEMA_VERSION = 2
+
+
+class SchemaOutdated(RuntimeError):
+    """The database file was built by another version of the schema or marts."""
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version that built the file (0 when it predates versioning)."""
+    if not bool(run(con, "analytics/has_schema_info")["has_schema_info"].iat[0]):
+        return 0
+    found = run(con, "analytics/schema_version")["schema_version"].iat[0]
+    return 0 if found is None else int(found)
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
+    """Raise :class:`SchemaOutdated` unless the file was built with :data:`SCHEMA_VERSION`."""
+    found = schema_version(con)
+    if found != SCHEMA_VERSION:
+        raise SchemaOutdated(
+            f"{path} was built by another version of Ozone Outcomes (schema {found}, this "
+            f"version reads schema {SCHEMA_VERSION}); load your extract again to rebuild it: "
+            f"ozone-outcomes load FOLDER --db {path}")
+
+
 def connect(path: str | Path, *, read_only: bool = True, threads: int = 2,
             memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
     """Open the database file with explicit threads and memory limit."""

@@ -59,10 +59,14 @@ def responder_definition(settings: Settings) -> str:
 
 
 def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
+    """The files of the last load, or None (no database, or one built by another schema
+    version, which a load rebuilds even from the same extract)."""
     if not db_path.exists():
         return None
     con = db.connect(db_path, read_only=True)
     try:
+        if db.schema_version(con) != db.SCHEMA_VERSION:
+            return None
         frame = db.run(con, "loading/last_load_files")
     finally:
         con.close()
@@ -96,6 +100,7 @@ def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
     try:
         db.execute_script(con, "schema")
         db.execute_script(con, "macros")
+        db.execute_script(con, "loading/record_schema_version", schema_version=db.SCHEMA_VERSION)
         new_ids = extract.tables["courses"].select(["course_id"])
         con.register("extract_course_ids", new_ids)
         n_replaced = 0

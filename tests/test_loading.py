@@ -361,3 +361,33 @@ def test_line_numbers_count_quoted_newlines_and_blank_lines(tmp_path):
     assert [str(v) for v in info.value.violations] == [
         "courses.csv line 6, column age_band: value '91' — not allowed here (use one of "
         "18-29, 30-39, 40-49, 50-59, 60-69, 70-79, 80-89, 90+)"]
+
+
+def test_a_database_from_an_older_schema_is_refused_then_rebuilt(tmp_path, loaded, capsys,
+                                                                  monkeypatch):
+    """After an upgrade changes the marts, the old file is not read with the new queries: the
+    CLI says to load again, and loading the same extract again rebuilds it."""
+    monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
+    assert main(["rates", "--db", str(loaded), "--by", "severity"]) == 2
+    assert "load your extract again" in capsys.readouterr().err
+    report = load_folder(tmp_path / "first", loaded)
+    assert report.status == "loaded"  # same extract, but rebuilt for the new schema
+    assert main(["rates", "--db", str(loaded), "--by", "severity"]) == 0
+
+
+def test_an_outdated_synthetic_clinic_is_rebuilt(tmp_path, monkeypatch):
+    from queries.bootstrap import resolve_database
+    from queries.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, synthetic_courses=300)
+    path = resolve_database(settings)
+    first = path.stat().st_mtime_ns
+    assert resolve_database(settings) == path and path.stat().st_mtime_ns == first
+    monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)
+    assert resolve_database(settings) == path
+    con = db.connect(path)
+    try:
+        assert db.schema_version(con) == db.SCHEMA_VERSION
+    finally:
+        con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]

@@ -144,3 +144,9 @@ create table load_files (
     n_rows integer not null,
     primary key (load_id, file_name)
 );
+
+-- Which version of this schema (and of the derived marts) built the file; the app and the
+-- CLI refuse an older file with a message to load the extract again (queries/bootstrap.py).
+create table schema_info (
+    schema_version integer not null
+);
