@@ -110,16 +110,16 @@ def _n_text(n: object) -> str:
 
 
 def _hover(frame: pd.DataFrame, s: RateSeries) -> list[list[str]]:
-    return [[format_percent(r, n), format_interval(lo, hi, n), _count(x), _count(n)]
+    return [[format_percent(r, n), format_interval(lo, hi, n), count_text(x), count_text(n)]
             for r, lo, hi, x, n in zip(frame[s.rate], frame[s.lower], frame[s.upper],
                                        frame[s.successes], frame[s.n])]
 
 
-def _count(value: object) -> str:
+def count_text(value: object) -> str:
     return "–" if pd.isna(value) else f"{int(value):,}"
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
+def base_layout(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, subtitle=dict(text=subtitle, font=dict(size=12)), x=0,
                    xanchor="left", y=0.98, yref="container", yanchor="top",
@@ -153,7 +153,7 @@ def rate_chart(rates: pd.DataFrame, by: str, settings: Settings, policy: Policy,
     """
     frame = present(rates, ["group", "n_courses", *_series_columns(settings)], policy)
     labels = [category_label(v, by) for v in frame["group"]]
-    ticks = [f"{tick_label(label)}<br><span style='font-size:10px'>{_count(n)} courses</span>"
+    ticks = [f"{tick_label(label)}<br><span style='font-size:10px'>{count_text(n)} courses</span>"
              for label, n in zip(labels, frame["n_courses"])]
     level = level_text(settings)
     fig = go.Figure()
@@ -181,7 +181,7 @@ def rate_chart(rates: pd.DataFrame, by: str, settings: Settings, policy: Policy,
                    categoryarray=labels, tickvals=labels, ticktext=ticks,
                    tickangle=0, range=[-0.8, len(labels) - 0.2]),  # room for outer n labels
     )
-    return _layout(fig, title or rate_chart_title(by),
+    return base_layout(fig, title or rate_chart_title(by),
                    f"{settings.window().name}, IMMPACT · {level} Wilson CI · n = denominator")
 
 
@@ -199,7 +199,7 @@ def rate_heatmap(rates_2d: pd.DataFrame, rows: str, cols: str, settings: Setting
               for r, n in zip(frame["responder_rate"], frame["n_followup"])],
         interval=[format_interval(lo, hi, n) for lo, hi, n in
                   zip(frame[f"ci_lower_{sfx}"], frame[f"ci_upper_{sfx}"], frame["n_followup"])],
-        courses=[_count(n) for n in frame["n_courses"]],
+        courses=[count_text(n) for n in frame["n_courses"]],
     )
     grid = frame.set_index(["row_group", "col_group"])
     full = pd.MultiIndex.from_product([row_order, col_order], names=["row_group", "col_group"])
@@ -229,7 +229,7 @@ def rate_heatmap(rates_2d: pd.DataFrame, rows: str, cols: str, settings: Setting
         yaxis=dict(title=GROUPINGS[rows], type="category", autorange="reversed"),
     )
     heading = title or f"Responders by {_title_name(rows)} × {_title_name(cols)}"
-    return _layout(fig, heading, f"{settings.window().name}, IMMPACT, complete case · "
+    return base_layout(fig, heading, f"{settings.window().name}, IMMPACT, complete case · "
                                  "n = courses with follow-up in the cell")
 
 

@@ -18,7 +18,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from dashboard.charts import (
-    HEATMAP_SCALE, OKABE_ITO, _layout, category_label, level_text, rate_chart,
+    HEATMAP_SCALE, OKABE_ITO, base_layout, category_label, level_text, rate_chart,
     rate_table_columns, tick_label,
 )
 from queries.casemix import MISSING_LEVEL
@@ -170,7 +170,7 @@ def funnel_chart(view: FunnelView, settings: Settings, title: str, subtitle: str
         xaxis = dict(title="Expected responders (case-mix model)", range=[0, right])
     fig.update_layout(xaxis=xaxis, yaxis=yaxis, legend=dict(
         orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=11)))
-    return _layout(fig, title, subtitle)
+    return base_layout(fig, title, subtitle)
 
 
 # --- caterpillar ----------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.
         yaxis=dict(title="Provider", type="category", categoryorder="array",
                    categoryarray=labels[::-1]),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0))
-    fig = _layout(fig, title, f"Beta-binomial empirical Bayes · {level_text(settings)} "
+    fig = base_layout(fig, title, f"Beta-binomial empirical Bayes · {level_text(settings)} "
                               "interval · dotted line = clinic rate")
     fig.update_layout(height=max(300, 150 + 38 * len(labels)))
     return fig
@@ -231,7 +231,7 @@ def calibration_chart(calibration: pd.DataFrame, settings: Settings) -> go.Figur
                        " · observed %{y:.0%}<extra></extra>"))
     fig.update_layout(xaxis=_percent_axis("Expected responder rate (model)"),
                       yaxis=_percent_axis("Observed responder rate"), showlegend=False)
-    return _layout(fig, "Calibration of the case-mix model",
+    return base_layout(fig, "Calibration of the case-mix model",
                    f"Observed vs expected by tenth of predicted risk · {level_text(settings)}"
                    " Wilson CI")
 
@@ -286,7 +286,7 @@ def case_mix_chart(mix: pd.DataFrame, factor: str, policy: Policy, title: str) -
                                  categoryarray=labels[::-1]),
                       legend=dict(orientation="v", yanchor="top", y=1, xanchor="left",
                                   x=1.02, font=dict(size=11), traceorder="normal"))
-    fig = _layout(fig, title, "Share of courses · whole clinic on top")
+    fig = base_layout(fig, title, "Share of courses · whole clinic on top")
     fig.update_layout(height=max(300, 160 + 34 * len(labels)), margin=dict(t=90))
     return fig
 
@@ -334,7 +334,7 @@ def baseline_pain_chart(pain: pd.DataFrame, settings: Settings, policy: Policy,
     fig.update_layout(xaxis=dict(title="Mean baseline NRS pain (0–10)", range=[0, 10]),
                       yaxis=dict(type="category", categoryorder="array",
                                  categoryarray=labels[::-1]))
-    fig = _layout(fig, title,
+    fig = base_layout(fig, title,
                   f"Mean NRS · {level_text(settings)} t interval · dotted = whole clinic")
     fig.update_layout(height=max(300, 150 + 34 * len(labels)))
     return fig
@@ -371,7 +371,7 @@ def process_chart(process: pd.DataFrame, settings: Settings, policy: Policy) -> 
                          row=1, col=i)
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels[::-1])
     fig.update_annotations(font=dict(size=12))
-    fig = _layout(fig, "Process: sessions, rehab, follow-up and screening",
+    fig = base_layout(fig, "Process: sessions, rehab, follow-up and screening",
                   f"Share of courses · {level_text(settings)} Wilson CI · dotted = whole "
                   "clinic")
     fig.update_layout(height=max(320, 170 + 34 * len(labels)), margin=dict(t=125))
@@ -444,7 +444,7 @@ def std_difference_chart(differences: pd.DataFrame, title: str, top: int = 15) -
                                  zeroline=False),
                       yaxis=dict(type="category", categoryorder="array", categoryarray=labels),
                       showlegend=False)
-    fig = _layout(fig, title, "Right of 0: commoner among non-responders · dotted lines at "
+    fig = base_layout(fig, title, "Right of 0: commoner among non-responders · dotted lines at "
                               "±0.1, a common mark of a real imbalance")
     fig.update_layout(height=max(320, 140 + 26 * len(labels)))
     return fig
@@ -476,7 +476,7 @@ def forest_chart(odds: pd.DataFrame, settings: Settings) -> go.Figure:
                                  type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]),
                       yaxis=dict(type="category", categoryorder="array", categoryarray=labels))
     n = int(odds["n"].iloc[0]) if len(odds) else 0
-    fig = _layout(fig, "What goes with response: adjusted odds ratios (association, not "
+    fig = base_layout(fig, "What goes with response: adjusted odds ratios (association, not "
                        "effect)",
                   f"One logistic model, {n:,} courses with follow-up · {level_text(settings)}"
                   " Wald CI · right of 1 = more often a responder")

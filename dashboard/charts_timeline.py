@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from dashboard.charts import (FIGURE_HEIGHT, OKABE_ITO, _count, _layout, category_label,
+from dashboard.charts import (FIGURE_HEIGHT, OKABE_ITO, count_text, base_layout, category_label,
                               level_text, table, tick_label)
 from dashboard.state import NO_MATCH, ROLE_PROVIDER
 from queries.analytics import GROUPINGS, InsufficientData, Scope
@@ -114,7 +114,7 @@ def _week_position(day: float) -> float:
 
 def _count_panel(fig: go.Figure, x: list, label: str, counts: list, row: int) -> None:
     """One row of the counts table drawn under a chart (n per week, numbers at risk)."""
-    fig.add_scatter(x=x, y=[label] * len(x), mode="text", text=[_count(n) for n in counts],
+    fig.add_scatter(x=x, y=[label] * len(x), mode="text", text=[count_text(n) for n in counts],
                     textfont=dict(size=11, color=TEXT), showlegend=False,
                     name=f"{label}: n", hoverinfo="skip", cliponaxis=False, row=row, col=1)
 
@@ -125,7 +125,7 @@ def _panel_height(n_rows: int) -> int:
 
 
 def _with_count_panel(n_rows: int, count_title: str) -> go.Figure:
-    """A chart over a table of counts sharing its x axis (set the height after _layout)."""
+    """A chart over a table of counts sharing its x axis (set the height after base_layout)."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06,
                         row_heights=[FIGURE_HEIGHT, _panel_height(n_rows)])
     fig.update_yaxes(row=2, col=1, type="category", range=[n_rows - 0.3, -0.7], showgrid=False,
@@ -160,7 +160,7 @@ def trajectory_chart(trajectory: pd.DataFrame, by: str | None, settings: Setting
             x=rows["week"].tolist(), y=_list(rows["mean_change"]), name=label,
             legendgroup=label, mode="lines+markers", line=dict(color=colour, width=2),
             marker=dict(color=colour, size=8, symbol=symbol),
-            customdata=[[_count(n), _points(m), _points(a), _points(b)] for n, m, a, b in
+            customdata=[[count_text(n), _points(m), _points(a), _points(b)] for n, m, a, b in
                         zip(rows["n_courses"], rows["mean_change"], rows[lo], rows[hi])],
             hovertemplate=(f"{label}, week %{{x}}<br>mean change %{{customdata[1]}} points "
                            f"({level} CI %{{customdata[2]}} to %{{customdata[3]}})"
@@ -184,7 +184,7 @@ def trajectory_chart(trajectory: pd.DataFrame, by: str | None, settings: Setting
                      zeroline=False)
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left",
                                   x=0, font=dict(size=11)))
-    fig = _layout(fig, trajectory_title(by),
+    fig = base_layout(fig, trajectory_title(by),
                   f"{level} t interval (band) · baseline = last value on or before day 0 · "
                   "n = courses with a value that week")
     fig.update_layout(height=FIGURE_HEIGHT + _panel_height(len(groups)) + 60)
@@ -244,14 +244,14 @@ def _bar_chart(bars: Sequence[Bars], title: str, subtitle: str, x_title: str,
             error_y=dict(type="data", symmetric=False, color=TEXT, thickness=1.4,
                          width=4, array=_list(upper - rate), arrayminus=_list(
                              rate - pd.Series(b.lower, dtype=float))),
-            customdata=[[format_percent(r, n), format_interval(lo, hi, n), _count(x), _count(n)]
+            customdata=[[format_percent(r, n), format_interval(lo, hi, n), count_text(x), count_text(n)]
                         for r, lo, hi, x, n in zip(b.rate, b.lower, b.upper, b.successes, b.n)],
             hovertemplate=(f"%{{x}} · {b.name}<br>%{{customdata[0]}} ({level} CI "
                            f"%{{customdata[1]}})<br>%{{customdata[2]}} of %{{customdata[3]}} "
                            f"{n_meaning}<extra></extra>"))
         fig.add_scatter(
             x=b.x, y=(upper.fillna(0) + 0.02 * top).tolist(), offsetgroup=b.name, mode="text",
-            text=b.text or [f"n={_count(n)}" for n in b.n], textposition="top center",
+            text=b.text or [f"n={count_text(n)}" for n in b.n], textposition="top center",
             textfont=dict(size=10, color=TEXT), cliponaxis=False, showlegend=False,
             hoverinfo="skip", name=f"{b.name}: n")
     fig.update_layout(
@@ -261,7 +261,7 @@ def _bar_chart(bars: Sequence[Bars], title: str, subtitle: str, x_title: str,
                     font=dict(size=11)),
         yaxis=dict(title=y_title, range=[0, max(top, 0.05) * 1.15], tickformat=".0%"),
         xaxis=dict(title=x_title, type="category", tickangle=0))
-    return _layout(fig, title, subtitle)
+    return base_layout(fig, title, subtitle)
 
 
 PATH_LABELS = {"flare_continued": "Flare, continued", "flare_quit": "Flare, quit",
@@ -370,7 +370,7 @@ def flare_flow_chart(flow: pd.DataFrame, settings: Settings, policy: Policy) -> 
                                  "(%{customdata} of the left node)<extra></extra>")),
     ))
     w = settings.window()
-    return _layout(fig, "What followed an early flare: continued or quit, then the outcome",
+    return base_layout(fig, "What followed an early flare: continued or quit, then the outcome",
                    f"courses with a session · outcome at {w.name} (day {w.first_day}–"
                    f"{w.last_day}), IMMPACT · width = number of courses")
 
@@ -427,7 +427,7 @@ def durability_chart(durability: Durability, settings: Settings, policy: Policy)
             x=rows["time"].tolist(), y=rows["survival"].tolist(), name=label,
             legendgroup=label, mode="lines", line=dict(color=colour, width=2, shape="hv",
                                                        dash=dash),
-            customdata=[[_count(n), format_percent(s, n), format_interval(a, b, n)]
+            customdata=[[count_text(n), format_percent(s, n), format_interval(a, b, n)]
                         for n, s, a, b in zip(rows["n_at_risk"], rows["survival"],
                                               rows[lo], rows[hi])],
             hovertemplate=(f"{label}, day %{{x}}<br>still responding %{{customdata[1]}} "
@@ -448,7 +448,7 @@ def durability_chart(durability: Durability, settings: Settings, policy: Policy)
                      tickformat=".0%")
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left",
                                   x=0, font=dict(size=11)))
-    fig = _layout(fig, durability_title(by),
+    fig = base_layout(fig, durability_title(by),
                   f"Kaplan-Meier among {durability.n_responders:,} responders · band = "
                   f"{level} CI (log-log) · | = censored (last value, response kept)")
     fig.update_layout(height=FIGURE_HEIGHT + _panel_height(len(groups)) + 60)
@@ -463,7 +463,7 @@ def escalation_chart(escalation: pd.DataFrame, settings: Settings, policy: Polic
             "n_escalated_within_horizon", "n_courses")
     frame = present(escalation, ["group", *cols, "horizon_days"], policy)
     x = [tick_label(category_label(g, "severity")) for g in frame["group"]]
-    text = [f"n={_count(n)}" if pd.notna(r) else f"n={_count(n)}<br>follow-up<br>too short"
+    text = [f"n={count_text(n)}" if pd.notna(r) else f"n={count_text(n)}<br>follow-up<br>too short"
             for r, n in zip(frame["cumulative_incidence"], frame["n_courses"])]
     bars = _bars_from(frame, "Escalated", x, cols, OKABE_ITO["blue"])
     days = int(frame["horizon_days"].iloc[0])
@@ -539,12 +539,12 @@ def adverse_event_chart(rates: pd.DataFrame, overall: pd.DataFrame, by: str,
         lower, upper = frame[f"{rate}_ci_lower_{sfx}"], frame[f"{rate}_ci_upper_{sfx}"]
         fig.add_scatter(
             x=_list(frame[rate]), y=labels, mode="markers+text", name=axis,
-            text=[f"n={_count(n)}" for n in frame[n_col]], cliponaxis=False,
+            text=[f"n={count_text(n)}" for n in frame[n_col]], cliponaxis=False,
             textposition="top right", textfont=dict(size=10, color=colour),
             marker=dict(color=colour, size=10, symbol=SERIES_SYMBOLS[col - 1]),
             error_x=dict(type="data", symmetric=False, color=colour, thickness=1.6, width=4,
                          array=_list(upper - frame[rate]), arrayminus=_list(frame[rate] - lower)),
-            customdata=[[_rate(r), _rate(a), _rate(b), _count(e), _count(n)] for r, a, b, e, n
+            customdata=[[_rate(r), _rate(a), _rate(b), count_text(e), count_text(n)] for r, a, b, e, n
                         in zip(frame[rate], lower, upper, frame["n_events"], frame[n_col])],
             hovertemplate=(f"%{{y}}: %{{customdata[0]}} {axis.lower()} ({level} CI "
                            "%{customdata[1]}–%{customdata[2]})<br>%{customdata[3]} events in "
@@ -560,7 +560,7 @@ def adverse_event_chart(rates: pd.DataFrame, overall: pd.DataFrame, by: str,
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels,
                      range=[len(labels) - 0.5, -1.2], title=GROUPINGS[by],
                      ticklabelstandoff=10, row=1, col=1)  # room for a dot at 0
-    fig = _layout(fig, adverse_event_title(by),
+    fig = base_layout(fig, adverse_event_title(by),
                   f"all seriousness grades · {level} exact Poisson CI (Garwood) · n = "
                   "sessions (left), courses (right) · dashed = every course in view")
     fig.update_layout(height=max(FIGURE_HEIGHT, 150 + 55 * len(labels)))
@@ -657,7 +657,7 @@ def pchart_chart(chart: TrendPChart, settings: Settings, policy: Policy) -> go.F
         x=x, y=_list(pts["proportion"]), name=MEASURE_TITLES[chart.measure],
         mode="lines+markers", line=dict(color=OKABE_ITO["blue"], width=1.5),
         marker=dict(color=OKABE_ITO["blue"], size=7),
-        customdata=[[format_percent(p, n), _count(e), _count(n)]
+        customdata=[[format_percent(p, n), count_text(e), count_text(n)]
                     for p, e, n in zip(pts["proportion"], pts["events"], pts["n"])],
         hovertemplate=("%{x}: %{customdata[0]}<br>%{customdata[1]} of %{customdata[2]}"
                        "<extra></extra>"))
@@ -677,7 +677,7 @@ def pchart_chart(chart: TrendPChart, settings: Settings, policy: Policy) -> go.F
         xaxis=dict(title=f"Start {chart.period_kind}", type="category",
                    categoryorder="array", categoryarray=x, tickangle=0,
                    tickvals=_period_ticks(x, chart.period_kind)))
-    return _layout(fig, pchart_title(chart),
+    return base_layout(fig, pchart_title(chart),
                    f"{chart.description} · limits p̄ ± {chart.limit_sigmas:g}σ · "
                    f"n = {chart.n_total:,}")
 
