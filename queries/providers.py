@@ -212,24 +212,53 @@ class NonResponderProfile:
     n_responders: int
 
 
+LEVEL_PHRASES: dict[tuple[str, str], str] = {
+    ("adherence_class", "not_started"): "never started (no session given)",
+    ("adherence_class", "one_and_done"): "stopped after one session (one-and-done)",
+    ("adherence_class", "partial"): "completed some but not all planned sessions",
+    ("adherence_class", "full_protocol"): "completed the full protocol",
+    ("rehab", "none"): "had no rehab",
+    ("rehab", "home_program"): "had a home program",
+    ("rehab", "supervised_pt"): "had supervised physiotherapy",
+    ("lifestyle_support", "yes"): "were enrolled in lifestyle support",
+    ("overtraining_reported", "yes"): "reported overtraining after an injection",
+    ("early_antioxidants_reported", "yes"): "took high-dose antioxidants right after an "
+                                            "injection",
+    ("quit_after_flare", "yes"): "quit after the first flare",
+}
+
+
+def _phrase(factor: str, level: str) -> str:
+    """What a factor level says about a course, as a verb phrase ('had end-stage ...')."""
+    known = LEVEL_PHRASES.get((factor, level))
+    if known:
+        return known
+    words = level.replace("_", " ")
+    if factor == "severity_class":
+        return "had unknown severity" if level == "unknown" else f"had {words} degeneration"
+    if factor == "expectations":
+        return f"had {words} expectations"
+    if factor == "age_band":
+        return f"were aged {words}"
+    if factor == "indication":
+        return f"were treated for {words}"
+    return f"had {FACTOR_WORDS.get(factor, factor)} {words}"
+
+
 def _finding(row: pd.Series) -> str:
     """One plain sentence for one row of the standardised differences."""
-    words = FACTOR_WORDS.get(row["factor"], row["factor"])
     a, b = row["share_group_a"], row["share_group_b"]
     if row["level"] == "(mean)":
+        words = FACTOR_WORDS.get(row["factor"], row["factor"])
         return (f"Non-responders' mean {words} was {a:.1f}, responders' {b:.1f} "
                 f"(standardised difference {row['std_difference']:+.2f}).")
-    level = str(row["level"]).replace("_", " ")
-    subject = words if row["factor"] in BOOLEAN_FACTORS else f"{level} ({words})"
-    shares = f"({a:.0%} vs {b:.0%})".replace("%", " %")
+    shares = f"{a:.0%} of non-responders vs {b:.0%} of responders".replace("%", " %")
+    phrase = _phrase(row["factor"], str(row["level"]))
     if b > 0 and a / b >= 1.5:
-        return f"Non-responders were {a / b:.1f} times as often {subject} as responders {shares}."
+        return f"{shares} {phrase} ({a / b:.1f} times as often)."
     if a > 0 and b / a >= 1.5:
-        flipped = f"({b:.0%} vs {a:.0%})".replace("%", " %")
-        return (f"Responders were {b / a:.1f} times as often {subject} as non-responders "
-                f"{flipped}.")
-    more = "More" if a > b else "Fewer"
-    return f"{more} non-responders than responders were {subject} {shares}."
+        return f"{shares} {phrase} (responders {b / a:.1f} times as often)."
+    return f"{shares} {phrase}."
 
 
 def nonresponder_profile(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
