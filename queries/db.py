@@ -71,7 +71,7 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
 
 # The version of sql/schema.sql and sql/marts/: bump it whenever either changes, so that a
 # database built by an older version is rebuilt (synthetic) or refused with what to do.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SchemaOutdated(RuntimeError):

@@ -75,6 +75,7 @@ def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
 
 def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Compute the derived tables once per load (data-contract "Derived", methods.md 1)."""
+    db.execute_script(con, "marts/assessment_daily")
     db.execute_script(
         con, "marts/course_outcomes",
         instrument=settings.primary_instrument,

@@ -87,6 +87,19 @@ create table adverse_events (
     seriousness seriousness not null
 );
 
+-- Derived, one row per course x instrument x day: the value of that day, same-day duplicates
+-- averaged (a documented choice: the contract does not forbid them and they must not pick a
+-- winner by file order). Built once per load by sql/marts/assessment_daily.sql; every
+-- outcome, flare, trajectory and durability query reads scores from here.
+create table assessment_daily (
+    course_id varchar not null references courses (course_id),
+    instrument instrument not null,
+    day integer not null,
+    score double not null,
+    n_values integer not null,
+    primary key (course_id, instrument, day)
+);
+
 -- Derived, one row per course: the contract's derived columns and the early-flare flags of
 -- methods.md section 5 (computed by sql/marts/course_facts.sql at load time, never supplied).
 create table course_facts (

@@ -3,7 +3,8 @@
 --          later value that no longer meets the responder criterion against baseline (drop
 --          >= $min_drop_points AND >= $min_drop_fraction of baseline; the same 1e-9
 --          tolerance as course_outcomes), censored at the last value. Same-day duplicates
---          are averaged. A responder with no later value is censored at 0 days.
+--          are averaged once per load (assessment_daily). A responder with no later value is
+--          censored at 0 days.
 --          queries/survival.py turns the durations into Kaplan-Meier curves.
 -- Grain: one row per primary-window responder (in scope).
 -- Parameters: $by (whitelisted grouping key, see macros.sql group_value), $instrument,
@@ -30,11 +31,10 @@ responders as (
     where o.window_name = $window and o.is_responder
 ),
 daily as (
-    select a.course_id, a.day, avg(a.score) as score
-    from assessments as a
+    select a.course_id, a.day, a.score
+    from assessment_daily as a
     join responders as r using (course_id)
     where a.instrument = $instrument
-    group by a.course_id, a.day
 ),
 later as (
     select

@@ -2,8 +2,9 @@
 -- baseline, for the mean-change-by-week trajectory (methods.md sections 1 and 5).
 -- Purpose: the rows queries/trajectory.py turns into mean change by week (0, 1, 2, 3, 4, 6,
 --          8, 12, 26, 52) with t intervals. Baseline = latest value with day <= 0, taken from
---          course_outcomes (one definition); same-day duplicates averaged as there. Courses
---          with no baseline have no change and are left out; change < 0 = less pain.
+--          course_outcomes (one definition); scores from assessment_daily (same-day
+--          duplicates averaged). Courses with no baseline have no change and are left out;
+--          change < 0 = less pain.
 -- Grain: one row per course x assessment day (courses with a baseline, in scope).
 -- Parameters: $by (whitelisted grouping key, see macros.sql group_value; 'all' = one group),
 --             $instrument, $window (the window whose course_outcomes row holds the baseline),
@@ -31,11 +32,10 @@ baseline as (
     where o.window_name = $window and o.has_baseline
 ),
 daily as (
-    select a.course_id, a.day, avg(a.score) as score
-    from assessments as a
+    select a.course_id, a.day, a.score
+    from assessment_daily as a
     join baseline as b using (course_id)
     where a.instrument = $instrument
-    group by a.course_id, a.day
 ),
 final as (
     select

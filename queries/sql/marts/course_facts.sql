@@ -31,10 +31,9 @@ baselines as (
     where window_name = $primary_window and has_baseline
 ),
 early_daily as (
-    select course_id, day, avg(score) as score
-    from assessments
+    select course_id, day, score
+    from assessment_daily
     where instrument = $instrument and day between $flare_first_day and $flare_last_day
-    group by course_id, day
 ),
 early_rises as (
     select distinct d.course_id

@@ -7,9 +7,7 @@
 -- Grain: one row per course x follow-up window.
 -- Parameters: $instrument, $windows (list of {window_name, target_day, half_width_days}),
 --             $min_baseline, $min_drop_points, $min_drop_fraction, $substantial_fraction.
--- Same-day duplicate measurements of a course are averaged before anything else (a
--- documented choice: the contract does not forbid them and they must not pick a winner
--- by file order). A tiny tolerance (1e-9) keeps exact thresholds exact under floating point.
+-- Scores come from assessment_daily (same-day duplicates already averaged). A tiny tolerance (1e-9) keeps exact thresholds exact under floating point.
 -- Used by: every responder rate (analytics/*), through the course_outcomes table.
 
 insert into course_outcomes
@@ -17,10 +15,9 @@ with windows as (
     select unnest($windows, recursive := true)
 ),
 daily as (
-    select course_id, day, avg(score) as score
-    from assessments
+    select course_id, day, score
+    from assessment_daily
     where instrument = $instrument
-    group by course_id, day
 ),
 baseline as (
     select course_id, arg_max(score, day) as baseline_score, max(day) as baseline_day

@@ -1,0 +1,13 @@
+-- assessment_daily.sql: one value per course, instrument and day (same-day duplicates averaged).
+-- Purpose: the single place where duplicate measurements are resolved, once per load; the
+--          outcome, flare, trajectory and durability queries read their scores from here.
+-- Grain: one row per course x instrument x day.
+-- Parameters: none. Run by queries/loading.py first among the marts.
+
+insert into assessment_daily
+with final as (
+    select course_id, instrument, day, avg(score) as score, count(*) as n_values
+    from assessments
+    group by course_id, instrument, day
+)
+select * from final;
