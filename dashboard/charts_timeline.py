@@ -526,7 +526,7 @@ def adverse_event_title(by: str) -> str:
 def adverse_event_chart(rates: pd.DataFrame, overall: pd.DataFrame, by: str,
                         settings: Settings, policy: Policy) -> go.Figure:
     """Dot plot per group: events per 100 sessions and per course with exact Poisson
-    intervals; a dashed line marks the rate over every course in view."""
+    intervals; a dashed line marks the whole clinic's rate (same filters)."""
     sfx, level = level_suffix(settings.confidence_level), level_text(settings)
     cols = ["group", "n_courses", "n_sessions", "n_events"]
     for rate in EVENT_PANELS:
@@ -550,10 +550,10 @@ def adverse_event_chart(rates: pd.DataFrame, overall: pd.DataFrame, by: str,
                            "%{customdata[1]}–%{customdata[2]})<br>%{customdata[3]} events in "
                            f"%{{customdata[4]}} {n_meaning}<extra></extra>"),
             showlegend=False, row=1, col=col)
-        if len(labels) > 1 and not total.empty and pd.notna(total[rate].iloc[0]):
+        if not total.empty and pd.notna(total[rate].iloc[0]):
             fig.add_vline(x=float(total[rate].iloc[0]), row=1, col=col,
                           line=dict(color=NEUTRAL, dash="dash", width=1.2),
-                          annotation_text=f"all in view {_rate(total[rate].iloc[0])}",
+                          annotation_text=f"whole clinic {_rate(total[rate].iloc[0])}",
                           annotation_position="top right", annotation_font=dict(size=10))
         fig.update_xaxes(title=axis, rangemode="tozero", row=1, col=col)
     # first group on top; an empty slot above it holds the labels of the dashed lines

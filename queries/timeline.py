@@ -439,6 +439,17 @@ def adverse_event_rates(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     return order_groups(counts, by)
 
 
+def clinic_adverse_event_rates(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
+                               filters: Filters = Filters(), settings: Settings = Settings()
+                               ) -> pd.DataFrame:
+    """The whole clinic's adverse-event rates under the same filters, one row (group
+    'clinic'): the reference every viewer may see, a provider included (methods.md section 6:
+    a provider sees their own courses and the clinic as a whole). ``scope`` is accepted and
+    deliberately not applied: this is an aggregate over every provider."""
+    return adverse_event_rates(con, Scope.clinic(), filters, settings, by="all") \
+        .assign(group="clinic")
+
+
 SERIOUS_EVENT_COLUMNS = ("course_id", "provider_id", "session_number", "day", "event")
 
 

@@ -473,3 +473,14 @@ def test_synthetic_quarterly_pchart(synthetic):
     assert chart.period_kind == "quarter"
     assert len(chart.points) == 4 * (years.max() - years.min() + 1)
     assert chart.points["period"].iloc[0] == f"{years.min()}-Q1"
+
+
+def test_clinic_reference_for_adverse_events_is_the_same_for_every_viewer(con):
+    """A provider's Safety page compares with the whole clinic: the reference row ignores the
+    scope (an aggregate of every provider), and carries no provider id."""
+    director = timeline.clinic_adverse_event_rates(con, Scope.clinic())
+    provider = timeline.clinic_adverse_event_rates(con, Scope.provider("P_B"))
+    assert list(provider["group"]) == ["clinic"]
+    pd.testing.assert_frame_equal(director, provider)
+    totals = timeline.adverse_event_rates(con, Scope.clinic(), by="provider")
+    assert int(provider["n_events"].iat[0]) == int(totals["n_events"].sum())

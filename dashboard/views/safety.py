@@ -2,8 +2,8 @@
 every serious event, and screening as a quality indicator (issue 4).
 
 Definitions: methods.md section 3 (intervals) and section 5 (safety, screening). A provider
-sees their own courses only: the scope is a bound parameter in every query of the core,
-which offers no clinic-wide comparison for these figures, so none is shown to a provider.
+sees their own courses (the scope is a bound parameter in every query of the core) beside
+the whole clinic's rate, an aggregate every viewer may see (methods.md section 6).
 """
 
 import streamlit as st
@@ -18,7 +18,7 @@ ctx.overview()  # no course in view at all: the router says so in one sentence
 CAPTIONS = {
     "route": "Adverse events of every grade (flare events included) per 100 sessions given "
              "and per course, by route, with exact Poisson intervals (Garwood) and n. The "
-             "dashed line is the rate over every course in view.",
+             "dashed line is the whole clinic's rate under the same filters.",
     "provider": "The same per provider, crude: not adjusted for case mix or route. "
                 "Overlapping intervals are no evidence of a difference.",
     "serious": "Every adverse event recorded as serious, one row per event, as entered "
@@ -35,7 +35,7 @@ st.subheader("Adverse events")
 for by in ("route", "provider"):
     with ct.section():
         rates = ct.require(ctx.call("timeline.adverse_event_rates", by=by))
-        overall = ctx.call("timeline.adverse_event_rates", by="all")
+        overall = ctx.call("timeline.clinic_adverse_event_rates")
         charts.plot(ct.adverse_event_chart(rates, overall, by, settings, policy))
         st.caption(CAPTIONS[by])
         with st.expander("Numbers behind this chart"):
