@@ -69,9 +69,10 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
         con.execute(stmt, used or None)
 
 
-# The version of sql/schema.sql and sql/marts/: bump it whenever either changes, so that a
-# database built by an older version is rebuilt (synthetic) or refused with what to do.
-SCHEMA_VERSION = 3
+# The version of sql/schema.sql, sql/macros.sql and sql/marts/ (all stored in the database
+# file): bump it whenever one changes, so that a file built by an older version is rebuilt
+# (synthetic) or refused with what to do.
+SCHEMA_VERSION = 4
 
 
 class SchemaOutdated(RuntimeError):

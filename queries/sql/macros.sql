@@ -6,7 +6,7 @@
 --   scope_provider_id  NULL = whole clinic, else only that provider's courses
 --   year_min, year_max start_year bounds, NULL = open
 --   site_ids, indication_ids, route_ids  lists of allowed values, NULL = all
--- Used by: every file in sql/analytics/.
+-- Used by: every file in sql/analytics/ (through grouped_courses where it counts per group).
 
 create or replace macro scoped_courses(scope_provider_id, year_min, year_max, site_ids,
                                        indication_ids, route_ids) as table
@@ -47,3 +47,26 @@ create or replace macro group_value(by_key, severity_class, adherence_class, reh
         when 'start_year' then start_year::varchar
         when 'all' then 'all'
     end;
+
+-- grouped_courses(by_key, by_key_2, ...): scoped_courses with the two grouping columns
+-- group_value and group_value_2 chosen by whitelisted keys ('all' = one group). Used by every
+-- query that counts per group.
+create or replace macro grouped_courses(by_key, by_key_2, scope_provider_id, year_min, year_max,
+                                        site_ids, indication_ids, route_ids) as table
+    with scoped as (
+        select *
+        from scoped_courses(scope_provider_id, year_min, year_max, site_ids, indication_ids,
+                            route_ids)
+    ),
+    final as (
+        select
+            group_value(by_key, severity_class, adherence_class, rehab, provider_id,
+                        indication, route, site_id, age_band, sex, lifestyle_support,
+                        expectations, start_year) as group_value,
+            group_value(by_key_2, severity_class, adherence_class, rehab, provider_id,
+                        indication, route, site_id, age_band, sex, lifestyle_support,
+                        expectations, start_year) as group_value_2,
+            *
+        from scoped
+    )
+    select * from final;

@@ -11,17 +11,13 @@
 
 with scoped as (
     select *
-    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
-                        $indication_ids, $route_ids)
+    from grouped_courses($by, $by_2, $scope_provider_id, $year_min, $year_max, $site_ids,
+                         $indication_ids, $route_ids)
 ),
 grouped as (
     select
-        group_value($by, s.severity_class, s.adherence_class, s.rehab, s.provider_id,
-                    s.indication, s.route, s.site_id, s.age_band, s.sex,
-                    s.lifestyle_support, s.expectations, s.start_year) as group_value,
-        group_value($by_2, s.severity_class, s.adherence_class, s.rehab, s.provider_id,
-                    s.indication, s.route, s.site_id, s.age_band, s.sex,
-                    s.lifestyle_support, s.expectations, s.start_year) as group_value_2,
+        s.group_value,
+        s.group_value_2,
         o.*
     from scoped as s
     join course_outcomes as o

@@ -14,15 +14,13 @@
 
 with scoped as (
     select *
-    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
-                        $indication_ids, $route_ids)
+    from grouped_courses($by, 'all', $scope_provider_id, $year_min, $year_max, $site_ids,
+                         $indication_ids, $route_ids)
 ),
 responders as (
     select
         o.course_id,
-        group_value($by, s.severity_class, s.adherence_class, s.rehab, s.provider_id,
-                    s.indication, s.route, s.site_id, s.age_band, s.sex,
-                    s.lifestyle_support, s.expectations, s.start_year) as group_value,
+        s.group_value,
         o.baseline_score,
         o.followup_score,
         o.followup_day

@@ -11,8 +11,8 @@
 
 with scoped as (
     select *
-    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
-                        $indication_ids, $route_ids)
+    from grouped_courses($by, 'all', $scope_provider_id, $year_min, $year_max, $site_ids,
+                         $indication_ids, $route_ids)
 ),
 last_assessment as (
     select a.course_id, max(a.day) as last_assessment_day
@@ -23,9 +23,7 @@ last_assessment as (
 observed as (
     select
         s.course_id,
-        group_value($by, s.severity_class, s.adherence_class, s.rehab, s.provider_id,
-                    s.indication, s.route, s.site_id, s.age_band, s.sex,
-                    s.lifestyle_support, s.expectations, s.start_year) as group_value,
+        s.group_value,
         s.escalated_day,
         l.last_assessment_day,
         s.last_session_day,

@@ -14,15 +14,13 @@
 
 with scoped as (
     select *
-    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
-                        $indication_ids, $route_ids)
+    from grouped_courses($by, 'all', $scope_provider_id, $year_min, $year_max, $site_ids,
+                         $indication_ids, $route_ids)
 ),
 grouped as (
     select
         course_id,
-        group_value($by, severity_class, adherence_class, rehab, provider_id, indication,
-                    route, site_id, age_band, sex, lifestyle_support, expectations,
-                    start_year) as group_value
+        group_value
     from scoped
 ),
 baseline as (
