@@ -20,14 +20,6 @@ class DatabaseMissing(FileNotFoundError):
     """The configured database file does not exist."""
 
 
-def _is_current(path: Path) -> bool:
-    con = db.connect(path, read_only=True)
-    try:
-        return db.schema_version(con) == db.SCHEMA_VERSION
-    finally:
-        con.close()
-
-
 def resolve_database(settings: Settings, progress: Progress = lambda _m: None) -> Path:
     """The database path to read, building the synthetic clinic on first use (and again when
     it was built by an older schema). A clinic's own database built by another schema version
@@ -37,14 +29,10 @@ def resolve_database(settings: Settings, progress: Progress = lambda _m: None) -
             raise DatabaseMissing(
                 f"no database at {settings.db_path}; load a folder first: "
                 f"ozone-outcomes load FOLDER --db {settings.db_path}")
-        con = db.connect(settings.db_path, read_only=True)
-        try:
-            db.check_schema(con, settings.db_path)
-        finally:
-            con.close()
+        db.raise_if_outdated(db.file_schema_version(settings.db_path), settings.db_path)
         return settings.db_path
     path = settings.synthetic_db_path
-    if not path.exists() or not _is_current(path):
+    if not path.exists() or db.file_schema_version(path) != db.SCHEMA_VERSION:
         build_synthetic(path, settings, progress)
     return path
 

@@ -87,9 +87,31 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return 0 if found is None else int(found)
 
 
+@cache
+def _file_schema_version(path: str, mtime_ns: int, size: int, inode: int) -> int:
+    con = connect(path, read_only=True)
+    try:
+        return schema_version(con)
+    finally:
+        con.close()
+
+
+def file_schema_version(path: str | Path) -> int:
+    """:func:`schema_version` of a file, read once per version of the file (path, mtime, size,
+    inode: a load swaps in a new file). The app asks on every rerun; opening the file each
+    time cost ~45 ms."""
+    stat = Path(path).stat()
+    return _file_schema_version(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size,
+                                stat.st_ino)
+
+
 def check_schema(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
     """Raise :class:`SchemaOutdated` unless the file was built with :data:`SCHEMA_VERSION`."""
-    found = schema_version(con)
+    raise_if_outdated(schema_version(con), path)
+
+
+def raise_if_outdated(found: int, path: str | Path) -> None:
+    """Raise :class:`SchemaOutdated` when ``found`` is not :data:`SCHEMA_VERSION`."""
     if found != SCHEMA_VERSION:
         raise SchemaOutdated(
             f"{path} was built by another version of Ozone Outcomes (schema {found}, this "
