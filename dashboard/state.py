@@ -118,24 +118,6 @@ def _con(data: DataVersion, settings: Settings) -> duckdb.DuckDBPyConnection:
     return connection(data, settings.threads, settings.memory_limit)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
-def responder_rates(data: DataVersion, by: str, scope: Scope, filters: Filters,
-                    settings: Settings) -> pd.DataFrame:
-    return analytics.responder_rates(_con(data, settings), by, scope, filters, settings)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def responder_rates_2d(data: DataVersion, rows: str, cols: str, scope: Scope,
-                       filters: Filters, settings: Settings) -> pd.DataFrame:
-    return analytics.responder_rates_2d(_con(data, settings), rows, cols, scope, filters,
-                                        settings)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def overview(data: DataVersion, scope: Scope, filters: Filters, settings: Settings) -> Overview:
-    return analytics.overview(_con(data, settings), scope, filters, settings)
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def filter_options(data: DataVersion, scope: Scope, settings: Settings) -> dict[str, list]:
     return analytics.filter_options(_con(data, settings), scope)
@@ -197,18 +179,17 @@ class PageContext:
 
     def overview(self) -> Overview:
         """Headline numbers; raises ``InsufficientData`` when no course matches."""
-        return overview(self.data, self.scope, self.filters, self.settings)
+        return self.call("analytics.overview")
 
     def rates(self, by: str) -> pd.DataFrame:
         """Responder rates per group; raises ``InsufficientData`` when no course matches."""
-        frame = responder_rates(self.data, by, self.scope, self.filters, self.settings)
+        frame = self.call("analytics.responder_rates", by=by)
         if frame.empty:
             raise InsufficientData(NO_MATCH)
         return frame
 
     def rates_2d(self, rows: str, cols: str) -> pd.DataFrame:
-        frame = responder_rates_2d(self.data, rows, cols, self.scope, self.filters,
-                                   self.settings)
+        frame = self.call("analytics.responder_rates_2d", rows=rows, cols=cols)
         if frame.empty:
             raise InsufficientData(NO_MATCH)
         return frame
