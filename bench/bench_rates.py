@@ -20,9 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from queries import analytics, db  # noqa: E402
-from queries.loading import load_folder  # noqa: E402
-from queries.validation import read_extract  # noqa: E402
+from queries.analytics import rates as analytics
+from queries.data import db  # noqa: E402
+from queries.data.loading import load_folder  # noqa: E402
+from queries.data.validation import read_extract  # noqa: E402
 from sample_data.generator import generate_clinic, write_clinic  # noqa: E402
 from tests.reference_outcomes import rates_by  # noqa: E402
 

@@ -15,11 +15,11 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from dashboard import sidebar, state
-from queries.analytics import InsufficientData
-from queries.bootstrap import DatabaseMissing
-from queries.db import SchemaOutdated
-from queries.presentation import Policy
-from queries.settings import Settings
+from queries.core.errors import InsufficientData
+from queries.data.bootstrap import DatabaseMissing
+from queries.data.db import SchemaOutdated
+from queries.disclosure.gate import Policy
+from queries.core.settings import Settings
 
 # Not "pages/": a folder of that name beside the entry script switches Streamlit into its
 # legacy multipage mode, which runs a page file without this router on the first run of a

@@ -8,7 +8,7 @@
 - Every rate is drawn with its Wilson interval (methods.md section 3) and labelled with its
   n; every figure has a title saying what it shows; percentages carry the precision their
   denominator supports (``presentation.format_percent``).
-- Every figure and table starts from :func:`queries.presentation.present`, so what the
+- Every figure and table starts from :func:`queries.disclosure.gate.present`, so what the
   policy hides (roles, small cells: methods.md section 6) is hidden everywhere at once.
 """
 
@@ -21,11 +21,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from queries.analytics import GROUPINGS, order_groups
-from queries.presentation import (Policy, format_interval, format_percent, present,
-                                  to_csv)
-from queries.settings import Settings
-from queries.stats import ProportionInterval, level_suffix
+from queries.analytics.rates import GROUPINGS, order_groups
+from queries.disclosure.gate import Policy, format_interval, format_percent, present, to_csv
+from queries.core.settings import Settings
+from queries.stats.intervals import ProportionInterval, level_suffix
 
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9",

@@ -21,14 +21,14 @@ from dashboard.charts import (
     HEATMAP_SCALE, OKABE_ITO, base_layout, category_label, level_text, rate_chart,
     rate_table_columns, tick_label,
 )
-from queries.casemix import MISSING_LEVEL
-from queries.contract import AGE_BANDS, INDICATIONS, ROUTES, SEVERITY_CLASSES
-from queries.funnel import FunnelResult
-from queries.presentation import Policy, format_interval, format_percent, present
-from queries.provider_views import CLINIC, FunnelView
-from queries.providers import FACTOR_WORDS
-from queries.settings import Settings
-from queries.stats import level_suffix
+from queries.stats.casemix import MISSING_LEVEL
+from queries.data.contract import AGE_BANDS, INDICATIONS, ROUTES, SEVERITY_CLASSES
+from queries.stats.funnel import FunnelResult
+from queries.disclosure.gate import Policy, format_interval, format_percent, present
+from queries.analytics.provider_views import CLINIC, FunnelView
+from queries.analytics.providers import FACTOR_WORDS
+from queries.core.settings import Settings
+from queries.stats.intervals import level_suffix
 
 CLINIC_LABEL = "Whole clinic"
 PEER_COLOUR = "rgba(0, 0, 0, 0.28)"  # Okabe-Ito black, faint: peers without a name
@@ -386,7 +386,7 @@ RATES_KEPT = ("n_courses", "n_eligible", "n_followup", "n_responders", "responde
 
 def rates_columns(settings: Settings) -> dict[str, str]:
     """Columns of a clinic-and-groups rate table (``providers.cases_like_this`` after
-    :func:`queries.provider_views.hide_small_groups`), with the note of a hidden group."""
+    :func:`queries.analytics.provider_views.hide_small_groups`), with the note of a hidden group."""
     sfx = level_suffix(settings.confidence_level)
     labels = rate_table_columns("provider", settings)
     kept = [c for c in labels
@@ -397,7 +397,7 @@ def rates_columns(settings: Settings) -> dict[str, str]:
 def rates_beside_clinic(rates: pd.DataFrame, settings: Settings, policy: Policy,
                         title: str) -> go.Figure:
     """The shared responder-rate chart (complete case and ITT) of the clinic and its groups;
-    a hidden group (:func:`queries.provider_views.hide_small_groups`) says so on the chart."""
+    a hidden group (:func:`queries.analytics.provider_views.hide_small_groups`) says so on the chart."""
     frame = rates.assign(group=[group_label(g) for g in rates["group"]])
     fig = rate_chart(frame, "provider", settings, policy, title=title)
     for label, note in zip(frame.loc[frame["is_hidden"], "group"],

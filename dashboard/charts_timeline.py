@@ -4,7 +4,7 @@ The house rules of :mod:`dashboard.charts` hold here too, and its helpers are re
 Okabe-Ito palette (series also differ by marker, dash or bar pattern, never by colour
 alone, and colour never judges), categories in their natural order, every rate with its
 interval and n, limits and reference values drawn as lines, every figure titled with what
-it shows, every frame passed through :func:`queries.presentation.present` first.
+it shows, every frame passed through :func:`queries.disclosure.gate.present` first.
 
 Definitions: methods.md section 3 (intervals), section 4 "Trend" (p-chart), section 5
 (trajectory, early flare, quitting, durability, escalation, safety, screening).
@@ -25,15 +25,25 @@ from plotly.subplots import make_subplots
 from dashboard.charts import (FIGURE_HEIGHT, OKABE_ITO, count_text, base_layout, category_label,
                               level_text, table, tick_label)
 from dashboard.state import NO_MATCH, ROLE_PROVIDER
-from queries.analytics import GROUPINGS, InsufficientData, Scope
-from queries.presentation import Policy, format_interval, format_percent, present
-from queries.settings import Settings
-from queries.spc import SIGNAL_COLUMNS
-from queries.stats import level_suffix
-from queries.timeline import (FLOW_NODES, NODE_BY_OUTCOME, NODE_BY_PATH, NODE_FLARE,
-                              NODE_NO_FLARE, NODE_STARTED, Durability, FlareSummary,
-                              TrendPChart)
-from queries.trajectory import ALL_COURSES, TRAJECTORY_WEEKS
+from queries.analytics.rates import GROUPINGS
+from queries.core.errors import InsufficientData
+from queries.core.scope import Scope
+from queries.disclosure.gate import Policy, format_interval, format_percent, present
+from queries.core.settings import Settings
+from queries.stats.spc import SIGNAL_COLUMNS
+from queries.stats.intervals import level_suffix
+from queries.analytics.timeline import (
+    FLOW_NODES,
+    NODE_BY_OUTCOME,
+    NODE_BY_PATH,
+    NODE_FLARE,
+    NODE_NO_FLARE,
+    NODE_STARTED,
+    Durability,
+    FlareSummary,
+    TrendPChart,
+)
+from queries.stats.trajectory import ALL_COURSES, TRAJECTORY_WEEKS
 
 # Series in this order: blue and orange first (the pair charts.py uses), yellow last (weak
 # on white). More groups than colours (providers) cycle the colours with other markers.

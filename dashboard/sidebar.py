@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from queries.analytics import Filters
+from queries.core.scope import Filters
 
 # URL parameter names of the filters (the widgets' keys); tests and links use them.
 YEARS_KEY = "years"

@@ -6,7 +6,7 @@
   (``os.replace``, docs/engineering.md) changes the version, so the next run reconnects and
   no cached result of the old data is served.
 - **Caches**: ``st.cache_resource`` holds one read-only DuckDB connection per data version
-  (``queries.db`` gives every query its own cursor, so sessions can share it);
+  (``queries.data.db`` gives every query its own cursor, so sessions can share it);
   ``st.cache_data`` holds every analytics result. Each cached function gets everything it
   depends on (data version, scope, filters, settings) as arguments and never reads session
   state: these caches are shared by every session of the server.
@@ -17,21 +17,24 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from queries import analytics, db
-from queries.analytics import Filters, InsufficientData, Overview, Scope
-from queries.bootstrap import resolve_database
-from queries.presentation import Policy
-from queries.settings import Settings
+from queries.analytics import rates as analytics
+from queries.data import db
+from queries.core.scope import Filters, Scope
+from queries.core.errors import InsufficientData
+from queries.analytics.rates import Overview
+from queries.data.bootstrap import resolve_database
+from queries.disclosure.gate import Policy
+from queries.core.settings import Settings
 
 NO_MATCH = "No courses match these filters — widen the period."
 
@@ -86,8 +89,6 @@ def database(settings: Settings) -> Path:
 
 
 ROLE_PROVIDER = "provider"
-# Modules of the core whose public functions pages may call through PageContext.call.
-ANALYTICS_MODULES = ("analytics", "providers", "timeline")
 
 
 def current_role(settings: Settings) -> str:
@@ -143,21 +144,22 @@ def data_checks(data: DataVersion, settings: Settings) -> pd.DataFrame:
     return analytics.data_checks(_con(data, settings), settings)
 
 
-def _function(name: str):
-    """``module.function`` of the analytics core, from a whitelist of modules."""
-    module, _, function = name.partition(".")
-    if module not in ANALYTICS_MODULES or not function or function.startswith("_"):
-        raise ValueError(f"{name!r} is not an analytics function pages may call")
-    return getattr(importlib.import_module(f"queries.{module}"), function)
+def qualified_name(function: Callable[..., Any]) -> str:
+    """``module.function`` of a core function: the part of the cache key that names it."""
+    return f"{function.__module__}.{function.__qualname__}"
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def call(name: str, data: DataVersion, scope: Scope, filters: Filters, settings: Settings,
-         options: tuple[tuple[str, Any], ...] = ()) -> Any:
-    """Any analytics function ``module.function(con, scope=, filters=, settings=, **options)``,
-    cached on everything it depends on (``options`` as a sorted tuple of pairs)."""
-    return _function(name)(_con(data, settings), scope=scope, filters=filters,
-                           settings=settings, **dict(options))
+def run(name: str, _function: Callable[..., Any], data: DataVersion, scope: Scope,
+        filters: Filters, settings: Settings, options: tuple[tuple[str, Any], ...] = ()) -> Any:
+    """``function(con, scope=, filters=, settings=, **options)`` of the analytics core, cached
+    on everything it depends on: ``name`` (the function's qualified name, which stands for
+    ``_function`` in the key), data version, scope, filters, settings and ``options`` (a
+    sorted tuple of pairs)."""
+    if not name.startswith("queries.analytics.") or name != qualified_name(_function):
+        raise ValueError(f"{name!r} is not an analytics function pages may call")
+    return _function(_con(data, settings), scope=scope, filters=filters, settings=settings,
+                     **dict(options))
 
 
 # --- the page context ---------------------------------------------------------------------
@@ -179,26 +181,27 @@ class PageContext:
 
     def overview(self) -> Overview:
         """Headline numbers; raises ``InsufficientData`` when no course matches."""
-        return self.call("analytics.overview")
+        return self.run(analytics.overview)
 
     def rates(self, by: str) -> pd.DataFrame:
         """Responder rates per group; raises ``InsufficientData`` when no course matches."""
-        frame = self.call("analytics.responder_rates", by=by)
+        frame = self.run(analytics.responder_rates, by=by)
         if frame.empty:
             raise InsufficientData(NO_MATCH)
         return frame
 
     def rates_2d(self, rows: str, cols: str) -> pd.DataFrame:
-        frame = self.call("analytics.responder_rates_2d", rows=rows, cols=cols)
+        frame = self.run(analytics.responder_rates_2d, rows=rows, cols=cols)
         if frame.empty:
             raise InsufficientData(NO_MATCH)
         return frame
 
-    def call(self, name: str, **options: Any) -> Any:
-        """``module.function`` of the core (e.g. ``providers.compare_providers``) in this
-        context's scope and filters; ``options`` must be hashable (str, int, dataclass)."""
-        return call(name, self.data, self.scope, self.filters, self.settings,
-                    tuple(sorted(options.items())))
+    def run(self, function: Callable[..., Any], **options: Any) -> Any:
+        """A function of the analytics core (``providers.compare_providers``, passed by
+        reference) in this context's scope and filters, cached; ``options`` must be hashable
+        (str, int, dataclass)."""
+        return run(qualified_name(function), function, self.data, self.scope, self.filters,
+                   self.settings, tuple(sorted(options.items())))
 
     def as_provider(self, provider_id: str) -> PageContext:
         """A director's preview of one provider's own view. A provider cannot widen or move

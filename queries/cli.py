@@ -10,12 +10,13 @@ import os
 import sys
 from pathlib import Path
 
-from queries import analytics, db
-from queries.analytics import Scope
-from queries.bootstrap import DatabaseMissing, resolve_database
-from queries.presentation import providers_table, rates_table, to_csv, to_json
-from queries.settings import Settings
-from queries.validation import ContractViolation
+from queries.analytics import rates as analytics
+from queries.data import db
+from queries.core.scope import Scope
+from queries.data.bootstrap import DatabaseMissing, resolve_database
+from queries.disclosure.gate import providers_table, rates_table, to_csv, to_json
+from queries.core.settings import Settings
+from queries.data.validation import ContractViolation
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -44,7 +45,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     if settings.db_path is None:
         print("no database given: use --db PATH or set OUTCOMES_DB", file=sys.stderr)
         return EXIT_REFUSED
-    from queries.loading import load_folder
+    from queries.data.loading import load_folder
 
     try:
         report = load_folder(args.folder, settings.db_path, settings, _progress)
@@ -96,7 +97,7 @@ def _emit(table, fmt: str) -> None:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
-    from queries.providers import compare_providers
+    from queries.analytics.providers import compare_providers
 
     opened = _open(args)
     if opened is None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from queries.loading import load_folder
-from queries.settings import Settings
+from queries.data.loading import load_folder
+from queries.core.settings import Settings
 from tests import fixture_clinic
 
 SYNTHETIC_TEST_COURSES = 2000
@@ -33,7 +33,7 @@ def fixture_clinic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def synthetic_clinic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database holding a synthetic clinic of ``SYNTHETIC_TEST_COURSES`` courses."""
-    from queries.bootstrap import build_synthetic
+    from queries.data.bootstrap import build_synthetic
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("synthetic_clinic"),
                         synthetic_courses=SYNTHETIC_TEST_COURSES,

@@ -10,7 +10,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from queries.contract import FILES
+from queries.data.contract import FILES
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,18 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from queries.casemix import (
-    CASEMIX_COVARIATES, CasemixSpecificationError, adjusted_odds_ratios, aliased_columns,
-    c_statistic, calibration_table, expected_by_unit, fit_casemix, standardised_differences,
+from queries.stats.casemix import (
+    CASEMIX_COVARIATES,
+    CasemixSpecificationError,
+    adjusted_odds_ratios,
+    aliased_columns,
+    c_statistic,
+    calibration_table,
+    expected_by_unit,
+    fit_casemix,
+    standardised_differences,
 )
-from queries.funnel import funnel
+from queries.stats.funnel import funnel
 
 SEED = 20261125
 PROVIDERS = ("p_bad", "p_good", "p_hard", "p_a", "p_b", "p_c", "p_d", "p_e")

@@ -11,9 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries import contract, db
+from queries.data import contract
+from queries.data import db
 from queries.cli import build_parser
-from queries.settings import ENV_VARS
+from queries.core.settings import ENV_VARS
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_MD = ROOT / "docs" / "data-contract.md"

@@ -22,11 +22,24 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from queries.funnel import (
-    FLAGS, FunnelInputError, FunnelLimits, beta_binomial_prior, between_unit_variance,
-    classify_units, exact_binomial_limit, exact_binomial_limits, exact_ratio_limits, funnel,
-    funnel_limit_curve, overdispersed_proportion_limits, overdispersed_ratio_limits,
-    proportion_z_scores, ratio_z_scores, shrunken_rates, winsorise,
+from queries.stats.funnel import (
+    FLAGS,
+    FunnelInputError,
+    FunnelLimits,
+    beta_binomial_prior,
+    between_unit_variance,
+    classify_units,
+    exact_binomial_limit,
+    exact_binomial_limits,
+    exact_ratio_limits,
+    funnel,
+    funnel_limit_curve,
+    overdispersed_proportion_limits,
+    overdispersed_ratio_limits,
+    proportion_z_scores,
+    ratio_z_scores,
+    shrunken_rates,
+    winsorise,
 )
 
 FUNNELPLOTR_Z = {0.95: 1.959964, 0.998: 3.090232}  # constants hard-coded in FunnelPlotR
@@ -375,7 +388,7 @@ SHRINK_X = [20, 12, 27, 50, 60, 141]
 
 
 def hand_beta_prior(n, x):
-    """Method of moments in plain Python (see queries.funnel.beta_binomial_prior)."""
+    """Method of moments in plain Python (see queries.stats.funnel.beta_binomial_prior)."""
     total = sum(n)
     m = sum(x) / total                                        # pooled mean
     units = len(n)

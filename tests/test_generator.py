@@ -190,7 +190,7 @@ def test_columns_are_exactly_the_contract(clinic):
 
 
 def test_columns_agree_with_the_loader_contract():
-    contract = pytest.importorskip("queries.contract")
+    contract = pytest.importorskip("queries.data.contract")
     for spec in contract.FILES:
         assert list(spec.column_names) == CONTRACT_COLUMNS[spec.name]
 

@@ -13,10 +13,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from queries import db, loading
+from queries.data import db
+from queries.data import loading
 from queries.cli import main
-from queries.loading import load_folder
-from queries.validation import ContractViolation, identifier_reason, read_extract
+from queries.data.loading import load_folder
+from queries.data.validation import ContractViolation, identifier_reason, read_extract
 from tests import fixture_clinic
 
 
@@ -376,8 +377,8 @@ def test_a_database_from_an_older_schema_is_refused_then_rebuilt(tmp_path, loade
 
 
 def test_an_outdated_synthetic_clinic_is_rebuilt(tmp_path, monkeypatch):
-    from queries.bootstrap import resolve_database
-    from queries.settings import Settings
+    from queries.data.bootstrap import resolve_database
+    from queries.core.settings import Settings
 
     settings = Settings(data_dir=tmp_path, synthetic_courses=300)
     path = resolve_database(settings)

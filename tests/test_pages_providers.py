@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from dashboard.charts_timeline import trajectory_title
-from queries.providers import PROVIDER_TABLE_COLUMNS
+from queries.analytics.providers import PROVIDER_TABLE_COLUMNS
 from sample_data.generator import generate_clinic
 from tests.conftest import SYNTHETIC_TEST_COURSES, SYNTHETIC_TEST_SEED
 from tests.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
@@ -318,7 +318,7 @@ def test_a_fully_hidden_trajectory_is_one_calm_sentence(fixture_env):
     assert "Fewer than 11 similar courses" in texts(at, "info")
 
 
-# --- the small-cell rule itself (queries.provider_views, pure pandas) -----------------------
+# --- the small-cell rule itself (queries.analytics.provider_views, pure pandas) -----------------------
 
 def small_table(followup: list[int]):
     import pandas as pd
@@ -337,7 +337,7 @@ def small_table(followup: list[int]):
     ([8, 3, 5], [True, True, True]),                   # the clinic itself is small
 ])
 def test_small_groups_and_complementary_suppression(followup, hidden):
-    from queries.provider_views import hide_small_groups
+    from queries.analytics.provider_views import hide_small_groups
 
     out = hide_small_groups(small_table(followup), 11)
     assert out["is_hidden"].tolist() == hidden

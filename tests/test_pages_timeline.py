@@ -16,10 +16,11 @@ import pytest
 
 from dashboard import charts_timeline as ct
 from dashboard.state import NO_MATCH
-from queries import db, timeline
-from queries.analytics import Scope
-from queries.loading import load_folder
-from queries.settings import Settings
+from queries.data import db
+from queries.analytics import timeline
+from queries.core.scope import Scope
+from queries.data.loading import load_folder
+from queries.core.settings import Settings
 from tests import fixture_timeline as fx
 from tests.test_pages import charts, open_app, texts
 

@@ -9,8 +9,9 @@ justified there: sampling SD and the measured crude-minus-planted difference).
 
 import pytest
 
-from queries import analytics, db
-from queries.loading import load_folder
+from queries.analytics import rates as analytics
+from queries.data import db
+from queries.data.loading import load_folder
 from sample_data.generator import generate_clinic, write_clinic
 from tests.reference_outcomes import rates_by
 from tests.test_generator import GAP_TOLERANCE

@@ -9,13 +9,21 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from queries import db
-from queries.analytics import Scope
+from queries.data import db
+from queries.core.scope import Scope
 from queries.cli import main
-from queries.loading import load_folder
-from queries.providers import (
-    ASSOCIATION_COVARIATES, PROVIDER_TABLE_COLUMNS, CaseProfile, case_mix, cases_like_this,
-    compare_providers, completers, course_factors, nonresponder_profile, process_indicators,
+from queries.data.loading import load_folder
+from queries.analytics.providers import (
+    ASSOCIATION_COVARIATES,
+    PROVIDER_TABLE_COLUMNS,
+    CaseProfile,
+    case_mix,
+    cases_like_this,
+    compare_providers,
+    completers,
+    course_factors,
+    nonresponder_profile,
+    process_indicators,
     response_associations,
 )
 from sample_data.generator import generate_clinic, write_clinic

@@ -11,10 +11,11 @@ import json
 
 import pytest
 
-from queries import analytics, db
-from queries.analytics import Filters, Scope
+from queries.analytics import rates as analytics
+from queries.data import db
+from queries.core.scope import Filters, Scope
 from queries.cli import main
-from queries.stats import wilson_interval
+from queries.stats.intervals import wilson_interval
 from tests import fixture_clinic
 
 RATES_HEADER = ["group", "n_courses", "n_eligible", "n_followup", "n_responders",
@@ -23,7 +24,7 @@ RATES_HEADER = ["group", "n_courses", "n_eligible", "n_followup", "n_responders"
 
 @pytest.fixture(scope="module")
 def fixture_db(tmp_path_factory):
-    from queries.loading import load_folder
+    from queries.data.loading import load_folder
 
     tmp = tmp_path_factory.mktemp("fixture")
     folder = fixture_clinic.write(tmp / "extract")
@@ -156,7 +157,7 @@ def test_heat_map_cells_add_up(fixture_db):
 @pytest.mark.parametrize("by", sorted(fixture_clinic.EXPECTED_COUNTS))
 def test_independent_pandas_reference_agrees_with_hand_counts(tmp_path, by):
     """The pandas reference (used on the synthetic clinic) is itself right on the fixture."""
-    from queries.validation import read_extract
+    from queries.data.validation import read_extract
     from tests.reference_outcomes import rates_by
 
     tables = {k: v.to_pandas() for k, v in

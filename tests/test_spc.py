@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from queries.spc import p_chart, rule_shift, rule_trend, rule_two_of_three
+from queries.stats.spc import p_chart, rule_shift, rule_trend, rule_two_of_three
 
 # 30 quarters, 100 courses each, 900 events in all: p̄ = 900 / 3000 = 0.30 exactly.
 # sigma = sqrt(0.3 * 0.7 / 100) = sqrt(0.0021) = 0.0458258

@@ -11,8 +11,13 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from queries.stats import (
-    level_suffix, poisson_rate_interval, proportion, t_interval, wilson_interval, z_value,
+from queries.stats.intervals import (
+    level_suffix,
+    poisson_rate_interval,
+    proportion,
+    t_interval,
+    wilson_interval,
+    z_value,
 )
 
 CASES = [(0, 1), (0, 10), (1, 10), (5, 10), (10, 10), (2, 3), (81, 263), (15, 148),

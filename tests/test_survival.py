@@ -20,9 +20,13 @@ import pytest
 from scipy import stats as sps
 from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight
 
-from queries.survival import (
-    at_risk_table, cumulative_incidence_by, kaplan_meier, kaplan_meier_by_group,
-    median_survival, survival_at,
+from queries.stats.survival import (
+    at_risk_table,
+    cumulative_incidence_by,
+    kaplan_meier,
+    kaplan_meier_by_group,
+    median_survival,
+    survival_at,
 )
 
 # Freireich 1963, 6-MP group: 6, 6, 6, 6+, 7, 9+, 10, 10+, 11+, 13, 16, 17+, 19+, 20+, 22,

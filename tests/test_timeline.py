@@ -16,12 +16,14 @@ from scipy import stats as sps
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
-from queries import db, timeline
-from queries.analytics import Filters, InsufficientData, Scope
-from queries.loading import load_folder
-from queries.settings import Settings
-from queries.spc import PChart
-from queries.survival import survival_at
+from queries.data import db
+from queries.analytics import timeline
+from queries.core.scope import Filters, Scope
+from queries.core.errors import InsufficientData
+from queries.data.loading import load_folder
+from queries.core.settings import Settings
+from queries.stats.spc import PChart
+from queries.stats.survival import survival_at
 from tests import fixture_timeline as fx
 
 SETTINGS = Settings()

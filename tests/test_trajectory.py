@@ -9,12 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from queries.settings import Settings
+from queries.core.settings import Settings
 from scipy import stats as sps
 
-from queries.trajectory import (
-    TRAJECTORY_WEEKS, TRAJECTORY_WINDOWS,
-    assign_weeks, nearest_week, trajectory_by_week,
+from queries.stats.trajectory import (
+    TRAJECTORY_WEEKS,
+    TRAJECTORY_WINDOWS,
+    assign_weeks,
+    nearest_week,
+    trajectory_by_week,
 )
 
 # course, day, change, severity; the comment says where the row goes

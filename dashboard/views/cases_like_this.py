@@ -3,7 +3,7 @@
 Pick indication, severity, age band and rehab plan ("any" leaves one open; the choice lives
 in the page address). The clinic's similar courses, and for a director each provider's,
 with the responder rate and its interval; the typical pain trajectory of similar courses.
-Small groups are hidden by ``queries.provider_views`` (methods.md section 6).
+Small groups are hidden by ``queries.analytics.provider_views`` (methods.md section 6).
 """
 
 import streamlit as st
@@ -11,8 +11,10 @@ import streamlit as st
 from dashboard import charts, state
 from dashboard import charts_providers as cp
 from dashboard.charts_timeline import section, trajectory_chart
-from queries import provider_views as views
-from queries.contract import AGE_BANDS, INDICATIONS, REHAB, SEVERITY_CLASSES
+from queries.analytics import provider_views as views
+from queries.data.contract import AGE_BANDS, INDICATIONS, REHAB, SEVERITY_CLASSES
+from queries.analytics import providers
+from queries.analytics import timeline
 
 ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
@@ -33,7 +35,7 @@ picked = [column.selectbox(label, [views.ANY, *choices], key=key, bind="query-pa
           for column, (label, key, choices) in zip(st.columns(len(PICKERS)), PICKERS)]
 profile = views.case_profile(*picked)
 
-rows = views.hide_small_groups(ctx.call("providers.cases_like_this", profile=profile),
+rows = views.hide_small_groups(ctx.run(providers.cases_like_this, profile=profile),
                                min_cell)
 if rows.empty:
     st.info("No course in the clinic matches this case — set one of the pickers to “any”.",
@@ -52,8 +54,8 @@ charts.table(rows, cp.rates_columns(settings), policy, "cases_like_this.csv")
 
 st.subheader("Typical pain trajectory of similar courses")
 with section():
-    weeks = views.trajectory_like_this(ctx.call("timeline.nrs_changes"),
-                                       ctx.call("providers.course_factors"), profile, min_cell,
+    weeks = views.trajectory_like_this(ctx.run(timeline.nrs_changes),
+                                       ctx.run(providers.course_factors), profile, min_cell,
                                        settings.confidence_level)
     charts.plot(trajectory_chart(weeks, None, settings, policy))
     scope = "the clinic's" if ctx.scope.is_clinic else "your own"

@@ -10,8 +10,9 @@ import streamlit as st
 from dashboard import charts, state
 from dashboard import charts_providers as cp
 from dashboard.charts_timeline import section
-from queries import provider_views as views
-from queries.providers import CaseProfile
+from queries.analytics import provider_views as views
+from queries.analytics.providers import CaseProfile
+from queries.analytics import providers
 
 ctx = state.page_context()
 settings = ctx.settings
@@ -19,7 +20,7 @@ min_cell, level = settings.min_cell_size, settings.confidence_level
 
 st.title("My practice")
 if ctx.role == state.ROLE_DIRECTOR:
-    ids = ctx.call("providers.compare_providers").table["provider_id"].tolist()
+    ids = ctx.run(providers.compare_providers).table["provider_id"].tolist()
     chosen = st.selectbox("Provider to preview", ids, key="preview_provider",
                           bind="query-params")
     st.caption(f"You are seeing what {chosen} sees on this page: their own courses, the "
@@ -31,7 +32,7 @@ policy = mine.policy
 st.caption(charts.responder_definition(settings))
 
 st.subheader("My outcomes beside the clinic")
-rates = views.hide_small_groups(mine.call("providers.cases_like_this", profile=CaseProfile()),
+rates = views.hide_small_groups(mine.run(providers.cases_like_this, profile=CaseProfile()),
                                 min_cell)
 chart, numbers = st.columns([2, 3])
 with chart:
@@ -45,7 +46,7 @@ with numbers:
     charts.table(rates, cp.rates_columns(settings), policy, "my_outcomes.csv")
 
 st.subheader("Where I sit on the funnel")
-comparison = mine.call("providers.compare_providers")
+comparison = mine.run(providers.compare_providers)
 for column, result, title in zip(
         st.columns(2), (comparison.crude, comparison.adjusted),
         ("My responder rate among all providers, crude",
@@ -62,8 +63,8 @@ st.caption("Left: crude responder rate against courses with follow-up. Right: ob
            "limits = consistent with the clinic by chance.")
 
 st.subheader("My case mix and process beside the clinic")
-mix = mine.call("providers.case_mix")
-process = mine.call("providers.process_indicators")
+mix = mine.run(providers.case_mix)
+process = mine.run(providers.process_indicators)
 for pair in (("severity_class", "indication"), ("route", "age_band")):
     for column, factor in zip(st.columns(2), pair):
         with column:
@@ -83,7 +84,7 @@ st.caption("Baseline pain: mean NRS with a t interval. Process: completed all pl
 
 st.subheader("What my non-responders have in common")
 with section():
-    profile = mine.call("providers.nonresponder_profile")
+    profile = mine.run(providers.nonresponder_profile)
     st.markdown("\n".join(f"- {line}" for line in profile.findings))
     charts.plot(cp.std_difference_chart(profile.differences,
                                         "My non-responders vs my responders"))

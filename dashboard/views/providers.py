@@ -11,8 +11,9 @@ import streamlit as st
 from dashboard import charts, state
 from dashboard import charts_providers as cp
 from dashboard.charts_timeline import section
-from queries import provider_views as views
-from queries.providers import PROVIDER_TABLE_COLUMNS
+from queries.analytics import provider_views as views
+from queries.analytics.providers import PROVIDER_TABLE_COLUMNS
+from queries.analytics import providers
 
 ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
@@ -31,7 +32,7 @@ FUNNELS = (
 
 st.title("Providers")
 st.caption(charts.responder_definition(settings))
-comparison = ctx.call("providers.compare_providers")
+comparison = ctx.run(providers.compare_providers)
 crude, adjusted = (views.funnel_view(comparison.crude, level),
                    views.funnel_view(comparison.adjusted, level))
 
@@ -80,8 +81,8 @@ with section():
                "id, not by rate: overlapping intervals mean an order would mislead.")
 
 st.subheader("Case mix of each provider beside the clinic")
-mix = ctx.call("providers.case_mix")
-process = ctx.call("providers.process_indicators")
+mix = ctx.run(providers.case_mix)
+process = ctx.run(providers.process_indicators)
 *factor_tabs, pain_tab = st.tabs([*cp.CASE_MIX_NAMES.values(), "Baseline pain"])
 for tab, (factor, name) in zip(factor_tabs, cp.CASE_MIX_NAMES.items()):
     with tab:
@@ -106,7 +107,7 @@ who = st.selectbox("For", [views.CLINIC, *ids], key="nonresponders_of", bind="qu
                    help="The whole clinic, or one provider's courses.")
 with section():
     source = ctx if who == views.CLINIC else ctx.as_provider(who)
-    profile = source.call("providers.nonresponder_profile")
+    profile = source.run(providers.nonresponder_profile)
     st.markdown("\n".join(f"- {line}" for line in profile.findings))
     charts.plot(cp.std_difference_chart(
         profile.differences, f"Non-responders vs responders: {cp.group_label(who)}"))
@@ -116,7 +117,7 @@ with section():
 
 st.subheader("What goes with response")
 with section():
-    odds = views.estimable_odds_ratios(ctx.call("providers.response_associations"))
+    odds = views.estimable_odds_ratios(ctx.run(providers.response_associations))
     charts.plot(cp.forest_chart(odds, settings))
     st.caption("Association, not effect: odds ratios from one model of all these factors "
                "together; sessions and rehab follow early response and who is referred, so "

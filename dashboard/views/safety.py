@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import charts, state
 from dashboard import charts_timeline as ct
+from queries.analytics import timeline
 
 ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
@@ -34,8 +35,8 @@ st.caption(ct.scope_text(ctx.role, ctx.scope))
 st.subheader("Adverse events")
 for by in ("route", "provider"):
     with ct.section():
-        rates = ct.require(ctx.call("timeline.adverse_event_rates", by=by))
-        overall = ctx.call("timeline.clinic_adverse_event_rates")
+        rates = ct.require(ctx.run(timeline.adverse_event_rates, by=by))
+        overall = ctx.run(timeline.clinic_adverse_event_rates)
         charts.plot(ct.adverse_event_chart(rates, overall, by, settings, policy))
         st.caption(CAPTIONS[by])
         with st.expander("Numbers behind this chart"):
@@ -44,12 +45,12 @@ for by in ("route", "provider"):
 
 st.subheader("Serious adverse events")
 with ct.section():
-    ct.serious_event_list(ctx.call("timeline.serious_events"), policy)
+    ct.serious_event_list(ctx.run(timeline.serious_events), policy)
     st.caption(CAPTIONS["serious"])
 
 st.subheader("Screening")
 with ct.section():
-    screening = ctx.call("timeline.screening_summary")
+    screening = ctx.run(timeline.screening_summary)
     not_screened, contraindicated, g6pd = st.columns(3)
     with not_screened:
         charts.rate_metric("Given without a screen", screening.not_screened, "courses",
@@ -65,5 +66,5 @@ with ct.section():
                                 "and are not counted.")
     st.caption(CAPTIONS["screening"])
     st.markdown("**Courses to review** (not screened, or a contraindication)")
-    charts.table(ctx.call("timeline.screening_exceptions"), ct.SCREENING_EXCEPTION_TABLE,
+    charts.table(ctx.run(timeline.screening_exceptions), ct.SCREENING_EXCEPTION_TABLE,
                  policy, "screening_exceptions.csv", percent=())

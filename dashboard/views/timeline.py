@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import charts, state
 from dashboard import charts_timeline as ct
+from queries.analytics import timeline
 
 ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
@@ -62,7 +63,7 @@ with trajectory:
                                   key=SPLIT_KEY, bind="query-params")
     by = SPLITS.get(choice)
     with ct.section():
-        weekly = ct.require(ctx.call("timeline.nrs_trajectory", by=by))
+        weekly = ct.require(ctx.run(timeline.nrs_trajectory, by=by))
         charts.plot(ct.trajectory_chart(weekly, by, settings, policy))
         st.caption(CAPTIONS["trajectory"])
         with st.expander("Numbers behind this chart"):
@@ -70,7 +71,7 @@ with trajectory:
                          f"nrs_trajectory_by_{by or 'all'}.csv", percent=())
 
 with flare, ct.section():
-    summary = ctx.call("timeline.flare_summary")
+    summary = ctx.run(timeline.flare_summary)
     incidence, quit_after, quit_without = st.columns(3)
     with incidence:
         charts.rate_metric("Early flare", summary.incidence, "courses with a session",
@@ -87,7 +88,7 @@ with flare, ct.section():
                                           "the comparison for 'quit after a flare'.")
     st.caption(CAPTIONS["flare"])
     with ct.section():
-        charts.plot(ct.flare_flow_chart(ctx.call("timeline.flare_flow"), settings, policy))
+        charts.plot(ct.flare_flow_chart(ctx.run(timeline.flare_flow), settings, policy))
         st.caption(CAPTIONS["flow"])
     for column, (chart, caption) in zip(st.columns(3), FLARE_BARS):
         with column:
@@ -101,7 +102,7 @@ with flare, ct.section():
 
 with durability:
     with ct.section():
-        lasting = ctx.call("timeline.durability_km", by="rehab")
+        lasting = ctx.run(timeline.durability_km, by="rehab")
         charts.plot(ct.durability_chart(lasting, settings, policy))
         st.caption(CAPTIONS["durability"])
         with st.expander("Numbers behind this chart"):
@@ -110,7 +111,7 @@ with durability:
             charts.table(lasting.km, ct.km_table_columns(settings), policy,
                          "durability_kaplan_meier.csv", percent=("survival", "ci_"))
     with ct.section():
-        escalation = ctx.call("timeline.escalation_by_severity")
+        escalation = ctx.run(timeline.escalation_by_severity)
         charts.plot(ct.escalation_chart(escalation, settings, policy))
         ct.short_followup_note(escalation)
         st.caption(CAPTIONS["escalation"])
@@ -121,7 +122,7 @@ with durability:
 with trends:
     for measure in ("responder", "followup"):
         with ct.section():
-            pchart = ctx.call("timeline.quarterly_pchart", measure=measure)
+            pchart = ctx.run(timeline.quarterly_pchart, measure=measure)
             charts.plot(ct.pchart_chart(pchart, settings, policy))
             st.caption(ct.pchart_caption(pchart))
             with st.expander("Numbers behind this chart"):

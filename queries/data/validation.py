@@ -21,9 +21,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from queries.contract import (
-    BOOL_FALSE, BOOL_TRUE, FILE_BY_NAME, FILES, INSTRUMENT_RANGES, SEVERITY_GRADES_BY_SCALE,
-    SUFFIXES, SYNTHETIC_MANIFEST, Column, FileSpec,
+from queries.data.contract import (
+    BOOL_FALSE,
+    BOOL_TRUE,
+    FILE_BY_NAME,
+    FILES,
+    INSTRUMENT_RANGES,
+    SEVERITY_GRADES_BY_SCALE,
+    SUFFIXES,
+    SYNTHETIC_MANIFEST,
+    Column,
+    FileSpec,
 )
 
 MAX_VALUE_SHOWN = 40

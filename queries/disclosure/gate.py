@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from queries.analytics import RATES_COLUMNS
+from queries.analytics.rates import RATES_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def rates_table(frame: pd.DataFrame, policy: Policy = Policy()) -> pd.DataFrame:
 
 def providers_table(frame: pd.DataFrame, policy: Policy = Policy()) -> pd.DataFrame:
     """The ``providers`` CLI table: exactly the documented columns."""
-    from queries.providers import PROVIDER_TABLE_COLUMNS
+    from queries.analytics.providers import PROVIDER_TABLE_COLUMNS
 
     return present(frame, PROVIDER_TABLE_COLUMNS, policy)
 

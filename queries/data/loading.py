@@ -18,10 +18,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from queries import db
-from queries.contract import FILES
-from queries.settings import Settings
-from queries.validation import Extract, read_extract
+from queries.data import db
+from queries.data.contract import FILES
+from queries.core.settings import Settings
+from queries.data.validation import Extract, read_extract
 
 Progress = Callable[[str], None]
 
@@ -173,7 +173,7 @@ def load_folder(folder: str | Path, db_path: str | Path, settings: Settings = Se
                 progress: Progress = lambda _msg: None) -> LoadReport:
     """Check a folder against the contract and load it; all or nothing.
 
-    Raises :class:`queries.validation.ContractViolation` (listing every problem) without
+    Raises :class:`queries.data.validation.ContractViolation` (listing every problem) without
     touching the database when the extract breaks any rule.
     """
     progress(f"reading and checking {folder}")

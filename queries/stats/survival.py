@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from queries.stats import level_suffix, z_value
+from queries.stats.intervals import level_suffix, z_value
 
 GROUP_COLUMN = "group"
 

@@ -7,7 +7,7 @@ Steps, one function each:
    one value per course per week - the one nearest the week's target day, the later
    day on a tie (the same tie rule as methods.md section 1);
 2. :func:`summarise_by_week`: per group and week, the number of courses and the mean
-   change with a Student t interval (methods.md section 3; :func:`queries.stats.t_interval`);
+   change with a Student t interval (methods.md section 3; :func:`queries.stats.intervals.t_interval`);
 3. :func:`trajectory_by_week`: 1 then 2.
 
 Also the early-flare window (methods.md section 5: NRS at day 1-10 >= baseline + 1) as
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from queries.stats import level_suffix, t_interval
+from queries.stats.intervals import level_suffix, t_interval
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ methods.md section 4: funnel plots of responder rate (crude) and of O/E after ca
 adjustment (indirect standardisation with a logistic model on severity, baseline, age band,
 sex, indication/route and symptom months, never on provider, rehab or sessions), shrunken
 rates for a caterpillar plot, no ranks. SQL counts and returns course rows in scope
-(``sql/analytics/course_factors.sql``); the statistics are in :mod:`queries.funnel` and
-:mod:`queries.casemix`.
+(``sql/analytics/course_factors.sql``); the statistics are in :mod:`queries.stats.funnel` and
+:mod:`queries.stats.casemix`.
 
 Scope: the funnel needs every provider of the clinic. For a provider's scope the peers come
 back as unlabelled points (``unit_id`` blank, ``is_self`` False): the masking happens here, in
@@ -20,15 +20,27 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from queries import db
-from queries.analytics import Filters, InsufficientData, Scope, _params
-from queries.casemix import (
-    CasemixModel, adjusted_odds_ratios, expected_by_unit, fit_casemix, standardised_differences,
+from queries.data import db
+from queries.core.scope import Filters, Scope, _params
+from queries.core.errors import InsufficientData
+from queries.stats.casemix import (
+    CasemixModel,
+    adjusted_odds_ratios,
+    expected_by_unit,
+    fit_casemix,
+    standardised_differences,
 )
-from queries.contract import AGE_BANDS, INDICATIONS, REHAB, ROUTES, SEVERITY_CLASSES, SEXES
-from queries.funnel import FunnelResult, funnel, shrunken_rates
-from queries.settings import Settings
-from queries.stats import add_rate_columns
+from queries.data.contract import (
+    AGE_BANDS,
+    INDICATIONS,
+    REHAB,
+    ROUTES,
+    SEVERITY_CLASSES,
+    SEXES,
+)
+from queries.stats.funnel import FunnelResult, funnel, shrunken_rates
+from queries.core.settings import Settings
+from queries.stats.intervals import add_rate_columns
 
 PEER_LABEL = ""
 PROVIDER_TABLE_COLUMNS = (
@@ -285,7 +297,7 @@ def response_associations(con: duckdb.DuckDBPyConnection, scope: Scope = Scope()
                           filters: Filters = Filters(), settings: Settings = Settings()
                           ) -> pd.DataFrame:
     """Adjusted odds ratios of response (multivariable logistic model): association, not
-    effect. Columns from :func:`queries.casemix.adjusted_odds_ratios`."""
+    effect. Columns from :func:`queries.stats.casemix.adjusted_odds_ratios`."""
     rows = completers(course_factors(con, scope, filters, settings))
     if rows["is_responder"].nunique() < 2 or len(rows) < 50:
         raise InsufficientData("Too few courses with follow-up for a multivariable model "

@@ -11,9 +11,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from queries import db
-from queries.loading import Progress, load_folder
-from queries.settings import Settings
+from queries.data import db
+from queries.data.loading import Progress, load_folder
+from queries.core.settings import Settings
 
 
 class DatabaseMissing(FileNotFoundError):
@@ -23,7 +23,7 @@ class DatabaseMissing(FileNotFoundError):
 def resolve_database(settings: Settings, progress: Progress = lambda _m: None) -> Path:
     """The database path to read, building the synthetic clinic on first use (and again when
     it was built by an older schema). A clinic's own database built by another schema version
-    raises :class:`queries.db.SchemaOutdated` saying to load the extract again."""
+    raises :class:`queries.data.db.SchemaOutdated` saying to load the extract again."""
     if settings.db_path is not None:
         if not settings.db_path.exists():
             raise DatabaseMissing(

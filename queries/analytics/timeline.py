@@ -1,14 +1,14 @@
 """The course timeline (issue 4; methods.md sections 3, 4 "Trend" and 5): trajectories,
 early flare and quitting, durability, escalation, safety and screening, quarterly trends.
 
-Every public function takes the connection, a :class:`~queries.analytics.Scope`, the
-:class:`~queries.analytics.Filters` and the :class:`~queries.settings.Settings`; scope and
+Every public function takes the connection, a :class:`~queries.analytics.rates.Scope`, the
+:class:`~queries.analytics.rates.Filters` and the :class:`~queries.core.settings.Settings`; scope and
 filters travel as bound parameters into ``scoped_courses(...)`` (``sql/macros.sql``), so
 no page can see more than its scope. SQL files (``sql/analytics/timeline_*``, ``safety_*``,
 ``trend_*``) count or return course-level facts; the statistics are the pure functions of
-:mod:`queries.trajectory`, :mod:`queries.survival`, :mod:`queries.spc` and
-:mod:`queries.stats`. Results are raw (full precision, every cell): they reach people only
-through :mod:`queries.presentation`.
+:mod:`queries.stats.trajectory`, :mod:`queries.stats.survival`, :mod:`queries.stats.spc` and
+:mod:`queries.stats.intervals`. Results are raw (full precision, every cell): they reach people only
+through :mod:`queries.disclosure.gate`.
 """
 
 from __future__ import annotations
@@ -19,20 +19,26 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from queries import db
-from queries.analytics import (
-    NATURAL_ORDER, Filters, InsufficientData, Scope, _check_grouping, _params, order_groups,
+from queries.data import db
+from queries.analytics.rates import NATURAL_ORDER, _check_grouping, order_groups
+from queries.core.scope import Filters, Scope, _params
+from queries.core.errors import InsufficientData
+from queries.data.contract import EXPECTATIONS
+from queries.core.settings import Settings
+from queries.stats.spc import PChart, p_chart
+from queries.stats.intervals import (
+    ProportionInterval,
+    add_rate_columns,
+    level_suffix,
+    poisson_rate_interval,
+    proportion,
 )
-from queries.contract import EXPECTATIONS
-from queries.settings import Settings
-from queries.spc import PChart, p_chart
-from queries.stats import (
-    ProportionInterval, add_rate_columns, level_suffix, poisson_rate_interval, proportion,
+from queries.stats.survival import (
+    at_risk_table,
+    cumulative_incidence_by,
+    kaplan_meier_by_group,
 )
-from queries.survival import at_risk_table, cumulative_incidence_by, kaplan_meier_by_group
-from queries.trajectory import (
-    trajectory_by_week,
-)
+from queries.stats.trajectory import trajectory_by_week
 
 # ---------------------------------------------------------------------------------------
 # Shared helpers
@@ -80,11 +86,11 @@ def nrs_trajectory(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
 
     Columns: ``group, week, n_courses, mean_change, ci_lower_95, ci_upper_95`` (suffix
     follows ``settings.confidence_level``). Weeks 0, 1, 2, 3, 4, 6, 8, 12, 26, 52 with the
-    windows of :data:`queries.trajectory.TRAJECTORY_WINDOWS` (one value per course and week,
+    windows of :data:`queries.stats.trajectory.TRAJECTORY_WINDOWS` (one value per course and week,
     nearest the target day). Baseline = latest value with day <= 0 (methods.md section 1),
     so week 0 is 0 by construction; a negative change is less pain. ``by``: severity,
     adherence, rehab, provider (or any key of ``analytics.GROUPINGS``); None = one group,
-    :data:`queries.trajectory.ALL_COURSES`. Groups in their natural order; a week without
+    :data:`queries.stats.trajectory.ALL_COURSES`. Groups in their natural order; a week without
     courses in a group has no row. Every course with a baseline counts (also a baseline < 3,
     which responder rates leave out).
     """
@@ -311,9 +317,9 @@ def durability_courses(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
 class Durability:
     """Kaplan-Meier of time until the response is lost, per group, with at-risk counts.
 
-    ``km``: long table from :func:`queries.survival.kaplan_meier_by_group` (``group, time,
+    ``km``: long table from :func:`queries.stats.survival.kaplan_meier_by_group` (``group, time,
     n_at_risk, n_events, n_censored, survival, std_error, ci_lower_95, ci_upper_95``);
-    ``at_risk``: :func:`queries.survival.at_risk_table` at ``at_risk_days`` (``group, time,
+    ``at_risk``: :func:`queries.stats.survival.at_risk_table` at ``at_risk_days`` (``group, time,
     n_at_risk, n_events_so_far, n_censored_so_far``); ``n_responders`` = courses in the
     curves; ``by`` = the grouping key.
     """
@@ -366,7 +372,7 @@ def escalation_by_severity(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(
 
     Columns: ``group, n_courses, n_escalated, n_escalated_within_horizon`` (escalated_day <=
     horizon), ``horizon_days, n_at_risk_at_horizon, cumulative_incidence, ci_lower_95,
-    ci_upper_95``: 1 - Kaplan-Meier at the horizon (:func:`queries.survival.
+    ci_upper_95``: 1 - Kaplan-Meier at the horizon (:func:`queries.stats.survival.
     cumulative_incidence_by`), so courses seen for less than a year count as censored, not
     as "no escalation"; NaN where a group's follow-up ends before the horizon.
     """
@@ -534,7 +540,7 @@ MAX_MISSING_QUARTER_SHARE = 0.5
 
 @dataclass(frozen=True)
 class TrendPChart(PChart):
-    """A :class:`queries.spc.PChart` over start periods, with how the periods were made.
+    """A :class:`queries.stats.spc.PChart` over start periods, with how the periods were made.
 
     ``period_kind`` is ``"quarter"`` (periods ``2023-Q1`` ...) or ``"year"`` (``2023`` ...;
     used when most courses have no start_quarter); ``n_courses_without_period`` courses
@@ -572,7 +578,7 @@ def quarterly_pchart(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
                      filters: Filters = Filters(), settings: Settings = Settings(),
                      measure: str = "responder") -> TrendPChart:
     """Quarterly p-chart of the responder rate or follow-up completeness (methods.md section 4:
-    limits p̄ ± 3 sqrt(p̄(1-p̄)/n), NHS "Making Data Count" signal rules; :func:`queries.spc.
+    limits p̄ ± 3 sqrt(p̄(1-p̄)/n), NHS "Making Data Count" signal rules; :func:`queries.stats.spc.
     p_chart`). ``measure``: ``"responder"`` (events = responders, n = eligible courses with
     follow-up) or ``"followup"`` (events = eligible with follow-up, n = eligible), both at
     the primary window. Periods are start quarters; when more than half the courses have no

@@ -10,7 +10,7 @@ bool): no SQL, no UI.
   Hanley & McNeil 1982) and a calibration table by deciles of predicted risk.
 - :func:`expected_by_unit`: indirect standardisation — E = Σ predicted probabilities of a
   unit's courses, O/E, adjusted rate = O/E × pooled rate; feeds
-  :func:`queries.funnel.funnel` (ratio funnel).
+  :func:`queries.stats.funnel.funnel` (ratio funnel).
 - :func:`adjusted_odds_ratios`: a multivariable logistic model for association (it may
   include care choices such as rehab); odds ratios with Wald intervals, worded as
   association, never as effect.
@@ -38,11 +38,17 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as _sps
 
-from queries.contract import (
-    ADHERENCE_CLASSES, AGE_BANDS, EXPECTATIONS, INDICATIONS, REHAB, ROUTES, SEVERITY_CLASSES,
+from queries.data.contract import (
+    ADHERENCE_CLASSES,
+    AGE_BANDS,
+    EXPECTATIONS,
+    INDICATIONS,
+    REHAB,
+    ROUTES,
+    SEVERITY_CLASSES,
     SEXES,
 )
-from queries.stats import level_suffix, wilson_interval
+from queries.stats.intervals import level_suffix, wilson_interval
 
 DEFAULT_OUTCOME = "is_responder"
 # methods.md section 4: severity, baseline score, age band, sex, indication/route, symptom
@@ -344,7 +350,7 @@ def expected_by_unit(frame: pd.DataFrame, model: CasemixModel,
     E = Σ predicted probabilities of the unit's courses (rows with an outcome), O/E, and
     adjusted rate = O/E × pooled rate (pooled = ΣO / Σn over all rows given). Columns:
     unit_id, n, observed, expected, oe_ratio, adjusted_rate — the input of the ratio funnel
-    :func:`queries.funnel.funnel`.
+    :func:`queries.stats.funnel.funnel`.
     """
     rows = _outcome_rows(frame, model.outcome)
     y = _outcome_values(rows, model.outcome)

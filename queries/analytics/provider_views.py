@@ -1,7 +1,7 @@
 """What the provider pages show, shaped from the core's results (pure pandas, no UI).
 
 The Providers, My practice and Cases like this pages (issue 3) read results of
-:mod:`queries.providers`, :mod:`queries.funnel` and :mod:`queries.timeline` and pass them
+:mod:`queries.analytics.providers`, :mod:`queries.stats.funnel` and :mod:`queries.analytics.timeline` and pass them
 through these functions before drawing, so that no page does arithmetic or row work:
 
 - :func:`funnel_view`: the points a funnel plot draws, its limit curves and the providers
@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from queries.analytics import InsufficientData
-from queries.funnel import FunnelResult, funnel_limit_curve
-from queries.providers import CaseProfile
-from queries.stats import level_suffix, wilson_interval
-from queries.trajectory import trajectory_by_week
+from queries.core.errors import InsufficientData
+from queries.stats.funnel import FunnelResult, funnel_limit_curve
+from queries.analytics.providers import CaseProfile
+from queries.stats.intervals import level_suffix, wilson_interval
+from queries.stats.trajectory import trajectory_by_week
 
 ANY = "any"  # the "no restriction" choice of each "cases like this" picker
 CLINIC = "clinic"  # the group name the core gives the whole clinic
@@ -56,7 +56,7 @@ class FunnelView:
     ``points``: the units with a point of their own (``flag`` not ``too_few``), with the
     unit table's columns plus ``x`` (n or expected), ``y`` (rate or O/E) and, for proportion
     funnels, the Wilson interval of the rate (``rate_ci_lower_{lvl}``/``..._upper_..``).
-    ``curve``: :func:`queries.funnel.funnel_limit_curve` with the same ``x`` column.
+    ``curve``: :func:`queries.stats.funnel.funnel_limit_curve` with the same ``x`` column.
     ``too_few``: labelled units below ``min_n`` courses (``unit_id, n``), sorted by id; in a
     provider's scope only the provider themself can appear here. ``self_too_few``: the
     scope's own provider has too few courses for a point.
@@ -158,9 +158,9 @@ def trajectory_like_this(changes: pd.DataFrame, courses: pd.DataFrame, profile: 
                          min_cell: int, level: float = 0.95) -> pd.DataFrame:
     """Mean change in NRS pain by week among the courses matching ``profile``.
 
-    ``changes``: :func:`queries.timeline.nrs_changes` (long, one row per value);
-    ``courses``: :func:`queries.providers.course_factors` of the same scope and filters.
-    Returns :func:`queries.trajectory.trajectory_by_week` columns plus ``is_hidden``: weeks
+    ``changes``: :func:`queries.analytics.timeline.nrs_changes` (long, one row per value);
+    ``courses``: :func:`queries.analytics.providers.course_factors` of the same scope and filters.
+    Returns :func:`queries.stats.trajectory.trajectory_by_week` columns plus ``is_hidden``: weeks
     with fewer than ``min_cell`` courses keep their row with the numbers missing. Raises
     :class:`InsufficientData` when no week can be shown.
     """
@@ -187,7 +187,7 @@ def trajectory_like_this(changes: pd.DataFrame, courses: pd.DataFrame, profile: 
 def baseline_pain(process: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Mean baseline NRS pain per group with a Student t interval from the group's mean,
     sample SD and n: mean ± t(level, n-1)·sd/sqrt(n) (the summary-statistic form of
-    :func:`queries.stats.t_interval`). NaN bounds below two courses with a baseline.
+    :func:`queries.stats.intervals.t_interval`). NaN bounds below two courses with a baseline.
 
     Columns: group, n_with_baseline, mean_baseline_score, baseline_ci_lower_{lvl},
     baseline_ci_upper_{lvl}.

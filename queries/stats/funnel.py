@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from queries.stats import level_suffix, z_value
+from queries.stats.intervals import level_suffix, z_value
 
 DEFAULT_ALERT_LEVEL = 0.95
 DEFAULT_ALARM_LEVEL = 0.998
@@ -422,7 +422,7 @@ def funnel(frame: pd.DataFrame, *, alert_level: float = DEFAULT_ALERT_LEVEL,
     """Funnel plot of units (Spiegelhalter 2005; overdispersion Spiegelhalter 2012).
 
     ``frame``: ``unit_id, n, observed`` and optionally ``expected`` (sum of a case-mix
-    model's predicted probabilities, :func:`queries.casemix.expected_by_unit`).
+    model's predicted probabilities, :func:`queries.stats.casemix.expected_by_unit`).
     ``data_type``: ``"PR"`` proportion funnel (responder rate against n, target the pooled
     rate), ``"SR"`` indirectly standardised ratio funnel (O/E against E, target 1), or
     ``"auto"`` (SR when ``expected`` is present). Units with fewer than ``min_n`` courses are

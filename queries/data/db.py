@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-SQL_DIR = Path(__file__).parent / "sql"
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 
 class UnknownQuery(KeyError):

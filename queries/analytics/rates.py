@@ -3,7 +3,7 @@
 Every function takes the connection, a :class:`Scope` (the whole clinic or one provider) and
 :class:`Filters`; both become bound parameters of the SQL (``sql/macros.sql``), so a page
 cannot show more than its scope. What leaves here is raw (full precision, all cells); tables
-and figures reach people only through :mod:`queries.presentation`.
+and figures reach people only through :mod:`queries.disclosure.gate`.
 """
 
 from __future__ import annotations
@@ -14,14 +14,18 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from queries import db
-from queries.contract import ADHERENCE_CLASSES, INDICATIONS, REHAB, ROUTES, SEVERITY_CLASSES
-from queries.settings import Settings
-from queries.stats import add_rate_columns, poisson_rate_interval, proportion
-
-
-class InsufficientData(Exception):
-    """Nothing to compute: no courses match the scope and filters."""
+from queries.data import db
+from queries.data.contract import (
+    ADHERENCE_CLASSES,
+    INDICATIONS,
+    REHAB,
+    ROUTES,
+    SEVERITY_CLASSES,
+)
+from queries.core.errors import InsufficientData
+from queries.core.scope import Filters, Scope, _params
+from queries.core.settings import Settings
+from queries.stats.intervals import add_rate_columns, poisson_rate_interval, proportion
 
 
 # Grouping keys the SQL understands (sql/macros.sql group_value); anything else is refused.
@@ -53,55 +57,6 @@ RATES_COLUMNS = (
     "group", "n_courses", "n_eligible", "n_followup", "n_responders", "responder_rate",
     "ci_lower_95", "ci_upper_95", "itt_rate",
 )
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Whose courses a query may see: the whole clinic (provider_id None) or one provider."""
-
-    provider_id: str | None = None
-
-    @classmethod
-    def clinic(cls) -> Scope:
-        return cls(None)
-
-    @classmethod
-    def provider(cls, provider_id: str) -> Scope:
-        if not provider_id:
-            raise ValueError("a provider scope needs a provider id")
-        return cls(provider_id)
-
-    @property
-    def is_clinic(self) -> bool:
-        return self.provider_id is None
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The sidebar filters (period, site, indication, route). Empty = no restriction."""
-
-    year_min: int | None = None
-    year_max: int | None = None
-    site_ids: tuple[str, ...] = field(default_factory=tuple)
-    indications: tuple[str, ...] = field(default_factory=tuple)
-    routes: tuple[str, ...] = field(default_factory=tuple)
-
-    def __post_init__(self) -> None:
-        bad = [i for i in self.indications if i not in INDICATIONS]
-        bad += [r for r in self.routes if r not in ROUTES]
-        if bad:
-            raise ValueError(f"unknown filter values: {', '.join(bad)}")
-
-
-def _params(scope: Scope, filters: Filters) -> dict[str, Any]:
-    return {
-        "scope_provider_id": scope.provider_id,
-        "year_min": filters.year_min,
-        "year_max": filters.year_max,
-        "site_ids": list(filters.site_ids) or None,
-        "indication_ids": list(filters.indications) or None,
-        "route_ids": list(filters.routes) or None,
-    }
 
 
 def _check_grouping(by: str) -> None:

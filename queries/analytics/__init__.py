@@ -1,0 +1,1 @@
+"""One module per question a page asks: counts from SQL, inference from stats."""

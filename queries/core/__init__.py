@@ -1,0 +1,1 @@
+"""Settings, scope and filters, errors, the registry of factors."""

@@ -1,0 +1,1 @@
+"""The data contract, its validation, loading, the database."""

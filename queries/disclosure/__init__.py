@@ -1,0 +1,1 @@
+"""The one gate every table, figure, sentence and download passes through."""

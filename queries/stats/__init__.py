@@ -1,0 +1,1 @@
+"""One module per statistical method: pure functions, no SQL."""
