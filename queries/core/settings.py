@@ -82,8 +82,11 @@ class Settings:
     flare_first_day: int = 1
     flare_last_day: int = 10
     flare_min_rise: float = 1.0
-    # methods.md section 4
+    # methods.md section 4: a provider's own point from 20 courses; funnel limits at 95 %
+    # (alert) and 99.8 % (alarm), the levels every funnel, flag and caption uses
     min_provider_courses: int = 20
+    funnel_alert_level: float = 0.95
+    funnel_alarm_level: float = 0.998
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
