@@ -1,13 +1,12 @@
-"""Known-answer tests for queries/casemix.py on simulated courses with a known logistic model.
+"""Known-answer tests for queries/stats/casemix.py and queries/stats/design.py on simulated
+courses with a known logistic model (ozone_testkit/casemix_simulation.py).
 
 Where each expected number comes from:
-- coefficients / odds ratios / intervals / p-values: statsmodels' own ``sm.Logit`` (Newton,
-  a different fitting routine from the module's GLM-IRLS) on a design matrix built here
-  column by column in numpy;
+- coefficients: statsmodels' own ``sm.Logit`` (Newton, a different fitting routine from the
+  module's GLM-IRLS) on a design matrix built by hand, column by column in numpy;
 - C-statistic: a brute-force count over every (responder, non-responder) pair, ties 1/2;
 - calibration: the logistic score equation (Σ fitted = Σ observed with an intercept);
-- planted provider effects: the simulation below (fixed seed);
-- standardised differences: Austin 2009 (Stat Med 28:3083) formulas in plain Python.
+- planted provider effects: the simulation (fixed seed).
 """
 
 import math
@@ -16,62 +15,23 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from ozone_testkit.casemix_simulation import independent_design, simulate_courses
 
+from queries.stats.associations import adjusted_odds_ratios
 from queries.stats.casemix import (
     CASEMIX_COVARIATES,
-    CasemixSpecificationError,
-    adjusted_odds_ratios,
-    aliased_columns,
     c_statistic,
     calibration_table,
     expected_by_unit,
     fit_casemix,
-    standardised_differences,
+)
+from queries.stats.design import (
+    CasemixSpecificationError,
+    aliased_columns,
+    as_levels,
+    ordered_levels,
 )
 from queries.stats.funnel import funnel
-
-SEED = 20261125
-PROVIDERS = ("p_bad", "p_good", "p_hard", "p_a", "p_b", "p_c", "p_d", "p_e")
-PLANTED = {"p_bad": -0.9, "p_good": 0.7}  # true logit shifts; all others 0
-SEVERITY = ("none", "mild", "moderate", "severe", "end_stage", "unknown")
-SEVERITY_LOGIT = {"none": 0.3, "mild": 0.2, "moderate": 0.0, "severe": -0.7,
-                  "end_stage": -1.6, "unknown": -0.2}
-
-
-def simulate_courses(n: int = 4000, seed: int = SEED) -> pd.DataFrame:
-    """Courses from a known logistic model; p_hard gets a harder case mix, no own effect."""
-    rng = np.random.default_rng(seed)
-    provider = rng.choice(PROVIDERS, n)
-    hard = provider == "p_hard"
-    sev_p_usual = [0.15, 0.25, 0.3, 0.15, 0.1, 0.05]
-    sev_p_hard = [0.05, 0.1, 0.2, 0.3, 0.3, 0.05]
-    severity = np.where(hard, rng.choice(SEVERITY, n, p=sev_p_hard),
-                        rng.choice(SEVERITY, n, p=sev_p_usual))
-    baseline = rng.integers(3, 11, n).astype(float)
-    age = rng.choice(["30-39", "50-59", "70-79"], n)
-    sex = rng.choice(["female", "male"], n)
-    indication = rng.choice(["knee_oa", "hip_oa", "low_back_pain"], n, p=[0.5, 0.2, 0.3])
-    joint = indication != "low_back_pain"
-    route = np.where(joint, rng.choice(["intra_articular", "periarticular", "intramuscular"],
-                                       n, p=[0.85, 0.1, 0.05]),
-                     rng.choice(["paravertebral", "intramuscular"], n, p=[0.65, 0.35]))
-    months = rng.integers(1, 120, n).astype(float)
-    months[rng.random(n) < 0.15] = np.nan
-    rehab = rng.choice(["none", "home_program", "supervised_pt"], n)
-    logit = (0.4 + np.vectorize(SEVERITY_LOGIT.get)(severity) - 0.08 * (baseline - 6)
-             + np.where(age == "70-79", -0.3, 0.0) + np.where(sex == "male", 0.1, 0.0)
-             + np.where(indication == "low_back_pain", -0.3, 0.0)
-             + np.where(route == "intramuscular", -0.3, 0.0)
-             - 0.004 * np.nan_to_num(months, nan=60.0)
-             + np.where(rehab == "supervised_pt", 0.5, 0.0)
-             + np.vectorize(lambda p: PLANTED.get(p, 0.0))(provider))
-    responder = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return pd.DataFrame({
-        "course_id": [f"c{i:05d}" for i in range(n)], "provider_id": provider,
-        "severity_class": severity, "baseline_score": baseline, "age_band": age, "sex": sex,
-        "indication": indication, "route": route, "symptom_months": months, "rehab": rehab,
-        "is_responder": responder,
-    })
 
 
 @pytest.fixture(scope="module")
@@ -83,27 +43,6 @@ def courses() -> pd.DataFrame:
 def model(courses):
     return fit_casemix(courses)
 
-
-def independent_design(frame: pd.DataFrame, with_rehab: bool = False) -> pd.DataFrame:
-    """The case-mix design written out by hand (references: first level in contract order)."""
-    cols = {"const": np.ones(len(frame))}
-    for lv in ("mild", "moderate", "severe", "end_stage", "unknown"):
-        cols[f"severity_class[{lv}]"] = (frame["severity_class"] == lv).to_numpy(float)
-    cols["baseline_score"] = frame["baseline_score"].to_numpy(float)
-    for lv in ("50-59", "70-79"):
-        cols[f"age_band[{lv}]"] = (frame["age_band"] == lv).to_numpy(float)
-    cols["sex[male]"] = (frame["sex"] == "male").to_numpy(float)
-    for lv in ("hip_oa", "low_back_pain"):
-        cols[f"indication[{lv}]"] = (frame["indication"] == lv).to_numpy(float)
-    for lv in ("periarticular", "paravertebral", "intramuscular"):
-        cols[f"route[{lv}]"] = (frame["route"] == lv).to_numpy(float)
-    months = frame["symptom_months"].to_numpy(float)
-    cols["symptom_months"] = np.where(np.isnan(months), np.nanmedian(months), months)
-    cols["symptom_months_missing"] = np.isnan(months).astype(float)
-    if with_rehab:
-        for lv in ("home_program", "supervised_pt"):
-            cols[f"rehab[{lv}]"] = (frame["rehab"] == lv).to_numpy(float)
-    return pd.DataFrame(cols)
 
 
 def test_coefficients_equal_statsmodels_logit(courses, model):
@@ -183,13 +122,13 @@ def test_oe_recovers_planted_provider_effects(courses, model):
     np.testing.assert_allclose(units["adjusted_rate"], units["oe_ratio"] * pooled)
     # and the O/E funnel puts the bad provider below its limits
     result = funnel(units.reset_index())
-    flags = dict(zip(result.units["unit_id"], result.units["flag"]))
+    flags = dict(zip(result.units["unit_id"], result.units["flag"], strict=True))
     assert flags["p_bad"] in ("low_alert", "low_alarm")
     assert flags["p_hard"] == "within"
 
 
 def test_casemix_refuses_provider_rehab_and_sessions(courses):
-    for bad in ("provider_id", "rehab", "sessions_completed", "adherence_class"):
+    for bad in ("provider_id", "rehab", "n_sessions_completed", "adherence_class"):
         with pytest.raises(CasemixSpecificationError, match="cannot be case mix"):
             fit_casemix(courses, covariates=(*CASEMIX_COVARIATES, bad))
 
@@ -214,27 +153,6 @@ def test_predict_refuses_unseen_category(model, courses):
         model.predict(odd)
 
 
-def test_adjusted_odds_ratios_equal_statsmodels_logit(courses):
-    covariates = (*CASEMIX_COVARIATES, "rehab")
-    table = adjusted_odds_ratios(courses, "is_responder", covariates, level=0.95)
-    x = independent_design(courses, with_rehab=True)
-    logit = sm.Logit(courses["is_responder"].to_numpy(float), x).fit(disp=0, tol=1e-12)
-    ci = np.exp(logit.conf_int(alpha=0.05))
-    table = table.set_index("term")
-    assert set(table.index) == set(x.columns) - {"const"}
-    for term in table.index:
-        assert table.loc[term, "odds_ratio"] == pytest.approx(math.exp(logit.params[term]),
-                                                              abs=1e-6)
-        assert table.loc[term, "ci_lower_95"] == pytest.approx(ci.loc[term, 0], abs=1e-6)
-        assert table.loc[term, "ci_upper_95"] == pytest.approx(ci.loc[term, 1], abs=1e-6)
-        assert table.loc[term, "p_value"] == pytest.approx(logit.pvalues[term], abs=1e-6)
-    assert (table["n"] == len(courses)).all()
-    assert table.loc["rehab[supervised_pt]", "n_with_level"] == (
-        courses["rehab"] == "supervised_pt").sum()
-    assert table.loc["rehab[supervised_pt]", "reference"] == "none"
-    assert table.loc["rehab[supervised_pt]", "odds_ratio"] > 1.3  # planted +0.5 on the logit
-
-
 def test_aliased_route_is_dropped_and_reported():
     rng = np.random.default_rng(11)
     n = 600
@@ -254,45 +172,18 @@ def test_aliased_route_is_dropped_and_reported():
     assert row["aliased"] and math.isnan(row["odds_ratio"])
 
 
-def test_standardised_differences_match_hand_computation():
-    frame = pd.DataFrame({
-        "is_responder": [False] * 4 + [True] * 6,
-        "sex": ["male", "male", "male", "female", "male", "female", "female", "female",
-                "female", "male"],
-        "lifestyle_support": [False, False, False, True, True, True, True, False, True, True],
-        "overtraining": [True, None, False, None, False, False, False, False, True, False],
-        "baseline_score": [8.0, 9.0, 7.0, 8.0, 6.0, 5.0, 7.0, 6.0, 5.0, 6.0],
-    })
-    out = standardised_differences(frame, "is_responder",
-                                   ["sex", "lifestyle_support", "baseline_score",
-                                    "overtraining"])
-    rows = {(r.factor, r.level): r for r in out.itertuples()}
-    # sex = male: non-responders 3/4, responders 2/6
-    pa, pb = 3 / 4, 2 / 6
-    d_male = (pa - pb) / math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / 2)
-    assert rows[("sex", "male")].std_difference == pytest.approx(d_male)
-    assert rows[("sex", "male")].ratio == pytest.approx(pa / pb)
-    assert rows[("sex", "female")].std_difference == pytest.approx(-d_male)
-    # lifestyle support (boolean: only the True level): 1/4 against 5/6
-    pa, pb = 1 / 4, 5 / 6
-    d_life = (pa - pb) / math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / 2)
-    assert rows[("lifestyle_support", "True")].std_difference == pytest.approx(d_life)
-    assert ("lifestyle_support", "False") not in rows
-    # a boolean with missing values: True 1/4 vs 1/6, (missing) 2/4 vs 0/6 (unknown is shown)
-    pa, pb = 2 / 4, 0.0
-    d_missing = (pa - pb) / math.sqrt((pa * (1 - pa) + pb * (1 - pb)) / 2)
-    assert rows[("overtraining", "(missing)")].std_difference == pytest.approx(d_missing)
-    assert rows[("overtraining", "True")].share_group_b == pytest.approx(1 / 6)
-    assert ("overtraining", "False") not in rows
-    # baseline: means 8 and 35/6, sample variances 2/3 and 17/30
-    ma, mb = 8.0, 35 / 6
-    va = sum((v - ma) ** 2 for v in [8, 9, 7, 8]) / 3
-    vb = sum((v - mb) ** 2 for v in [6, 5, 7, 6, 5, 6]) / 5
-    d_base = (ma - mb) / math.sqrt((va + vb) / 2)
-    base = rows[("baseline_score", "(mean)")]
-    assert base.std_difference == pytest.approx(d_base)
-    assert (base.share_group_a, base.share_group_b) == pytest.approx((ma, mb))
-    assert (base.n_group_a, base.n_group_b) == (4, 6)
-    # sorted by |d|, largest first
-    assert list(np.abs(out["std_difference"])) == sorted(np.abs(out["std_difference"]),
-                                                         reverse=True)
+def test_levels_follow_the_registry_with_the_reference_first():
+    # Natural order from queries/core/factors.py (severity none -> end_stage, unknown last)
+    values = pd.Series(["severe", "none", "unknown", "mild", "severe"])
+    assert ordered_levels("severity_class", values, None) == ("none", "mild", "severe",
+                                                               "unknown")
+    assert ordered_levels("severity_class", values, "severe") == ("severe", "none", "mild",
+                                                                   "unknown")
+    # lifestyle_support as yes/no is not the registry's levels: most common first, as before
+    assert ordered_levels("lifestyle_support", pd.Series(["no", "yes", "yes"]), None) == (
+        "yes", "no")
+    # booleans: False (the reference), True, then missing
+    assert ordered_levels("flag", as_levels(pd.Series([True, None, False])), None) == (
+        "False", "True", "(missing)")
+    with pytest.raises(CasemixSpecificationError, match="does not occur"):
+        ordered_levels("severity_class", values, "end_stage")

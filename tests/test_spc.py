@@ -10,23 +10,29 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from queries.stats.spc import p_chart, rule_shift, rule_trend, rule_two_of_three
+from queries.stats.spc import (
+    control_limits,
+    p_chart,
+    rule_shift,
+    rule_trend,
+    rule_two_of_three,
+)
 
 # 30 quarters, 100 courses each, 900 events in all: p̄ = 900 / 3000 = 0.30 exactly.
 # sigma = sqrt(0.3 * 0.7 / 100) = sqrt(0.0021) = 0.0458258
 # upper limit = 0.3 + 3 * 0.0458258 = 0.4374773; lower = 0.3 - 0.1374773 = 0.1625227
 # near-limit lines (2 sigma): 0.3916515 and 0.2083485
-PLANTED = (
-    [30, 29, 31, 30]                  # 0-3   common cause (30 = on the centre line)
-    + [45]                            # 4     beyond the upper limit (0.45 > 0.4375)
-    + [30]                            # 5     on the line: ends any run
-    + [27, 25, 28, 26, 27, 25, 28]    # 6-12  shift: 7 below, zig-zag so no trend
-    + [30]                            # 13    on the line
-    + [24, 26, 28, 30, 32, 34, 36]    # 14-20 trend: 7 rising, crossing the line
-    + [29]                            # 21    below: breaks the run above
-    + [40, 31, 41]                    # 22-24 two of three close to the upper limit
-    + [29, 27, 28, 27, 27]            # 25-29 five below: too short for a shift
-)
+PLANTED = [
+    30, 29, 31, 30,                   # 0-3   common cause (30 = on the centre line)
+    45,                               # 4     beyond the upper limit (0.45 > 0.4375)
+    30,                               # 5     on the line: ends any run
+    27, 25, 28, 26, 27, 25, 28,       # 6-12  shift: 7 below, zig-zag so no trend
+    30,                               # 13    on the line
+    24, 26, 28, 30, 32, 34, 36,       # 14-20 trend: 7 rising, crossing the line
+    29,                               # 21    below: breaks the run above
+    40, 31, 41,                       # 22-24 two of three close to the upper limit
+    29, 27, 28, 27, 27,               # 25-29 five below: too short for a shift
+]
 
 
 def planted_frame():
@@ -123,3 +129,13 @@ def test_rule_functions_directly():
 def test_bad_input_is_refused(frame):
     with pytest.raises(ValueError):
         p_chart(frame)
+
+
+def test_control_limits_are_named_and_clipped():
+    # p̄ = 0.3, sigma = 0.05 and 0.2: 0.3 ± 3 sigma = 0.15..0.45 and (-0.3 -> 0)..(0.9)
+    limits = control_limits(0.3, [0.05, 0.2], 3.0)
+    lower, upper = limits
+    np.testing.assert_allclose(limits.lower, [0.15, 0.0])
+    np.testing.assert_allclose(limits.upper, [0.45, 0.9])
+    np.testing.assert_array_equal(lower, limits.lower)
+    np.testing.assert_array_equal(upper, limits.upper)

@@ -82,3 +82,14 @@ def test_t_interval_matches_scipy():
     assert got.n == 5 and got.mean == pytest.approx(1.2)
     assert got.lower == pytest.approx(lo) and got.upper == pytest.approx(hi)
     assert np.isnan(t_interval([1.0]).lower)
+
+
+def test_intervals_are_named_results_that_still_unpack():
+    bounds = wilson_interval([3, 0], [9, 4], 0.9)
+    lower, upper = bounds
+    np.testing.assert_array_equal(bounds.lower, lower)
+    np.testing.assert_array_equal(bounds.upper, upper)
+    rates = poisson_rate_interval([3], [31], per=100)
+    rate, low, high = rates
+    assert (rates.rate, rates.lower, rates.upper) == (rate, low, high)
+    assert rates.rate[0] == pytest.approx(300 / 31)

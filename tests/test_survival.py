@@ -25,6 +25,7 @@ from queries.stats.survival import (
     cumulative_incidence_by,
     kaplan_meier,
     kaplan_meier_by_group,
+    loglog_interval,
     median_survival,
     survival_at,
 )
@@ -233,3 +234,15 @@ def test_cumulative_incidence_is_one_minus_km_as_statsmodels():
         lo, hi = loglog_reference(sf.surv_prob[j], sf.surv_prob_se[j])
         assert row["ci_lower_95"] == pytest.approx(1 - hi, rel=1e-10)
         assert row["ci_upper_95"] == pytest.approx(1 - lo, rel=1e-10)
+
+
+def test_loglog_interval_is_named_and_matches_the_reference():
+    # Greenwood sum from an SE: Var S = S² · sum, so sum = (SE / S)²
+    s, se = np.array([0.857, 0.448]), np.array([0.0764, 0.1346])
+    bounds = loglog_interval(s, (se / s) ** 2, 0.95)
+    ref_lower, ref_upper = loglog_reference(s, se, 0.95)
+    np.testing.assert_allclose(bounds.lower, ref_lower, rtol=1e-12)
+    np.testing.assert_allclose(bounds.upper, ref_upper, rtol=1e-12)
+    lower, upper = bounds
+    np.testing.assert_array_equal(lower, bounds.lower)
+    np.testing.assert_array_equal(upper, bounds.upper)

@@ -8,10 +8,9 @@ in is worked out by hand in the comments (windows in queries/trajectory.py).
 import numpy as np
 import pandas as pd
 import pytest
-
-from queries.core.settings import Settings
 from scipy import stats as sps
 
+from queries.core.settings import Settings
 from queries.stats.trajectory import (
     TRAJECTORY_WEEKS,
     TRAJECTORY_WINDOWS,

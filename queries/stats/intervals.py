@@ -6,6 +6,7 @@ Each function names its method and reference; tests compare with statsmodels/sci
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -13,16 +14,33 @@ from scipy import stats as _sps
 
 
 def z_value(confidence_level: float) -> float:
-    """Two-sided standard normal quantile for a confidence level (0.95 -> 1.959964)."""
+    """Two-sided standard normal quantile z(1 - alpha/2) for a confidence level
+    (0.95 -> 1.959964); every z in ``queries.stats`` comes from here."""
     if not 0 < confidence_level < 1:
         raise ValueError(f"confidence level must be between 0 and 1, got {confidence_level}")
     return float(_sps.norm.ppf(0.5 + confidence_level / 2))
 
 
 def level_suffix(confidence_level: float) -> str:
-    """Column suffix for a level: 0.95 -> '95', 0.998 -> '99_8'."""
+    """Column suffix for a level: 0.95 -> '95', 0.998 -> '99_8' (the ``ci_lower_95`` naming of
+    style.md)."""
     pct = f"{confidence_level * 100:g}"
     return pct.replace(".", "_")
+
+
+class Bounds(NamedTuple):
+    """Lower and upper bounds of intervals, element by element (arrays or 0-d arrays)."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+class RateBounds(NamedTuple):
+    """Event rates with the lower and upper bounds of their intervals."""
+
+    rate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -37,11 +55,11 @@ class ProportionInterval:
     confidence_level: float
 
 
-def wilson_interval(successes, n, confidence_level: float = 0.95):
+def wilson_interval(successes, n, confidence_level: float = 0.95) -> Bounds:
     """Wilson score interval (Wilson 1927, JASA 22:209), vectorised over arrays.
 
-    Returns ``(lower, upper)`` arrays; NaN where ``n == 0``. Never a Wald interval
-    (methods.md section 3). Matches ``statsmodels.stats.proportion.proportion_confint(
+    Returns :class:`Bounds` ``(lower, upper)`` arrays; NaN where ``n == 0``. Never a Wald
+    interval (methods.md section 3). Matches ``statsmodels.stats.proportion.proportion_confint(
     ..., method="wilson")``.
     """
     x = np.asarray(successes, dtype=float)
@@ -59,11 +77,11 @@ def wilson_interval(successes, n, confidence_level: float = 0.95):
     # Exact ends: x == 0 gives lower 0, x == n gives upper 1 (avoid -1e-17 style noise).
     lower = np.where((n_arr > 0) & (x == 0), 0.0, lower)
     upper = np.where((n_arr > 0) & (x == n_arr), 1.0, upper)
-    return lower, upper
+    return Bounds(lower, upper)
 
 
 def proportion(successes: int, n: int, confidence_level: float = 0.95) -> ProportionInterval:
-    """One proportion with its Wilson interval."""
+    """One proportion with its Wilson score interval (Wilson 1927; :func:`wilson_interval`)."""
     lower, upper = wilson_interval(successes, n, confidence_level)
     rate = successes / n if n else float("nan")
     return ProportionInterval(int(successes), int(n), rate, float(lower), float(upper),
@@ -73,7 +91,7 @@ def proportion(successes: int, n: int, confidence_level: float = 0.95) -> Propor
 def add_rate_columns(frame: pd.DataFrame, successes: str, n: str, name: str,
                      confidence_level: float = 0.95, interval_prefix: str | None = None
                      ) -> pd.DataFrame:
-    """Add ``{name}_rate`` and its Wilson bounds to a copy of ``frame``.
+    """Add ``{name}_rate`` and its Wilson (1927) score bounds to a copy of ``frame``.
 
     The bounds are ``{interval_prefix}ci_lower_{lvl}`` / ``..._upper_{lvl}``; the prefix
     defaults to ``{name}_``. Rates are NaN (shown empty) where the denominator is 0.
@@ -103,7 +121,9 @@ class MeanInterval:
 
 
 def t_interval(values, confidence_level: float = 0.95) -> MeanInterval:
-    """Mean with a Student t interval (methods.md section 3: means get t intervals)."""
+    """Mean with a Student t interval: mean ± t(1 - alpha/2, n - 1)·s/sqrt(n) (Student 1908,
+    Biometrika 6:1; methods.md section 3: means get t intervals). Matches
+    ``scipy.stats.t.interval``."""
     arr = np.asarray(values, dtype=float)
     arr = arr[~np.isnan(arr)]
     n = int(arr.size)
@@ -118,11 +138,11 @@ def t_interval(values, confidence_level: float = 0.95) -> MeanInterval:
 
 
 def poisson_rate_interval(events, exposure, per: float = 100.0,
-                          confidence_level: float = 0.95):
+                          confidence_level: float = 0.95) -> RateBounds:
     """Exact (Garwood 1936) interval for an event rate per ``per`` units of exposure.
 
-    Used for adverse events per 100 sessions. Returns ``(rate, lower, upper)`` arrays, NaN
-    where exposure is 0.
+    Used for adverse events per 100 sessions. Returns :class:`RateBounds` ``(rate, lower,
+    upper)`` arrays, NaN where exposure is 0.
     """
     k = np.asarray(events, dtype=float)
     e = np.asarray(exposure, dtype=float)
@@ -133,4 +153,4 @@ def poisson_rate_interval(events, exposure, per: float = 100.0,
         rate = np.where(e > 0, k / e * per, np.nan)
         lower = np.where(e > 0, lower / e * per, np.nan)
         upper = np.where(e > 0, upper / e * per, np.nan)
-    return rate, lower, upper
+    return RateBounds(rate, lower, upper)

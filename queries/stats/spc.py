@@ -28,6 +28,7 @@ Each rule is its own function on plain arrays; :func:`p_chart` puts them togethe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,11 +63,12 @@ class PChart:
 
     @property
     def has_signal(self) -> bool:
+        """Whether any point breaks any of the MDC rules."""
         return bool(self.points["signal_any"].any())
 
 
 def centre_line(events, n) -> float:
-    """p̄ = Σ events / Σ n (pooled proportion; methods.md section 4)."""
+    """p̄ = Σ events / Σ n (pooled proportion; methods.md section 4, Montgomery 7.2.1)."""
     total_n = float(np.sum(n))
     if total_n <= 0:
         raise ValueError("no courses in any period: a p-chart needs at least one")
@@ -74,16 +76,25 @@ def centre_line(events, n) -> float:
 
 
 def binomial_sigma(p_bar: float, n) -> np.ndarray:
-    """sigma_i = sqrt(p̄ (1 - p̄) / n_i); NaN where n_i == 0."""
+    """sigma_i = sqrt(p̄ (1 - p̄) / n_i), the binomial SD of a period's proportion with
+    variable sample size (Montgomery 7.2.1); NaN where n_i == 0."""
     n_arr = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n_arr > 0, np.sqrt(p_bar * (1 - p_bar) / n_arr), np.nan)
 
 
-def control_limits(p_bar: float, sigma, sigmas: float) -> tuple[np.ndarray, np.ndarray]:
-    """p̄ ± sigmas·sigma_i, clipped to [0, 1] (a proportion cannot leave [0, 1])."""
+class ControlLimits(NamedTuple):
+    """Lower and upper control limits per period."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+def control_limits(p_bar: float, sigma, sigmas: float) -> ControlLimits:
+    """p̄ ± sigmas·sigma_i, clipped to [0, 1] (a proportion cannot leave [0, 1]; Montgomery,
+    section 7.2.1)."""
     s = np.asarray(sigma, dtype=float)
-    return np.clip(p_bar - sigmas * s, 0, 1), np.clip(p_bar + sigmas * s, 0, 1)
+    return ControlLimits(np.clip(p_bar - sigmas * s, 0, 1), np.clip(p_bar + sigmas * s, 0, 1))
 
 
 def side_of_centre(values, centre: float) -> np.ndarray:

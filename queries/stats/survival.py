@@ -18,22 +18,50 @@ lifelines is not used (not allowed in this project).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from queries.stats.intervals import level_suffix, z_value
+if TYPE_CHECKING:
+    from pandas._typing import Scalar
+
+from queries.stats.intervals import Bounds, level_suffix, z_value
 
 GROUP_COLUMN = "group"
+MEDIAN = 0.5  # the survival probability whose time is the median survival
 
 
-def _ci_columns(confidence_level: float) -> tuple[str, str]:
+class IntervalColumns(NamedTuple):
+    """Names of the lower and upper interval columns at one level (``ci_lower_95`` ...)."""
+
+    lower: str
+    upper: str
+
+
+class SurvivalData(NamedTuple):
+    """Checked survival input: durations as floats, events as 0/1 integers."""
+
+    durations: np.ndarray
+    events: np.ndarray
+
+
+class GroupCurve(NamedTuple):
+    """One group's rows of a KM table (``group`` None for a one-curve table)."""
+
+    group: Scalar | None
+    rows: pd.DataFrame
+
+
+def _ci_columns(confidence_level: float) -> IntervalColumns:
+    """``ci_lower_95`` / ``ci_upper_95`` (suffix from the level)."""
     sfx = level_suffix(confidence_level)
-    return f"ci_lower_{sfx}", f"ci_upper_{sfx}"
+    return IntervalColumns(f"ci_lower_{sfx}", f"ci_upper_{sfx}")
 
 
-def _clean_inputs(durations, events) -> tuple[np.ndarray, np.ndarray]:
+def _clean_inputs(durations, events) -> SurvivalData:
     """Durations as floats and events as 0/1; refuses NaN, negative times and non-0/1 events."""
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events)
@@ -49,7 +77,7 @@ def _clean_inputs(durations, events) -> tuple[np.ndarray, np.ndarray]:
     e_num = pd.to_numeric(pd.Series(e), errors="coerce").to_numpy(dtype=float)
     if np.isnan(e_num).any() or not np.isin(e_num, (0.0, 1.0)).all():
         raise ValueError("events must be 0 (censored) or 1 (event), with no missing values")
-    return t, e_num.astype(int)
+    return SurvivalData(t, e_num.astype(int))
 
 
 def risk_set_counts(durations, events) -> pd.DataFrame:
@@ -95,8 +123,7 @@ def greenwood_sum(n_at_risk, n_events) -> np.ndarray:
     return np.cumsum(term)
 
 
-def loglog_interval(survival, greenwood, confidence_level: float = 0.95
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def loglog_interval(survival, greenwood, confidence_level: float = 0.95) -> Bounds:
     """Pointwise interval on the log(-log S) scale ("log-log" / "cloglog" transform).
 
     theta = log(-log S), se(theta) = sqrt(greenwood) / |log S| (delta method); the interval
@@ -116,7 +143,7 @@ def loglog_interval(survival, greenwood, confidence_level: float = 0.95
     zero = (s <= 0.0) | ~np.isfinite(g)
     lower = np.where(one, 1.0, np.where(zero, np.nan, lower))
     upper = np.where(one, 1.0, np.where(zero, np.nan, upper))
-    return lower, upper
+    return Bounds(lower, upper)
 
 
 def kaplan_meier(durations, events, confidence_level: float = 0.95) -> pd.DataFrame:
@@ -158,7 +185,8 @@ def _group_keys(frame: pd.DataFrame, group_col: str) -> list:
 
 def kaplan_meier_by_group(frame: pd.DataFrame, duration_col: str, event_col: str,
                           group_col: str, confidence_level: float = 0.95) -> pd.DataFrame:
-    """:func:`kaplan_meier` for each group, stacked long with a leading ``group`` column."""
+    """:func:`kaplan_meier` (Kaplan & Meier 1958, Greenwood SEs, log(-log) intervals) for
+    each group, stacked long with a leading ``group`` column."""
     parts = []
     for key in _group_keys(frame, group_col):
         rows = frame[frame[group_col] == key]
@@ -170,16 +198,17 @@ def kaplan_meier_by_group(frame: pd.DataFrame, duration_col: str, event_col: str
     return pd.concat(parts, ignore_index=True)
 
 
-def _per_group(km: pd.DataFrame):
-    """Yield ``(group or None, rows)`` for a one-curve or a long by-group KM table."""
+def _per_group(km: pd.DataFrame) -> Iterator[GroupCurve]:
+    """Yield each :class:`GroupCurve` of a one-curve or a long by-group KM table."""
     if GROUP_COLUMN in km.columns:
         for key, rows in km.groupby(GROUP_COLUMN, sort=False, observed=True):
-            yield key, rows.reset_index(drop=True)
+            yield GroupCurve(key, rows.reset_index(drop=True))
     else:
-        yield None, km.reset_index(drop=True)
+        yield GroupCurve(None, km.reset_index(drop=True))
 
 
 def _check_times(times) -> np.ndarray:
+    """Times to read a curve at, as floats; refuses missing or negative times."""
     ts = np.asarray(times, dtype=float)
     if ts.ndim != 1 or np.isnan(ts).any() or (ts < 0).any():
         raise ValueError("times must be a list of non-negative numbers")
@@ -268,12 +297,12 @@ def median_survival(km: pd.DataFrame, confidence_level: float = 0.95) -> MedianS
     ev = km[km["n_events"] > 0]
     t = ev["time"].to_numpy(dtype=float)
     s = ev["survival"].to_numpy(dtype=float)
-    below = np.flatnonzero(s <= 0.5)
+    below = np.flatnonzero(s <= MEDIAN)
     median = float(t[below[0]]) if below.size else float("nan")
     z = z_value(confidence_level)
     se = ev["std_error"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        stat = (np.log(-np.log(s)) - np.log(-np.log(0.5))) / (-se / (s * np.log(s)))
+        stat = (np.log(-np.log(s)) - np.log(-np.log(MEDIAN))) / (-se / (s * np.log(s)))
     inside = np.flatnonzero(np.abs(stat) <= z)
     if inside.size == 0:
         return MedianSurvival(median, float("nan"), float("nan"), confidence_level)

@@ -7,7 +7,8 @@ Steps, one function each:
    one value per course per week - the one nearest the week's target day, the later
    day on a tie (the same tie rule as methods.md section 1);
 2. :func:`summarise_by_week`: per group and week, the number of courses and the mean
-   change with a Student t interval (methods.md section 3; :func:`queries.stats.intervals.t_interval`);
+   change with a Student t interval (methods.md section 3;
+   :func:`queries.stats.intervals.t_interval`);
 3. :func:`trajectory_by_week`: 1 then 2.
 
 Also the early-flare window (methods.md section 5: NRS at day 1-10 >= baseline + 1) as
@@ -17,6 +18,7 @@ constants, for the marker drawn on the trajectory chart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -34,6 +36,7 @@ class WeekWindow:
 
     @property
     def target_day(self) -> int:
+        """Day 7 x week (methods.md section 5)."""
         return 7 * self.week
 
 
@@ -101,6 +104,7 @@ def assign_weeks(frame: pd.DataFrame, course_col: str = "course_id", day_col: st
 
 
 def _group_order(col: pd.Series) -> list:
+    """Groups present, in categorical order when the column is categorical, else sorted."""
     present = set(col.dropna().unique())
     if isinstance(col.dtype, pd.CategoricalDtype):
         return [c for c in col.cat.categories if c in present]
@@ -134,7 +138,7 @@ def summarise_by_week(assigned: pd.DataFrame, value_col: str = "change_from_base
             if rows[course_col].duplicated().any():
                 raise ValueError("more than one value per course and week: use assign_weeks")
             ci = t_interval(rows[value_col].to_numpy(dtype=float), confidence_level)
-            out.append({"group": key, "week": int(week), "n_courses": ci.n,
+            out.append({"group": key, "week": int(cast(int, week)), "n_courses": ci.n,
                         "mean_change": ci.mean, f"ci_lower_{sfx}": ci.lower,
                         f"ci_upper_{sfx}": ci.upper})
     columns = ["group", "week", "n_courses", "mean_change", f"ci_lower_{sfx}",

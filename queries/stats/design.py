@@ -1,0 +1,217 @@
+"""Design matrices for the logistic models of case mix and association, and their fit.
+
+:mod:`queries.stats.casemix` (case-mix adjustment, methods.md section 4) and
+:mod:`queries.stats.associations` (what goes with response, methods.md section 2) both
+build their models here.
+
+Design matrices are built here (treatment coding, named columns ``factor[level]``) rather
+than by a formula parser, so the term names are stable and prediction on new rows checks
+its categories. Levels come in the natural order of :mod:`queries.core.factors`, so the
+reference level is the first one present (severity ``none``, age ``18-29``, rehab ``none``).
+Missing values: a numeric covariate with missing values (symptom_months is optional in the
+data contract) gets a missing indicator ``{name}_missing`` and its missing values are filled
+with the training median (the missing-indicator method: keeps every course and shows the
+indicator's coefficient; it can bias the other coefficients when data are not missing at
+random, Groenwold et al. 2012 CMAJ 184:1265, which for case-mix prediction matters less
+than losing the courses). A categorical covariate's missing value becomes its own level
+``(missing)``. Columns that are linear combinations of earlier ones are dropped and
+reported (:func:`aliased_columns`). The fit: maximum likelihood by IRLS (statsmodels GLM,
+Binomial family, logit link; McCullagh & Nelder 1989).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+
+from queries.core.factors import natural_levels
+
+if TYPE_CHECKING:
+    from statsmodels.genmod.generalized_linear_model import GLMResults
+
+MISSING_LEVEL = "(missing)"
+BOOLEAN_LEVELS = ("False", "True", MISSING_LEVEL)  # a boolean's levels as text, in order
+
+
+class CasemixSpecificationError(ValueError):
+    """The model asked for cannot be fitted as specified (forbidden or absent covariate)."""
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """How to turn course rows into a design matrix (fixed on the training data)."""
+
+    numeric: tuple[str, ...]
+    categorical: Mapping[str, tuple[str, ...]]  # levels; the first is the reference
+    fill_values: Mapping[str, float]            # numeric covariates with a missing indicator
+    columns: tuple[str, ...]                    # design column names, "const" first
+
+
+def is_numeric(series: pd.Series) -> bool:
+    """A numeric covariate (entered as is); booleans are categorical (treatment coding)."""
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def as_levels(series: pd.Series) -> pd.Series:
+    """Categorical values as text, missing as ``(missing)`` (booleans as 'True'/'False')."""
+    out = series.astype(object).where(series.notna(), MISSING_LEVEL)
+    return out.map(str)
+
+
+def ordered_levels(name: str, values: pd.Series, reference: str | None) -> tuple[str, ...]:
+    """The levels of a categorical covariate, the reference level first (treatment coding).
+
+    Order: the natural order of the registered factor ``name``
+    (:func:`queries.core.factors.natural_levels`) when its values are that factor's levels,
+    any other values after them, sorted; else ``False, True, (missing)`` for booleans; else
+    the most common level first. ``reference``, when given, is moved to the front.
+    """
+    present = list(pd.unique(values))
+    natural = natural_levels(name)
+    if any(lv in natural for lv in present):
+        order = [lv for lv in natural if lv in present] + sorted(
+            lv for lv in present if lv not in natural)
+    elif set(present) <= set(BOOLEAN_LEVELS):
+        order = [lv for lv in BOOLEAN_LEVELS if lv in present]
+    else:
+        counts = values.value_counts()
+        order = sorted(present, key=lambda lv: (-counts[lv], lv))  # most common first
+    if reference is not None:
+        if reference not in order:
+            raise CasemixSpecificationError(
+                f"reference level {reference!r} of {name} does not occur in the data "
+                f"(levels: {', '.join(order)})")
+        order.remove(reference)
+        order.insert(0, reference)
+    return tuple(order)
+
+
+def design_spec(frame: pd.DataFrame, covariates: Sequence[str],
+                reference_levels: Mapping[str, str] | None = None) -> DesignSpec:
+    """Fix numeric/categorical handling, reference levels and fill values on training rows.
+
+    Reference level: the one given in ``reference_levels``, else the first level present in
+    the natural order of :mod:`queries.core.factors` (severity ``none``, age ``18-29``,
+    rehab ``none`` ...), else ``False`` for booleans, else the most common level
+    (:func:`ordered_levels`).
+    """
+    absent = [c for c in covariates if c not in frame.columns]
+    if absent:
+        raise CasemixSpecificationError(f"covariate(s) not in the data: {', '.join(absent)}")
+    refs = dict(reference_levels or {})
+    numeric, categorical, fills = [], {}, {}
+    columns = ["const"]
+    for name in covariates:
+        series = frame[name]
+        if is_numeric(series):
+            numeric.append(name)
+            columns.append(name)
+            if series.isna().any():
+                fills[name] = float(series.median())
+                columns.append(f"{name}_missing")
+        else:
+            levels = ordered_levels(name, as_levels(series), refs.get(name))
+            categorical[name] = levels
+            columns.extend(f"{name}[{lv}]" for lv in levels[1:])
+    return DesignSpec(tuple(numeric), categorical, fills, tuple(columns))
+
+
+def design_matrix(frame: pd.DataFrame, spec: DesignSpec) -> pd.DataFrame:
+    """Treatment-coded design matrix with the spec's columns (float, ``const`` first).
+
+    A category not seen in training raises :class:`CasemixSpecificationError` (the model
+    has no coefficient for it). A missing numeric value with no indicator in the spec is
+    filled with the training median when one was stored, else refused.
+    """
+    out = pd.DataFrame(index=frame.index)
+    out["const"] = 1.0
+    for name in spec.numeric:
+        values = frame[name].astype(float)
+        if name in spec.fill_values:
+            out[name] = values.fillna(spec.fill_values[name])
+            out[f"{name}_missing"] = values.isna().astype(float)
+        else:
+            if values.isna().any():
+                raise CasemixSpecificationError(
+                    f"{name} has missing values but the model was fitted without any")
+            out[name] = values
+    for name, levels in spec.categorical.items():
+        labels = as_levels(frame[name])
+        unseen = sorted(set(labels) - set(levels))
+        if unseen:
+            raise CasemixSpecificationError(
+                f"{name} level(s) {', '.join(unseen)} were not in the data the model was "
+                f"fitted on (levels: {', '.join(levels)})")
+        for lv in levels[1:]:
+            out[f"{name}[{lv}]"] = (labels == lv).astype(float)
+    return out[list(spec.columns)]
+
+
+def outcome_rows(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The courses with a value for ``outcome`` (no follow-up = no row in the model)."""
+    if outcome not in frame.columns:
+        raise CasemixSpecificationError(f"outcome column {outcome!r} is not in the data")
+    rows = frame[frame[outcome].notna()]
+    if rows.empty:
+        raise CasemixSpecificationError(f"no course has a value for {outcome!r}")
+    return rows
+
+
+def outcome_values(rows: pd.DataFrame, outcome: str) -> np.ndarray:
+    """The outcome as 0.0/1.0; anything else is refused."""
+    y = rows[outcome].astype(float).to_numpy()
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise CasemixSpecificationError(f"outcome {outcome!r} must be 0/1 or true/false")
+    return y
+
+
+def aliased_columns(x: pd.DataFrame, tol: float = 1e-9) -> list[str]:
+    """Design columns that are linear combinations of earlier columns (in column order).
+
+    Greedy: a column is aliased when its squared residual after projection on the columns
+    kept so far is below ``tol`` times its squared norm (from the cross-product matrix).
+    Example: every course of one indication given by one route, so the route dummy equals
+    the indication dummy. Such a coefficient is not identifiable; it is dropped and reported.
+    """
+    values = x.to_numpy(dtype=float)
+    gram = values.T @ values
+    kept: list[int] = []
+    aliased: list[str] = []
+    for j, name in enumerate(x.columns):
+        norm2 = gram[j, j]
+        resid = norm2
+        if kept and norm2 > 0:
+            g_kept = gram[np.ix_(kept, kept)]
+            g_j = gram[kept, j]
+            resid = norm2 - g_j @ np.linalg.solve(g_kept, g_j)
+        if norm2 <= 0 or resid <= tol * norm2:
+            aliased.append(name)
+        else:
+            kept.append(j)
+    return aliased
+
+
+class IdentifiableDesign(NamedTuple):
+    """A design spec without its aliased columns, and the columns dropped."""
+
+    spec: DesignSpec
+    dropped: list[str]
+
+
+def identifiable_design(spec: DesignSpec, x: pd.DataFrame) -> IdentifiableDesign:
+    """Drop the aliased columns of ``x`` (:func:`aliased_columns`) from ``spec``."""
+    dropped = aliased_columns(x)
+    if not dropped:
+        return IdentifiableDesign(spec, [])
+    kept = tuple(c for c in spec.columns if c not in dropped)
+    return IdentifiableDesign(replace(spec, columns=kept), dropped)
+
+
+def fit_logistic(y: np.ndarray, x: pd.DataFrame) -> GLMResults:
+    """Maximum-likelihood logistic regression (statsmodels GLM Binomial, IRLS)."""
+    return sm.GLM(y, x, family=sm.families.Binomial()).fit(tol=1e-10, maxiter=100)
