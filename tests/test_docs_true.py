@@ -1,7 +1,7 @@
 """Docs stay true: the schema matches the contract, the README names every command and setting.
 
-docs/data-contract.md and docs/methods.md are the project's copies of the shared team docs;
-when ../shared is present (it is in CI) the copies must equal it.
+docs/{data-contract,methods,product,engineering,style}.md are the project's copies of the shared
+team docs; when ../shared is present (it is in CI) every copy must equal it.
 """
 
 import argparse
@@ -11,14 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from queries.data import contract
-from queries.data import db
 from queries.cli import build_parser
 from queries.core.settings import ENV_VARS
+from queries.data import contract, db
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_MD = ROOT / "docs" / "data-contract.md"
 SHARED = ROOT.parent / "shared" / "docs"
+SHARED_DOCS = ["data-contract.md", "methods.md", "product.md", "engineering.md", "style.md"]
 KINDS = {"text": "text", "int": "int", "enum": "enum", "bool": "bool", "decimal": "decimal"}
 DUCKDB_TYPES = {"text": {"VARCHAR"}, "int": {"INTEGER"}, "bool": {"BOOLEAN"},
                 "decimal": {"DOUBLE", "DECIMAL(12,2)"}}
@@ -44,7 +44,7 @@ def contract_tables() -> dict[str, list[tuple[str, str, str]]]:
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared is not beside this checkout")
-@pytest.mark.parametrize("name", ["data-contract.md", "methods.md"])
+@pytest.mark.parametrize("name", SHARED_DOCS)
 def test_project_copies_equal_the_shared_docs(name):
     assert (ROOT / "docs" / name).read_text() == (SHARED / name).read_text(), \
         f"docs/{name} drifted from ../shared/docs/{name}: copy it again and update the code"
@@ -56,7 +56,7 @@ def test_contract_module_matches_markdown():
     for spec in contract.FILES:
         md = tables[spec.name]
         assert [c[0] for c in md] == list(spec.column_names), spec.name
-        for (name, kind, rule), col in zip(md, spec.columns):
+        for (name, kind, rule), col in zip(md, spec.columns, strict=True):
             assert KINDS[kind] == col.kind, f"{spec.name}.{name}"
             assert col.required == ("optional" not in rule and name != "severity_grade"), \
                 f"{spec.name}.{name}: optional-ness differs from the contract"
@@ -92,13 +92,13 @@ def test_derived_classes_match_markdown():
 
 def test_ddl_columns_and_enums_match_contract():
     con = duckdb.connect()
-    db.execute_script(con, "schema")
+    db.execute_script(con, "meta/schema")
     for spec in contract.FILES:
         cols = con.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_name = $t order by ordinal_position", {"t": spec.name}).fetchall()
         assert [c[0] for c in cols] == list(spec.column_names), spec.name
-        for (name, dtype), col in zip(cols, spec.columns):
+        for (name, dtype), col in zip(cols, spec.columns, strict=True):
             if col.kind == "enum":
                 assert dtype.startswith("ENUM("), f"{spec.name}.{name}: {dtype}"
                 values = tuple(re.findall(r"'([^']*)'", dtype))

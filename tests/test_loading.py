@@ -12,13 +12,14 @@ import shutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from ozone_testkit import fixture_clinic
 
-from queries.data import db
-from queries.data import loading
 from queries.cli import main
+from queries.data import db, loading
 from queries.data.loading import load_folder
-from queries.data.validation import ContractViolation, identifier_reason, read_extract
-from tests import fixture_clinic
+from queries.data.reading import identifier_reason
+from queries.data.validation import read_extract
+from queries.data.violations import ContractViolation
 
 
 def sha(path):
@@ -377,8 +378,8 @@ def test_a_database_from_an_older_schema_is_refused_then_rebuilt(tmp_path, loade
 
 
 def test_an_outdated_synthetic_clinic_is_rebuilt(tmp_path, monkeypatch):
-    from queries.data.bootstrap import resolve_database
     from queries.core.settings import Settings
+    from queries.data.bootstrap import resolve_database
 
     settings = Settings(data_dir=tmp_path, synthetic_courses=300)
     path = resolve_database(settings)

@@ -11,9 +11,9 @@ import os
 import tempfile
 from pathlib import Path
 
+from queries.core.settings import Settings
 from queries.data import db
 from queries.data.loading import Progress, load_folder
-from queries.core.settings import Settings
 
 
 class DatabaseMissing(FileNotFoundError):

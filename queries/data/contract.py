@@ -64,7 +64,9 @@ class Column:
 
     name: str
     kind: str
-    required: bool = True  # False: an empty cell (unknown) is allowed
+    # False: an empty cell (unknown) is allowed, and the column may be left out of the header
+    # (stored as NULL); True: a value in every row, and the column in the header.
+    required: bool = True
     values: tuple[str, ...] = ()
     min_value: float | None = None
     max_value: float | None = None
@@ -123,6 +125,8 @@ COURSES = FileSpec("courses", (
     Column("early_antioxidants_reported", "bool", required=False),
     Column("escalated_day", "int", required=False),
     Column("course_price", "decimal", required=False),
+    # Days from the first session to the extract date; stored, not yet used by the analytics.
+    Column("observed_days", "int", required=False, min_value=0),
 ))
 
 SESSIONS = FileSpec("sessions", (

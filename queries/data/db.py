@@ -23,7 +23,7 @@ class UnknownQuery(KeyError):
 
 @cache
 def sql_text(name: str) -> str:
-    """The text of ``sql/<name>.sql`` (``name`` may contain one folder, e.g. ``marts/x``)."""
+    """The text of ``sql/<name>.sql`` (``name`` may contain one folder, e.g. ``meta/schema``)."""
     path = (SQL_DIR / f"{name}.sql").resolve()
     if SQL_DIR.resolve() not in path.parents or not path.is_file():
         raise UnknownQuery(f"no SQL file named {name!r} in {SQL_DIR}")
@@ -53,6 +53,11 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFram
         cur.close()
 
 
+def first_value(frame: pd.DataFrame, column: str) -> Any:
+    """The value of ``column`` in the first row of a query result (one-row queries)."""
+    return frame[column].to_numpy()[0]
+
+
 def run_here(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
     """Like :func:`run`, but on ``con`` itself, so it sees frames registered on it and
     databases attached to it (the loader's private connection)."""
@@ -69,10 +74,13 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
         con.execute(stmt, used or None)
 
 
-# The version of sql/schema.sql, sql/macros.sql and sql/marts/ (all stored in the database
-# file): bump it whenever one changes, so that a file built by an older version is rebuilt
-# (synthetic) or refused with what to do.
-SCHEMA_VERSION = 4
+# The version of sql/meta/schema.sql, sql/macros.sql, sql/staging/ and sql/marts/ (all stored
+# in the database file): bump it whenever one changes, so that a file built by an older
+# version is rebuilt (synthetic) or refused with what to do.
+# 5: courses.observed_days; staging views; course_facts.n_sessions_completed and
+#    is_quit_after_flare (were sessions_completed, quit_after_flare); the macros take scope
+#    and filters as one STRUCT (scoped_courses($scope)).
+SCHEMA_VERSION = 5
 
 
 class SchemaOutdated(RuntimeError):
@@ -81,9 +89,9 @@ class SchemaOutdated(RuntimeError):
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version that built the file (0 when it predates versioning)."""
-    if not bool(run(con, "analytics/has_schema_info")["has_schema_info"].iat[0]):
+    if not bool(first_value(run(con, "meta/has_schema_info"), "has_schema_info")):
         return 0
-    found = run(con, "analytics/schema_version")["schema_version"].iat[0]
+    found = first_value(run(con, "meta/schema_version"), "schema_version")
     return 0 if found is None else int(found)
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from queries.core.settings import Settings
 from queries.data import db
 from queries.data.contract import FILES
-from queries.core.settings import Settings
 from queries.data.validation import Extract, read_extract
 
 Progress = Callable[[str], None]
@@ -67,10 +67,20 @@ def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
     try:
         if db.schema_version(con) != db.SCHEMA_VERSION:
             return None
-        frame = db.run(con, "loading/last_load_files")
+        frame = db.run(con, "meta/last_load_files")
     finally:
         con.close()
-    return dict(zip(frame["file_name"], frame["sha256"])) if len(frame) else None
+    return dict(zip(frame["file_name"], frame["sha256"], strict=True)) if len(frame) else None
+
+
+# The staging views (sql/staging/): the contract tables renamed and cast, read by the marts.
+STAGING_VIEWS = ("stg_courses", "stg_sessions", "stg_assessments", "stg_adverse_events")
+
+
+def build_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the staging views the marts read (house style: staging only renames and casts)."""
+    for view in STAGING_VIEWS:
+        db.execute_script(con, f"staging/{view}")
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
@@ -99,30 +109,33 @@ def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
     con = db.connect(tmp, read_only=False, threads=settings.threads,
                      memory_limit=settings.memory_limit)
     try:
-        db.execute_script(con, "schema")
+        db.execute_script(con, "meta/schema")
         db.execute_script(con, "macros")
-        db.execute_script(con, "loading/record_schema_version", schema_version=db.SCHEMA_VERSION)
+        build_staging(con)
+        db.execute_script(con, "meta/record_schema_version", schema_version=db.SCHEMA_VERSION)
         new_ids = extract.tables["courses"].select(["course_id"])
         con.register("extract_course_ids", new_ids)
         n_replaced = 0
         if old is not None:
             progress("copying the courses this extract does not replace")
-            db.execute_script(con, "loading/attach_old", path=str(old))
-            n_replaced = int(db.run_here(con, "loading/count_replaced")["n_replaced"].iat[0])
-            db.execute_script(con, "loading/copy_kept_rows")
+            db.execute_script(con, "meta/attach_old", path=str(old))
+            n_replaced = int(db.first_value(db.run_here(con, "meta/count_replaced"),
+                                            "n_replaced"))
+            db.execute_script(con, "meta/copy_kept_rows")
         for spec in FILES:
             con.register(f"incoming_{spec.name}", extract.tables[spec.name])
         progress("writing " + ", ".join(f"{k} ({len(v):,} rows)"
                                         for k, v in extract.tables.items()))
-        db.execute_script(con, "loading/insert_extract")
+        db.execute_script(con, "meta/insert_extract")
         progress("computing severity, adherence and outcomes for every course")
         build_marts(con, settings)
-        n_after = int(db.run_here(con, "analytics/table_row_counts").set_index("table_name")
-                      .loc["courses", "n_rows"])
+        row_counts = db.run_here(con, "meta/table_row_counts")
+        n_after = int(db.first_value(row_counts[row_counts["table_name"] == "courses"],
+                                     "n_rows"))
         n_in = len(extract.tables["courses"])
-        load_id = int(db.run_here(con, "loading/next_load_id")["load_id"].iat[0])
+        load_id = int(db.first_value(db.run_here(con, "meta/next_load_id"), "load_id"))
         db.execute_script(
-            con, "loading/record_load", load_id=load_id,
+            con, "meta/record_load", load_id=load_id,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
             source_folder=str(extract.folder.resolve()), source_format=extract.fmt,
             is_synthetic=extract.is_synthetic, n_in=n_in, n_replaced=n_replaced,
@@ -135,7 +148,7 @@ def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
             "sha256": [raw.sha256 for raw in extract.files.values()],
             "n_rows": [raw.n_rows for raw in extract.files.values()],
         }))
-        db.execute_script(con, "loading/record_load_files")
+        db.execute_script(con, "meta/record_load_files")
         if old is not None:
             con.execute("detach old")
         con.execute("checkpoint")
@@ -173,7 +186,7 @@ def load_folder(folder: str | Path, db_path: str | Path, settings: Settings = Se
                 progress: Progress = lambda _msg: None) -> LoadReport:
     """Check a folder against the contract and load it; all or nothing.
 
-    Raises :class:`queries.data.validation.ContractViolation` (listing every problem) without
+    Raises :class:`queries.data.violations.ContractViolation` (listing every problem) without
     touching the database when the extract breaks any rule.
     """
     progress(f"reading and checking {folder}")

@@ -3,9 +3,9 @@
 -- Grain: one row per failing event. Parameters: none. Zero rows = pass.
 
 with final as (
-    select e.course_id, e.session_number, e.day, e.event
-    from adverse_events as e
-    anti join sessions as s using (course_id, session_number)
+    select e.course_id, e.session_number, e.event_day, e.event
+    from stg_adverse_events as e
+    anti join stg_sessions as s using (course_id, session_number)
     where e.session_number is not null
 )
-select * from final order by course_id, day;
+select * from final order by course_id, event_day;

@@ -1,5 +1,5 @@
 -- course_facts.sql: the contract's derived columns, computed once per load.
--- Purpose: severity_class, sessions_completed, adherence_class (data-contract "Derived"),
+-- Purpose: severity_class, n_sessions_completed, adherence_class (data-contract "Derived"),
 --          per-course session and adverse-event counts, and the early flare of methods.md
 --          section 5: NRS on day $flare_first_day..$flare_last_day >= baseline +
 --          $flare_min_rise (same-day duplicates averaged, as in course_outcomes; a 1e-9
@@ -7,13 +7,15 @@
 --          early quit = 1-2 sessions completed with more planned; quit after flare = both.
 -- Grain: one row per course.
 -- Parameters: $instrument, $primary_window, $flare_first_day, $flare_last_day,
---             $flare_min_rise. Run by queries/loading.py after course_outcomes is built
---             (it reads the baseline from there).
+--             $flare_min_rise. Reads staging (stg_courses, stg_sessions,
+--             stg_adverse_events), assessment_daily and course_outcomes; run by
+--             queries/data/loading.py after course_outcomes is built (it reads the baseline
+--             from there: one definition of baseline).
 
 insert into course_facts by name
 with session_counts as (
-    select course_id, count(*) as sessions_completed, max(day) as last_session_day
-    from sessions
+    select course_id, count(*) as n_sessions_completed, max(session_day) as last_session_day
+    from stg_sessions
     group by course_id
 ),
 event_counts as (
@@ -22,7 +24,7 @@ event_counts as (
         count(*) as n_adverse_events,
         count(*) filter (where seriousness = 'serious') as n_serious_adverse_events,
         count(*) filter (where event = 'post_injection_flare') > 0 as has_flare_event
-    from adverse_events
+    from stg_adverse_events
     group by course_id
 ),
 baselines as (
@@ -59,11 +61,11 @@ classified as (
             end
             when c.severity_scale = 'clinician' then c.severity_grade
         end as severity_class,
-        coalesce(s.sessions_completed, 0) as sessions_completed,
+        coalesce(s.n_sessions_completed, 0) as n_sessions_completed,
         case
-            when coalesce(s.sessions_completed, 0) = 0 then 'not_started'
-            when s.sessions_completed >= c.planned_sessions then 'full_protocol'
-            when s.sessions_completed = 1 then 'one_and_done'
+            when coalesce(s.n_sessions_completed, 0) = 0 then 'not_started'
+            when s.n_sessions_completed >= c.planned_sessions then 'full_protocol'
+            when s.n_sessions_completed = 1 then 'one_and_done'
             else 'partial'
         end as adherence_class,
         s.last_session_day,
@@ -71,20 +73,20 @@ classified as (
         coalesce(e.n_serious_adverse_events, 0) as n_serious_adverse_events,
         r.course_id is not null as has_nrs_flare,
         coalesce(e.has_flare_event, false) as has_flare_event
-    from courses as c
+    from stg_courses as c
     left join session_counts as s using (course_id)
     left join event_counts as e using (course_id)
     left join early_rises as r using (course_id)
 ),
 final as (
     select
-        course_id, severity_class, sessions_completed, adherence_class, last_session_day,
+        course_id, severity_class, n_sessions_completed, adherence_class, last_session_day,
         n_adverse_events, n_serious_adverse_events, has_nrs_flare, has_flare_event,
         has_nrs_flare or has_flare_event as is_early_flare,
-        sessions_completed between 1 and 2 and planned_sessions > sessions_completed
+        n_sessions_completed between 1 and 2 and planned_sessions > n_sessions_completed
             as is_early_quit,
-        (has_nrs_flare or has_flare_event) and sessions_completed between 1 and 2
-            and planned_sessions > sessions_completed as quit_after_flare
+        (has_nrs_flare or has_flare_event) and n_sessions_completed between 1 and 2
+            and planned_sessions > n_sessions_completed as is_quit_after_flare
     from classified
 )
 select * from final;

@@ -7,7 +7,9 @@
 -- Grain: one row per course x follow-up window.
 -- Parameters: $instrument, $windows (list of {window_name, target_day, half_width_days}),
 --             $min_baseline, $min_drop_points, $min_drop_fraction, $substantial_fraction.
--- Scores come from assessment_daily (same-day duplicates already averaged). A tiny tolerance (1e-9) keeps exact thresholds exact under floating point.
+-- Scores come from assessment_daily (same-day duplicates already averaged), courses from
+-- staging/stg_courses.sql. A tiny tolerance (1e-9) keeps exact thresholds exact under
+-- floating point.
 -- Used by: every responder rate (analytics/*), through the course_outcomes table.
 
 insert into course_outcomes
@@ -43,7 +45,7 @@ followup as (
 ),
 course_windows as (
     select c.course_id, w.window_name, w.target_day, w.half_width_days
-    from courses as c
+    from stg_courses as c
     cross join windows as w
 ),
 joined as (

@@ -1,7 +1,7 @@
 -- insert_extract.sql: write the checked, typed extract (registered as incoming_<file> frames)
 -- into the contract tables. Columns are matched by name; the DDL's enums, checks and keys are a
--- second line of defence behind queries/validation.py.
--- Parameters: none. Used by: queries/loading.py.
+-- second line of defence behind queries/data/validation.py.
+-- Parameters: none. Used by: queries/data/loading.py.
 
 insert into courses by name select * from incoming_courses;
 

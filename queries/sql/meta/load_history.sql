@@ -1,6 +1,6 @@
 -- load_history.sql: every load into this database, newest first, with its files.
 -- Grain: one row per load x file.
--- Parameters: none. Used by: Data page.
+-- Parameters: none. Used by: the Data page (queries/analytics/checks.py).
 
 with final as (
     select

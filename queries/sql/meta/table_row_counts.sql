@@ -1,5 +1,5 @@
 -- table_row_counts.sql: how many rows each contract table holds now.
--- Grain: one row per table. Parameters: none. Used by: Data page.
+-- Grain: one row per table. Parameters: none. Used by: the Data page (queries/analytics/checks.py).
 
 with final as (
     select 'courses' as table_name, count(*) as n_rows from courses

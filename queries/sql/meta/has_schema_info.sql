@@ -1,5 +1,5 @@
 -- has_schema_info.sql: whether this database file records its schema version (files built
--- before versioning do not). Grain: one row. Parameters: none. Used by: queries/db.py.
+-- before versioning do not). Grain: one row. Parameters: none. Used by: queries/data/db.py.
 
 with final as (
     select count(*) > 0 as has_schema_info

@@ -1,6 +1,6 @@
 -- last_load_files.sql: the files (name, hash) of the most recent load, to recognise an
 -- extract that is loaded twice (which then changes nothing).
--- Grain: one row per file of the latest load. Parameters: none. Used by: queries/loading.py.
+-- Grain: one row per file of the latest load. Parameters: none. Used by: queries/data/loading.py.
 
 with latest as (
     select max(load_id) as load_id from load_history

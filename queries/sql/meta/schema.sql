@@ -1,0 +1,167 @@
+-- schema.sql: the data contract (../shared/docs/data-contract.md) as DuckDB DDL, plus the
+-- derived marts computed once per load and the load history.
+-- Grain: courses one row per course; sessions one row per session delivered; assessments one
+-- row per outcome measurement; adverse_events one row per event.
+-- Parameters: none. Run by queries/data/loading.py on every new database file (then the
+-- staging views of sql/staging/ and the marts of sql/marts/ are built on these tables).
+-- tests/test_docs_true.py checks these columns against the markdown contract.
+
+create type age_band as enum ('18-29', '30-39', '40-49', '50-59', '60-69', '70-79', '80-89', '90+');
+create type sex as enum ('female', 'male', 'other', 'unknown');
+create type indication as enum ('knee_oa', 'hip_oa', 'shoulder', 'lumbar_disc_herniation',
+    'low_back_pain', 'neck_pain', 'tendinopathy', 'other');
+create type route as enum ('intra_articular', 'periarticular', 'paravertebral', 'intradiscal',
+    'intramuscular', 'major_autohemotherapy', 'rectal_insufflation', 'topical');
+create type severity_scale as enum ('kl', 'pfirrmann', 'clinician', 'none');
+create type rehab as enum ('none', 'home_program', 'supervised_pt');
+create type expectations as enum ('realistic', 'unrealistic', 'unknown');
+create type contraindication as enum ('none', 'g6pd_deficiency', 'pregnancy',
+    'bleeding_disorder', 'hyperthyroidism', 'other', 'not_screened');
+create type instrument as enum ('nrs_pain', 'odi', 'womac_pain', 'womac_function',
+    'koos_pain', 'koos_adl', 'ptga', 'pgic', 'rom_degrees');
+create type adverse_event as enum ('post_injection_flare', 'swelling', 'soreness', 'fatigue',
+    'headache', 'erythema', 'vasovagal', 'infection', 'other');
+create type seriousness as enum ('mild', 'moderate', 'serious');
+create type severity_class as enum ('none', 'mild', 'moderate', 'severe', 'end_stage', 'unknown');
+create type adherence_class as enum ('not_started', 'one_and_done', 'partial', 'full_protocol');
+
+create table courses (
+    course_id varchar primary key check (length(course_id) > 0),
+    patient_id varchar not null,
+    site_id varchar not null,
+    provider_id varchar not null,
+    start_year integer not null check (start_year between 2000 and 2100),
+    start_quarter integer check (start_quarter between 1 and 4),
+    age_band age_band not null,
+    sex sex not null,
+    indication indication not null,
+    route route not null,
+    severity_scale severity_scale not null,
+    severity_grade varchar check (
+        severity_grade is null
+        or (severity_scale = 'kl' and severity_grade in ('0', '1', '2', '3', '4'))
+        or (severity_scale = 'pfirrmann' and severity_grade in ('I', 'II', 'III', 'IV', 'V'))
+        or (severity_scale = 'clinician'
+            and severity_grade in ('mild', 'moderate', 'severe', 'end_stage'))
+    ),
+    end_stage boolean,
+    symptom_months integer check (symptom_months between 0 and 600),
+    planned_sessions integer not null check (planned_sessions between 1 and 20),
+    rehab rehab not null,
+    lifestyle_support boolean not null,
+    expectations expectations not null,
+    contraindication contraindication not null,
+    g6pd_tested boolean,
+    overtraining_reported boolean,
+    early_antioxidants_reported boolean,
+    escalated_day integer,
+    course_price decimal(12, 2),
+    observed_days integer check (observed_days >= 0)
+);
+
+create table sessions (
+    course_id varchar not null references courses (course_id),
+    session_number integer not null check (session_number >= 1),
+    day integer not null,
+    concentration_ug_ml double not null check (concentration_ug_ml between 1 and 80),
+    volume_ml double not null check (volume_ml between 0.5 and 300),
+    primary key (course_id, session_number)
+);
+
+create table assessments (
+    course_id varchar not null references courses (course_id),
+    day integer not null check (day between -60 and 730),
+    instrument instrument not null,
+    score double not null check (
+        (instrument in ('nrs_pain', 'ptga') and score between 0 and 10)
+        or (instrument in ('odi', 'womac_pain', 'womac_function', 'koos_pain', 'koos_adl')
+            and score between 0 and 100)
+        or (instrument = 'pgic' and score between 1 and 7)
+        or (instrument = 'rom_degrees' and score between 0 and 180)
+    )
+);
+
+create table adverse_events (
+    course_id varchar not null references courses (course_id),
+    session_number integer check (session_number >= 1),
+    day integer not null check (day >= 0),
+    event adverse_event not null,
+    seriousness seriousness not null
+);
+
+-- Derived, one row per course x instrument x day: the value of that day, same-day duplicates
+-- averaged (a documented choice: the contract does not forbid them and they must not pick a
+-- winner by file order). Built once per load by sql/marts/assessment_daily.sql; every
+-- outcome, flare, trajectory and durability query reads scores from here.
+create table assessment_daily (
+    course_id varchar not null references courses (course_id),
+    instrument instrument not null,
+    day integer not null,
+    score double not null,
+    n_values integer not null,
+    primary key (course_id, instrument, day)
+);
+
+-- Derived, one row per course: the contract's derived columns and the early-flare flags of
+-- methods.md section 5 (computed by sql/marts/course_facts.sql at load time, never supplied).
+create table course_facts (
+    course_id varchar primary key references courses (course_id),
+    severity_class severity_class not null,
+    n_sessions_completed integer not null,
+    adherence_class adherence_class not null,
+    last_session_day integer,
+    n_adverse_events integer not null,
+    n_serious_adverse_events integer not null,
+    has_nrs_flare boolean not null,
+    has_flare_event boolean not null,
+    is_early_flare boolean not null,
+    is_early_quit boolean not null,
+    is_quit_after_flare boolean not null
+);
+
+-- Derived, one row per course x follow-up window (methods.md section 1), computed by
+-- sql/marts/course_outcomes.sql at load time with the windows of the settings.
+create table course_outcomes (
+    course_id varchar not null references courses (course_id),
+    window_name varchar not null,
+    window_first_day integer not null,
+    window_last_day integer not null,
+    baseline_score double,
+    baseline_day integer,
+    followup_score double,
+    followup_day integer,
+    has_baseline boolean not null,
+    is_eligible boolean not null,
+    has_followup boolean not null,
+    is_responder boolean,
+    is_substantial_responder boolean,
+    primary key (course_id, window_name)
+);
+
+-- One row per load (methods: every load recorded: time, file hashes, row counts).
+create table load_history (
+    load_id integer primary key,
+    loaded_at timestamp not null,
+    source_folder varchar not null,
+    source_format varchar not null,
+    is_synthetic boolean not null,
+    n_courses_in_extract integer not null,
+    n_courses_replaced integer not null,
+    n_courses_added integer not null,
+    n_courses_after integer not null,
+    responder_definition varchar not null
+);
+
+create table load_files (
+    load_id integer not null references load_history (load_id),
+    file_name varchar not null,
+    sha256 varchar not null,
+    n_rows integer not null,
+    primary key (load_id, file_name)
+);
+
+-- Which version of this schema (and of the derived marts) built the file; the app and the
+-- CLI refuse an older file with a message to load the extract again (queries/data/bootstrap.py).
+create table schema_info (
+    schema_version integer not null
+);

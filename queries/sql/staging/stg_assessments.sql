@@ -1,0 +1,17 @@
+-- stg_assessments.sql: the assessments table as the marts read it: the instrument enum cast
+-- to text once, `day` named for what it is.
+-- Grain: one row per outcome measurement (same-day duplicates still separate: they are
+-- averaged by marts/assessment_daily.sql). Parameters: none.
+-- Created as a view by queries/data/loading.py before the marts are built; read by
+-- marts/assessment_daily.sql.
+
+create or replace view stg_assessments as
+with final as (
+    select
+        course_id,
+        day as assessment_day,
+        instrument::varchar as instrument,
+        score
+    from assessments
+)
+select * from final;
