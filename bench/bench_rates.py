@@ -1,5 +1,5 @@
 """Benchmark: generate N synthetic courses, time the load, then time responder rates from
-DuckDB against the plain-pandas reference (tests/reference_outcomes.py) on the same data, in
+DuckDB against the plain-pandas reference (ozone_testkit.reference_outcomes) on the same data, in
 one run, and check that both give the same numbers. Not a test: it asserts no time limit.
 
     .venv/bin/python bench/bench_rates.py --courses 100000 [--repeat 5]
@@ -16,16 +16,21 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]  # the project and ozone_testkit
 
-from queries.analytics import rates as analytics
+from ozone_testkit.reference_outcomes import rates_by  # noqa: E402
+
+from queries.analytics import rates as analytics  # noqa: E402
 from queries.data import db  # noqa: E402
 from queries.data.loading import load_folder  # noqa: E402
 from queries.data.validation import read_extract  # noqa: E402
 from sample_data.generator import generate_clinic, write_clinic  # noqa: E402
-from tests.reference_outcomes import rates_by  # noqa: E402
 
 GROUPINGS = ("severity", "adherence", "rehab", "provider")
 
@@ -40,13 +45,21 @@ def cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
+@dataclass(frozen=True)
+class Timed:
+    """The median wall-clock time of ``repeat`` calls, and the last call's result."""
+
+    seconds: float
+    result: Any
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> Timed:
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return Timed(seconds=statistics.median(times), result=result)
 
 
 def main() -> int:
@@ -58,24 +71,27 @@ def main() -> int:
     print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        t_gen, clinic = timed(lambda: generate_clinic(args.courses, args.seed), 1)
+        gen = timed(lambda: generate_clinic(args.courses, args.seed), 1)
+        clinic = gen.result
         write_clinic(clinic, tmp / "extract")
         rows = {k: len(v) for k, v in clinic.tables.items()}
-        print(f"generate {args.courses:,} courses: {t_gen:.2f} s  rows {rows}")
-        t_read, extract = timed(lambda: read_extract(tmp / "extract"), 1)
-        print(f"read + check every contract rule: {t_read:.2f} s")
-        t_load, _ = timed(lambda: load_folder(tmp / "extract", tmp / "bench.duckdb"), 1)
-        print(f"full load (check + build new file + marts + swap): {t_load:.2f} s")
+        print(f"generate {args.courses:,} courses: {gen.seconds:.2f} s  rows {rows}")
+        read = timed(lambda: read_extract(tmp / "extract"), 1)
+        print(f"read + check every contract rule: {read.seconds:.2f} s")
+        load = timed(lambda: load_folder(tmp / "extract", tmp / "bench.duckdb"), 1)
+        print(f"full load (check + build new file + marts + swap): {load.seconds:.2f} s")
         con = db.connect(tmp / "bench.duckdb")
-        tables = {k: v.to_pandas() for k, v in extract.tables.items()}
+        tables = {k: v.to_pandas() for k, v in read.result.tables.items()}
         for by in GROUPINGS:
-            t_sql, sql = timed(lambda: analytics.responder_rates(con, by), args.repeat)
-            t_pd, ref = timed(lambda: rates_by(tables, by), args.repeat)
+            t_sql = timed(lambda by=by: analytics.responder_rates(con, by), args.repeat)
+            t_pd = timed(lambda by=by: rates_by(tables, by), args.repeat)
+            sql, ref = t_sql.result, t_pd.result
             same = all(
                 tuple(int(v) for v in sql.set_index("group").loc[g, list(ref.columns)])
                 == tuple(int(v) for v in ref.loc[g]) for g in ref.index)
-            print(f"rates by {by:<10} duckdb {t_sql * 1000:8.1f} ms   pandas {t_pd * 1000:8.1f} ms"
-                  f"   pandas/duckdb {t_pd / t_sql:5.1f}x   same numbers: {same}")
+            print(f"rates by {by:<10} duckdb {t_sql.seconds * 1000:8.1f} ms   "
+                  f"pandas {t_pd.seconds * 1000:8.1f} ms   "
+                  f"pandas/duckdb {t_pd.seconds / t_sql.seconds:5.1f}x   same numbers: {same}")
         con.close()
     return 0
 

@@ -1,20 +1,21 @@
 """The dashboard's own analytics (DuckDB marts, analytics.responder_rates) recover the
 synthetic clinic's planted gradients, and agree exactly with an independent pandas
-implementation (tests/reference_outcomes.py) on 20,000 courses.
+implementation (ozone_testkit.reference_outcomes) on 20,000 courses.
 
 Sizes: the planted responder probabilities are read from the generator's PlantedTruth; the
-tolerance on a gap between two crude rates is tests/test_generator.py's GAP_TOLERANCE (0.10,
-justified there: sampling SD and the measured crude-minus-planted difference).
+tolerance on a gap between two crude rates is GAP_TOLERANCE of
+tests/support/ozone_testkit/synthetic_outcomes.py (0.10, justified there: sampling SD and the
+measured crude-minus-planted difference).
 """
 
 import pytest
+from ozone_testkit.reference_outcomes import rates_by
+from ozone_testkit.synthetic_outcomes import GAP_TOLERANCE
 
 from queries.analytics import rates as analytics
 from queries.data import db
 from queries.data.loading import load_folder
 from sample_data.generator import generate_clinic, write_clinic
-from tests.reference_outcomes import rates_by
-from tests.test_generator import GAP_TOLERANCE
 
 
 @pytest.fixture(scope="module")
