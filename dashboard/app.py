@@ -16,42 +16,35 @@ from streamlit.navigation.page import StreamlitPage
 
 from dashboard import sidebar, state
 from queries.core.errors import InsufficientData
+from queries.core.settings import Settings
 from queries.data.bootstrap import DatabaseMissing
 from queries.data.db import SchemaOutdated
 from queries.disclosure.gate import Policy
-from queries.core.settings import Settings
 
 # Not "pages/": a folder of that name beside the entry script switches Streamlit into its
 # legacy multipage mode, which runs a page file without this router on the first run of a
 # server process (a deep link to /patterns then fails) and on every AppTest rerun.
 PAGES_DIR = Path(__file__).resolve().parent / "views"
 
-# Every page of the app, by key. url_path is the page's address (/patterns).
-PAGES: dict[str, dict[str, object]] = {
-    "overview": {"page": PAGES_DIR / "overview.py", "title": "Overview",
-                 "icon": ":material/dashboard:", "url_path": "overview"},
-    "patterns": {"page": PAGES_DIR / "patterns.py", "title": "Patterns",
-                 "icon": ":material/insights:", "url_path": "patterns"},
-    "providers": {"page": PAGES_DIR / "providers.py", "title": "Providers",
-                  "icon": ":material/groups:", "url_path": "providers"},
-    "my_practice": {"page": PAGES_DIR / "my_practice.py", "title": "My practice",
-                    "icon": ":material/person:", "url_path": "my-practice"},
-    "timeline": {"page": PAGES_DIR / "timeline.py", "title": "Timeline",
-                 "icon": ":material/timeline:", "url_path": "timeline"},
-    "safety": {"page": PAGES_DIR / "safety.py", "title": "Safety & screening",
-               "icon": ":material/health_and_safety:", "url_path": "safety"},
-    "cases": {"page": PAGES_DIR / "cases_like_this.py", "title": "Cases like this",
-              "icon": ":material/person_search:", "url_path": "cases-like-this"},
-    "data": {"page": PAGES_DIR / "data.py", "title": "Data",
-             "icon": ":material/database:", "url_path": "data"},
+# Every page of the app: its file in views/ (the key), menu title and Material icon; the
+# page's address is the key with "-" for "_" (/my-practice).
+PAGES: dict[str, tuple[str, str]] = {
+    "overview": ("Overview", "dashboard"),
+    "patterns": ("Patterns", "insights"),
+    "providers": ("Providers", "groups"),
+    "my_practice": ("My practice", "person"),
+    "timeline": ("Timeline", "timeline"),
+    "safety": ("Safety & screening", "health_and_safety"),
+    "cases_like_this": ("Cases like this", "person_search"),
+    "data": ("Data", "database"),
 }
 # Which pages each role sees, in menu order; the first is the home page (product.md: a
 # director sees all; a provider the pages marked P, scoped to their own courses).
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     state.ROLE_DIRECTOR: ("overview", "patterns", "providers", "my_practice", "timeline",
-                          "safety", "cases", "data"),
+                          "safety", "cases_like_this", "data"),
     state.ROLE_PROVIDER: ("overview", "patterns", "my_practice", "timeline", "safety",
-                          "cases"),
+                          "cases_like_this"),
 }
 
 SYNTHETIC_LABEL = ("**Synthetic data** — a made-up clinic with planted effects, generated to "
@@ -61,8 +54,14 @@ SYNTHETIC_LABEL = ("**Synthetic data** — a made-up clinic with planted effects
 
 def pages_for(role: str) -> list[StreamlitPage]:
     """The role's pages; a page not in this list cannot be reached by its URL either."""
-    keys = ROLE_PAGES[role]
-    return [st.Page(**PAGES[key], default=(i == 0)) for i, key in enumerate(keys)]
+    return [page(key, default=(i == 0)) for i, key in enumerate(ROLE_PAGES[role])]
+
+
+def page(key: str, default: bool) -> StreamlitPage:
+    """The page ``key`` of :data:`PAGES` (``default``: the home page)."""
+    title, icon = PAGES[key]
+    return st.Page(PAGES_DIR / f"{key}.py", title=title, icon=f":material/{icon}:",
+                   url_path=key.replace("_", "-"), default=default)
 
 
 st.set_page_config(page_title="Ozone Outcomes", page_icon=":material/monitoring:",
@@ -86,7 +85,7 @@ if synthetic:
 
 state.set_page_context(state.PageContext(
     settings=settings, data=data, role=role, scope=scope, filters=filters,
-    policy=Policy(audience=role), synthetic=synthetic))
+    policy=Policy.for_audience(role, settings), synthetic=synthetic))
 try:
     navigation.run()
 except InsufficientData:

@@ -7,9 +7,13 @@
   no cached result of the old data is served.
 - **Caches**: ``st.cache_resource`` holds one read-only DuckDB connection per data version
   (``queries.data.db`` gives every query its own cursor, so sessions can share it);
-  ``st.cache_data`` holds every analytics result. Each cached function gets everything it
-  depends on (data version, scope, filters, settings) as arguments and never reads session
-  state: these caches are shared by every session of the server.
+  ``st.cache_data`` holds every analytics result as the core computed it. Each cached
+  function gets everything it depends on (data version, scope, filters, settings, options)
+  as arguments and never reads session state: these caches are shared by every session of
+  the server.
+- **The gate**: :meth:`PageContext.run` passes every cached result through
+  :func:`queries.disclosure.gate.disclose` with the viewer's policy on every run, outside
+  the cache, so no cache entry depends on (or leaks) what one viewer may see.
 - **PageContext** is what the router decided for this run (settings, data, role, scope,
   filters, policy). The router stores it under one session-state key before running the
   page; the page reads it back with :func:`page_context`.
@@ -18,27 +22,27 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from queries.analytics import rates as analytics
-from queries.data import db
-from queries.core.scope import Filters, Scope
-from queries.core.errors import InsufficientData
+from queries.analytics import checks, rates
 from queries.analytics.rates import Overview
+from queries.core.errors import InsufficientData
+from queries.core.scope import Filters, Scope
+from queries.core.settings import ROLES, Settings
+from queries.data import db
 from queries.data.bootstrap import resolve_database
-from queries.disclosure.gate import Policy
-from queries.core.settings import Settings
+from queries.disclosure.gate import Policy, disclose
 
 NO_MATCH = "No courses match these filters — widen the period."
 
-ROLE_DIRECTOR = "director"
+ROLE_DIRECTOR, ROLE_PROVIDER = ROLES
 _CONTEXT_KEY = "page_context"
 _BUILD_LOCK = threading.Lock()  # one synthetic build per server process, not one per session
 
@@ -88,9 +92,6 @@ def database(settings: Settings) -> Path:
     return path
 
 
-ROLE_PROVIDER = "provider"
-
-
 def current_role(settings: Settings) -> str:
     """The viewer's role, from the settings (OUTCOMES_ROLE): director or provider."""
     return settings.role
@@ -121,27 +122,27 @@ def _con(data: DataVersion, settings: Settings) -> duckdb.DuckDBPyConnection:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def filter_options(data: DataVersion, scope: Scope, settings: Settings) -> dict[str, list]:
-    return analytics.filter_options(_con(data, settings), scope)
+    return rates.filter_options(_con(data, settings), scope)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def is_synthetic(data: DataVersion, settings: Settings) -> bool:
-    return analytics.is_synthetic(_con(data, settings))
+    return checks.is_synthetic(_con(data, settings))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def load_history(data: DataVersion, settings: Settings) -> pd.DataFrame:
-    return analytics.load_history(_con(data, settings))
+    return checks.load_history(_con(data, settings))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def table_row_counts(data: DataVersion, settings: Settings) -> pd.DataFrame:
-    return analytics.table_row_counts(_con(data, settings))
+    return checks.table_row_counts(_con(data, settings))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def data_checks(data: DataVersion, settings: Settings) -> pd.DataFrame:
-    return analytics.data_checks(_con(data, settings), settings)
+    return checks.data_checks(_con(data, settings), settings)
 
 
 def qualified_name(function: Callable[..., Any]) -> str:
@@ -150,12 +151,14 @@ def qualified_name(function: Callable[..., Any]) -> str:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def run(name: str, _function: Callable[..., Any], data: DataVersion, scope: Scope,
-        filters: Filters, settings: Settings, options: tuple[tuple[str, Any], ...] = ()) -> Any:
+def computed(name: str, _function: Callable[..., Any], data: DataVersion, scope: Scope,
+             filters: Filters, settings: Settings,
+             options: tuple[tuple[str, Any], ...] = ()) -> Any:
     """``function(con, scope=, filters=, settings=, **options)`` of the analytics core, cached
     on everything it depends on: ``name`` (the function's qualified name, which stands for
     ``_function`` in the key), data version, scope, filters, settings and ``options`` (a
-    sorted tuple of pairs)."""
+    sorted tuple of pairs). The raw result: it reaches a page only through
+    :meth:`PageContext.run`, which passes it through the gate."""
     if not name.startswith("queries.analytics.") or name != qualified_name(_function):
         raise ValueError(f"{name!r} is not an analytics function pages may call")
     return _function(_con(data, settings), scope=scope, filters=filters, settings=settings,
@@ -181,27 +184,30 @@ class PageContext:
 
     def overview(self) -> Overview:
         """Headline numbers; raises ``InsufficientData`` when no course matches."""
-        return self.run(analytics.overview)
+        return self.run(rates.overview)
 
     def rates(self, by: str) -> pd.DataFrame:
         """Responder rates per group; raises ``InsufficientData`` when no course matches."""
-        frame = self.run(analytics.responder_rates, by=by)
+        frame = self.run(rates.responder_rates, by=by)
         if frame.empty:
             raise InsufficientData(NO_MATCH)
         return frame
 
     def rates_2d(self, rows: str, cols: str) -> pd.DataFrame:
-        frame = self.run(analytics.responder_rates_2d, rows=rows, cols=cols)
+        frame = self.run(rates.responder_rates_2d, rows=rows, cols=cols)
         if frame.empty:
             raise InsufficientData(NO_MATCH)
         return frame
 
     def run(self, function: Callable[..., Any], **options: Any) -> Any:
         """A function of the analytics core (``providers.compare_providers``, passed by
-        reference) in this context's scope and filters, cached; ``options`` must be hashable
-        (str, int, dataclass)."""
-        return run(qualified_name(function), function, self.data, self.scope, self.filters,
-                   self.settings, tuple(sorted(options.items())))
+        reference) in this context's scope and filters, cached, then through the one gate
+        (:func:`queries.disclosure.gate.disclose`) with this context's policy; ``options``
+        must be hashable (str, int, dataclass). Raises ``InsufficientData`` when the core,
+        or the gate, leaves nothing to show."""
+        result = computed(qualified_name(function), function, self.data, self.scope,
+                          self.filters, self.settings, tuple(sorted(options.items())))
+        return disclose(result, self.policy)
 
     def as_provider(self, provider_id: str) -> PageContext:
         """A director's preview of one provider's own view. A provider cannot widen or move
@@ -209,7 +215,7 @@ class PageContext:
         if self.role != ROLE_DIRECTOR:
             return self
         return replace(self, scope=Scope.provider(provider_id),
-                       policy=Policy(audience=ROLE_PROVIDER))
+                       policy=Policy.for_audience(ROLE_PROVIDER, self.settings))
 
     def load_history(self) -> pd.DataFrame:
         return load_history(self.data, self.settings)

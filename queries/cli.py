@@ -10,13 +10,18 @@ import os
 import sys
 from pathlib import Path
 
-from queries.analytics import rates as analytics
-from queries.data import db
+import duckdb
+import pandas as pd
+
+from queries.analytics.providers import PROVIDER_TABLE_COLUMNS, compare_providers
+from queries.analytics.rates import RATES_COLUMNS, responder_rates
+from queries.core.errors import InsufficientData
 from queries.core.scope import Scope
-from queries.data.bootstrap import DatabaseMissing, resolve_database
-from queries.disclosure.gate import providers_table, rates_table, to_csv, to_json
 from queries.core.settings import Settings
-from queries.data.validation import ContractViolation
+from queries.data import db
+from queries.data.bootstrap import DatabaseMissing, resolve_database
+from queries.data.violations import ContractViolation
+from queries.disclosure.gate import DIRECTOR, PROVIDER, Policy, present, to_csv, to_json
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -61,16 +66,17 @@ def cmd_rates(args: argparse.Namespace) -> int:
     if opened is None:
         return EXIT_REFUSED
     settings, con = opened
+    scope = Scope.provider(args.provider) if args.provider else Scope.clinic()
+    policy = Policy.for_audience(PROVIDER if args.provider else DIRECTOR, settings)
     try:
-        scope = Scope.provider(args.provider) if args.provider else Scope.clinic()
-        table = rates_table(analytics.responder_rates(con, args.by, scope, settings=settings))
+        rates = responder_rates(con, args.by, scope, settings=settings)
     finally:
         con.close()
-    _emit(table, args.format)
+    _emit(present(rates, RATES_COLUMNS, policy), args.format)
     return EXIT_OK
 
 
-def _open(args: argparse.Namespace) -> tuple[Settings, object] | None:
+def _open(args: argparse.Namespace) -> tuple[Settings, duckdb.DuckDBPyConnection] | None:
     settings = Settings.from_env(db_path=args.db)
     if settings.db_path is None:
         print("no database given: use --db PATH or set OUTCOMES_DB", file=sys.stderr)
@@ -89,7 +95,7 @@ def _open(args: argparse.Namespace) -> tuple[Settings, object] | None:
     return settings, con
 
 
-def _emit(table, fmt: str) -> None:
+def _emit(table: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         print(to_json(table))
     else:
@@ -97,20 +103,19 @@ def _emit(table, fmt: str) -> None:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
-    from queries.analytics.providers import compare_providers
-
     opened = _open(args)
     if opened is None:
         return EXIT_REFUSED
     settings, con = opened
     try:
         comparison = compare_providers(con, Scope.clinic(), settings=settings)
-    except analytics.InsufficientData as exc:
+    except InsufficientData as exc:
         print(exc, file=sys.stderr)
         return EXIT_REFUSED
     finally:
         con.close()
-    _emit(providers_table(comparison.table), args.format)
+    policy = Policy.for_audience(DIRECTOR, settings)
+    _emit(present(comparison.table, PROVIDER_TABLE_COLUMNS, policy), args.format)
     return EXIT_OK
 
 

@@ -9,25 +9,25 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from queries.data import db
-from queries.core.scope import Scope
-from queries.cli import main
-from queries.data.loading import load_folder
-from queries.analytics.providers import (
+from ozone_testkit import fixture_clinic
+from queries.analytics.cases import CaseProfile, cases_like_this
+from queries.analytics.courses import completers, course_factors
+from queries.analytics.nonresponders import (
     ASSOCIATION_COVARIATES,
-    PROVIDER_TABLE_COLUMNS,
-    CaseProfile,
-    case_mix,
-    cases_like_this,
-    compare_providers,
-    completers,
-    course_factors,
     nonresponder_profile,
-    process_indicators,
     response_associations,
 )
+from queries.analytics.providers import (
+    PROVIDER_TABLE_COLUMNS,
+    case_mix,
+    compare_providers,
+    process_indicators,
+)
+from queries.cli import main
+from queries.core.scope import Scope
+from queries.data import db
+from queries.data.loading import load_folder
 from sample_data.generator import generate_clinic, write_clinic
-from tests import fixture_clinic
 
 
 @pytest.fixture(scope="module", params=[20261125, 7])
@@ -102,7 +102,7 @@ def test_a_provider_never_sees_peer_ids(synthetic):
     assert set(mix["group"]) == {"clinic", me}
     proc = process_indicators(con, Scope.provider(me))
     assert set(proc["group"]) == {"clinic", me}
-    like = cases_like_this(con, CaseProfile(indication="knee_oa"), Scope.provider(me))
+    like = cases_like_this(con, CaseProfile(indication="knee_oa"), Scope.provider(me)).groups
     assert set(like["group"]) <= {"clinic", me}
 
 
@@ -162,15 +162,15 @@ def test_providers_cli_has_exactly_the_documented_columns(synthetic, capsys):
 
 
 def test_cases_like_this_on_the_fixture(fixture_con):
-    got = cases_like_this(fixture_con, CaseProfile(severity_class="moderate"))
+    got = cases_like_this(fixture_con, CaseProfile(severity_class="moderate")).groups
     counts = got.set_index("group")[["n_courses", "n_eligible", "n_followup",
                                      "n_responders"]]
     expected = {"clinic": (5, 5, 3, 2), "P_A": (3, 3, 2, 2), "P_B": (1, 1, 1, 0),
                 "P_SMALL": (1, 1, 0, 0)}
     assert {g: tuple(int(v) for v in r) for g, r in counts.iterrows()} == expected
-    assert list(got["group"])[0] == "clinic"
+    assert got["group"].iloc[0] == "clinic"
     assert np.isnan(got.set_index("group").loc["P_SMALL", "responder_rate"])
-    none = cases_like_this(fixture_con, CaseProfile(indication="hip_oa"))
+    none = cases_like_this(fixture_con, CaseProfile(indication="hip_oa")).groups
     assert int(none["n_courses"].sum()) == 0
     with pytest.raises(ValueError):
         CaseProfile(severity_class="catastrophic")
@@ -182,7 +182,7 @@ def test_case_mix_shares_and_process_on_the_fixture(fixture_con):
     assert np.allclose(sums, 1.0)
     sev = mix[(mix["group"] == "clinic") & (mix["factor"] == "severity_class")]
     assert list(sev["level"]) == ["none", "mild", "moderate", "severe", "end_stage", "unknown"]
-    assert dict(zip(sev["level"], sev["n_courses"])) == {
+    assert dict(zip(sev["level"], sev["n_courses"], strict=True)) == {
         k: v[0] for k, v in fixture_clinic.EXPECTED_COUNTS["severity"].items()}
     proc = process_indicators(fixture_con).set_index("group")
     assert proc.loc["clinic", "n_sessions_completed"] == 31

@@ -11,12 +11,13 @@ import json
 
 import pytest
 
+from ozone_testkit import fixture_clinic
 from queries.analytics import rates as analytics
-from queries.data import db
-from queries.core.scope import Filters, Scope
 from queries.cli import main
+from queries.core.errors import InsufficientData
+from queries.core.scope import Filters, Scope
+from queries.data import db
 from queries.stats.intervals import wilson_interval
-from tests import fixture_clinic
 
 RATES_HEADER = ["group", "n_courses", "n_eligible", "n_followup", "n_responders",
                 "responder_rate", "ci_lower_95", "ci_upper_95", "itt_rate"]
@@ -47,7 +48,7 @@ def test_rates_cli_csv_matches_hand_counts(fixture_db, capsys, by):
     expected = fixture_clinic.EXPECTED_COUNTS[by]
     assert [r["group"] for r in rows] == list(expected)  # natural order, unknown last
     for row in rows:
-        n_courses, n_eligible, n_followup, n_responders = expected[row["group"]]
+        _, n_eligible, n_followup, n_responders = expected[row["group"]]
         assert (int(row["n_courses"]), int(row["n_eligible"]), int(row["n_followup"]),
                 int(row["n_responders"])) == expected[row["group"]]
         if n_followup == 0:
@@ -131,7 +132,7 @@ def test_scope_and_filters_are_applied_in_sql(fixture_db):
         assert y2023.n_courses == 6
         nobody = analytics.responder_rates(con, "severity", Scope.provider("nobody"))
         assert nobody.empty
-        with pytest.raises(analytics.InsufficientData):
+        with pytest.raises(InsufficientData):
             analytics.overview(con, Scope.provider("nobody"))
         with pytest.raises(ValueError):
             analytics.responder_rates(con, "provider_id; drop table courses", Scope.clinic())
@@ -157,8 +158,8 @@ def test_heat_map_cells_add_up(fixture_db):
 @pytest.mark.parametrize("by", sorted(fixture_clinic.EXPECTED_COUNTS))
 def test_independent_pandas_reference_agrees_with_hand_counts(tmp_path, by):
     """The pandas reference (used on the synthetic clinic) is itself right on the fixture."""
+    from ozone_testkit.reference_outcomes import rates_by
     from queries.data.validation import read_extract
-    from tests.reference_outcomes import rates_by
 
     tables = {k: v.to_pandas() for k, v in
               read_extract(fixture_clinic.write(tmp_path / "x")).tables.items()}
@@ -173,10 +174,10 @@ def test_early_flare_and_quit_after_flare(fixture_db):
     con = db.connect(fixture_db)
     try:
         got = con.cursor().execute(
-            "select course_id, is_early_flare, quit_after_flare from course_facts").df()
+            "select course_id, is_early_flare, is_quit_after_flare from course_facts").df()
     finally:
         con.close()
-    flags = {r.course_id: (bool(r.is_early_flare), bool(r.quit_after_flare))
+    flags = {r.course_id: (bool(r.is_early_flare), bool(r.is_quit_after_flare))
              for r in got.itertuples()}
     assert flags.pop("tie_in_window") == (True, False)
     assert flags.pop("drop_2_under_30_percent") == (True, True)

@@ -1,15 +1,17 @@
-"""Comparing providers fairly, a provider's own practice, and cases like this one.
+"""Comparing providers fairly, and each provider's case mix and process beside the clinic's.
 
 methods.md section 4: funnel plots of responder rate (crude) and of O/E after case-mix
 adjustment (indirect standardisation with a logistic model on severity, baseline, age band,
 sex, indication/route and symptom months, never on provider, rehab or sessions), shrunken
 rates for a caterpillar plot, no ranks. SQL counts and returns course rows in scope
-(``sql/analytics/course_factors.sql``); the statistics are in :mod:`queries.stats.funnel` and
-:mod:`queries.stats.casemix`.
+(:mod:`queries.analytics.courses`); the statistics are in :mod:`queries.stats.funnel`,
+:mod:`queries.stats.casemix` and :mod:`queries.stats.shrinkage`.
 
 Scope: the funnel needs every provider of the clinic. For a provider's scope the peers come
 back as unlabelled points (``unit_id`` blank, ``is_self`` False): the masking happens here, in
-the core, not in a page.
+the core, not in a page. :func:`funnel_view` then puts the peers in order of their volume and
+drops those with too few courses (a lone small volume could identify a colleague: methods.md
+section 6).
 """
 
 from __future__ import annotations
@@ -19,85 +21,75 @@ from dataclasses import dataclass, replace
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy import stats as _sps
 
-from queries.data import db
-from queries.core.scope import Filters, Scope, _params
+from queries.analytics.courses import completers, course_factors
 from queries.core.errors import InsufficientData
-from queries.stats.casemix import (
-    CasemixModel,
-    adjusted_odds_ratios,
-    expected_by_unit,
-    fit_casemix,
-    standardised_differences,
-)
-from queries.data.contract import (
-    AGE_BANDS,
-    INDICATIONS,
-    REHAB,
-    ROUTES,
-    SEVERITY_CLASSES,
-    SEXES,
-)
-from queries.stats.funnel import FunnelResult, funnel, shrunken_rates
+from queries.core.factors import levels_of
+from queries.core.scope import CLINIC, Filters, Scope, scope_struct
 from queries.core.settings import Settings
-from queries.stats.intervals import add_rate_columns
+from queries.data import db
+from queries.stats.casemix import CasemixModel, expected_by_unit, fit_casemix
+from queries.stats.funnel import PROPORTION, RATIO, FunnelResult, funnel, funnel_limit_curve
+from queries.stats.intervals import add_rate_columns, level_suffix, wilson_interval
+from queries.stats.shrinkage import shrunken_rates
 
 PEER_LABEL = ""
 PROVIDER_TABLE_COLUMNS = (
     "provider_id", "n_followup", "n_responders", "crude_rate", "expected_responders",
     "oe_ratio", "adjusted_rate", "flag_crude", "flag_adjusted",
 )
-# Factors compared between non-responders and responders (issue 3, methods.md section 2).
-PROFILE_FACTORS = (
-    "severity_class", "adherence_class", "rehab", "lifestyle_support", "expectations",
-    "overtraining_reported", "early_antioxidants_reported", "quit_after_flare",
-    "baseline_score", "age_band", "indication",
-)
-# What goes with response: association, not effect (may include the provider's choices).
-ASSOCIATION_COVARIATES = (
-    "severity_class", "adherence_class", "rehab", "lifestyle_support", "expectations",
-    "overtraining_reported", "early_antioxidants_reported", "baseline_score", "age_band",
-    "indication",
-)
-ASSOCIATION_REFERENCES = {"severity_class": "moderate", "adherence_class": "full_protocol",
-                          "rehab": "none", "expectations": "realistic", "age_band": "50-59"}
-BOOLEAN_FACTORS = ("lifestyle_support", "overtraining_reported", "early_antioxidants_reported",
-                   "quit_after_flare", "is_early_flare")
-CASE_MIX_ORDER = {"severity_class": SEVERITY_CLASSES, "indication": INDICATIONS,
-                  "route": ROUTES, "age_band": AGE_BANDS, "sex": SEXES}
-FACTOR_WORDS = {
-    "severity_class": "degeneration severity", "adherence_class": "sessions completed",
-    "rehab": "rehab pairing", "lifestyle_support": "lifestyle support",
-    "expectations": "expectations", "overtraining_reported": "overtraining after an injection",
-    "early_antioxidants_reported": "high-dose antioxidants right after an injection",
-    "quit_after_flare": "quit after the first flare", "baseline_score": "baseline pain (NRS)",
-    "age_band": "age band", "indication": "indication",
-}
 
 
-def course_factors(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                   filters: Filters = Filters(), settings: Settings = Settings()
-                   ) -> pd.DataFrame:
-    """One row per course in scope with its factors and primary-window outcome."""
-    frame = db.run(con, "analytics/course_factors", window=settings.primary_window,
-                   **_params(scope, filters))
-    for col in BOOLEAN_FACTORS:
-        frame[col] = frame[col].map({True: "yes", False: "no"}).astype(object)
-    return frame
+@dataclass(frozen=True)
+class FunnelView:
+    """A funnel ready to draw.
+
+    ``points``: the units with a point of their own (``flag`` not ``too_few``), with the
+    unit table's columns plus ``x`` (n or expected), ``y`` (rate or O/E) and, for proportion
+    funnels, the Wilson interval of the rate (``rate_ci_lower_{lvl}``/``..._upper_..``).
+    ``curve``: :func:`queries.stats.funnel.funnel_limit_curve` with the same ``x`` column.
+    ``too_few``: labelled units below ``min_n`` courses (``unit_id, n``), sorted by id; in a
+    provider's scope only the provider themself can appear here. ``self_too_few``: the
+    scope's own provider has too few courses for a point.
+    """
+
+    result: FunnelResult
+    points: pd.DataFrame
+    curve: pd.DataFrame
+    too_few: pd.DataFrame
+    self_too_few: bool
 
 
-def completers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Eligible courses with a primary follow-up value: the responder denominator."""
-    mask = frame["is_eligible"].fillna(False).astype(bool) & \
-        frame["has_followup"].fillna(False).astype(bool)
-    out = frame[mask].copy()
-    out["is_responder"] = out["is_responder"].astype(bool)
-    return out
+def funnel_view(result: FunnelResult, level: float) -> FunnelView:
+    """Split a computed funnel into points, limit curves and "not enough courses yet"."""
+    units = result.units.copy()
+    if "is_self" not in units.columns:
+        units["is_self"] = False
+    masked = bool((units["unit_id"] == PEER_LABEL).any())
+    units["x"] = units[result.precision].astype(float)
+    units["y"] = units[result.measure].astype(float)
+    lower, upper = wilson_interval(units["observed"], units["n"], level)
+    sfx = level_suffix(level)
+    units[f"rate_ci_lower_{sfx}"] = lower
+    units[f"rate_ci_upper_{sfx}"] = upper
+    few = units["flag"] == "too_few"
+    points = units[~few]
+    if masked:  # peers in volume order, never in the (hidden) id order
+        points = points.sort_values(["is_self", "x"], kind="stable")
+    too_few = units[few & (units["is_self"] | (not masked))][["unit_id", "n", "is_self"]]
+    curve = funnel_limit_curve(result).rename(columns={result.precision: "x"})
+    return FunnelView(result, points.reset_index(drop=True), curve,
+                      too_few.sort_values("unit_id").reset_index(drop=True),
+                      bool((few & units["is_self"]).any()))
 
 
 @dataclass(frozen=True)
 class ProviderComparison:
-    """Everything the Providers page and the ``providers`` CLI show (methods.md section 4)."""
+    """Everything the Providers page and the ``providers`` CLI show (methods.md section 4):
+    the crude and adjusted funnels (``crude_view`` and ``adjusted_view``: the same, ready to
+    draw at the settings' confidence level), the case-mix model, the shrunken rates and the
+    provider table."""
 
     crude: FunnelResult
     adjusted: FunnelResult
@@ -105,6 +97,8 @@ class ProviderComparison:
     shrunken: pd.DataFrame
     table: pd.DataFrame
     self_id: str | None  # the provider whose scope this is (None: a director's view)
+    crude_view: FunnelView
+    adjusted_view: FunnelView
 
 
 def _mask_peers(frame: pd.DataFrame, self_id: str | None, column: str) -> pd.DataFrame:
@@ -130,11 +124,12 @@ def compare_providers(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     per_provider = (rows.groupby("provider_id")
                     .agg(n=("course_id", "size"), observed=("is_responder", "sum"))
                     .reset_index().rename(columns={"provider_id": "unit_id"}))
-    options = {"alert_level": 0.95, "alarm_level": 0.998,
-               "min_n": settings.min_provider_courses}
-    crude = funnel(per_provider, data_type="PR", **options)
+    crude = funnel(per_provider, data_type=PROPORTION, alert_level=settings.funnel_alert_level,
+                   alarm_level=settings.funnel_alarm_level, min_n=settings.min_provider_courses)
     model = fit_casemix(rows)
-    adjusted = funnel(expected_by_unit(rows, model), data_type="SR", **options)
+    adjusted = funnel(expected_by_unit(rows, model), data_type=RATIO,
+                      alert_level=settings.funnel_alert_level,
+                      alarm_level=settings.funnel_alarm_level, min_n=settings.min_provider_courses)
     shrunk = shrunken_rates(per_provider, level=settings.confidence_level,
                             min_n=settings.min_provider_courses)
     table = _provider_table(crude, adjusted)
@@ -144,7 +139,9 @@ def compare_providers(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
         adjusted = replace(adjusted, units=_mask_peers(adjusted.units, self_id, "unit_id"))
         shrunk = _mask_peers(shrunk, self_id, "unit_id")
         table = table[table["provider_id"] == self_id].reset_index(drop=True)
-    return ProviderComparison(crude, adjusted, model, shrunk, table, self_id)
+    level = settings.confidence_level
+    return ProviderComparison(crude, adjusted, model, shrunk, table, self_id,
+                              funnel_view(crude, level), funnel_view(adjusted, level))
 
 
 def _provider_table(crude: FunnelResult, adjusted: FunnelResult) -> pd.DataFrame:
@@ -164,15 +161,28 @@ def _provider_table(crude: FunnelResult, adjusted: FunnelResult) -> pd.DataFrame
     return table.sort_values("provider_id").reset_index(drop=True)
 
 
-# ---------------------------------------------------------------------------------------------
-# Case mix and process
+def shrunken_view(shrunken: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """The caterpillar's rows: the shrunken rates (empirical Bayes, :func:`queries.stats.
+    shrinkage.shrunken_rates`) of :attr:`ProviderComparison.shrunken` for the providers with
+    enough courses, in provider-id order (no ranks).
+
+    Raises :class:`InsufficientData` when no provider has ``min_n`` courses with follow-up.
+    """
+    rows = shrunken[shrunken["enough_courses"].astype(bool)]
+    if rows.empty:
+        raise InsufficientData(f"No provider has {min_n} courses with follow-up yet, so "
+                               "there are no shrunken rates to show.")
+    return rows.sort_values("unit_id", kind="stable").reset_index(drop=True)
 
 
-def _clinic_and_groups(con, name: str, scope: Scope, filters: Filters, **params) -> pd.DataFrame:
+# --- case mix and process ---------------------------------------------------------------------
+
+def _clinic_and_groups(con: duckdb.DuckDBPyConnection, name: str, scope: Scope,
+                       filters: Filters, **params: object) -> pd.DataFrame:
     """Rows per provider in scope plus one 'clinic' row over the whole clinic."""
-    mine = db.run(con, name, by="provider", **params, **_params(scope, filters))
-    clinic = db.run(con, name, by="all", **params, **_params(Scope.clinic(), filters))
-    clinic["group_value"] = "clinic"
+    mine = db.run(con, name, by="provider", scope=scope_struct(scope, filters), **params)
+    clinic = db.run(con, name, by="all", scope=scope_struct(Scope.clinic(), filters), **params)
+    clinic["group_value"] = CLINIC
     return pd.concat([clinic, mine], ignore_index=True).rename(columns={"group_value": "group"})
 
 
@@ -181,13 +191,15 @@ def case_mix(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     """Share of each group's courses per case-mix factor level, the clinic first.
 
     Columns: group ('clinic' or a provider id in scope), factor, level, n_courses, share.
+    Levels in their natural order (:mod:`queries.core.factors`).
     """
     counts = _clinic_and_groups(con, "analytics/case_mix_counts", scope, filters)
     totals = counts.groupby(["group", "factor"])["n_courses"].transform("sum")
     counts["share"] = counts["n_courses"] / totals
-    rank = {(f, v): i for f, levels in CASE_MIX_ORDER.items() for i, v in enumerate(levels)}
-    counts["_k"] = [rank.get((f, v), 99) for f, v in zip(counts["factor"], counts["level"])]
-    counts["_g"] = counts["group"] != "clinic"
+    rank = {(f, v): i for f, values in counts.groupby("factor")["level"]
+            for i, v in enumerate(levels_of(str(f), values))}
+    counts["_k"] = [rank[f, v] for f, v in zip(counts["factor"], counts["level"], strict=True)]
+    counts["_g"] = counts["group"] != CLINIC
     return counts.sort_values(["_g", "group", "factor", "_k"]).drop(columns=["_k", "_g"]) \
         .reset_index(drop=True)
 
@@ -212,161 +224,45 @@ def process_indicators(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     return frame
 
 
-# ---------------------------------------------------------------------------------------------
-# Non-responders and associations
+def baseline_pain(process: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Mean baseline NRS pain per group of :func:`process_indicators` with a Student t
+    interval from the group's mean, sample SD and n: mean ± t(level, n-1)·sd/sqrt(n) (the
+    summary-statistic form of :func:`queries.stats.intervals.t_interval`). NaN bounds below
+    two courses with a baseline.
 
-
-@dataclass(frozen=True)
-class NonResponderProfile:
-    differences: pd.DataFrame  # standardised_differences, non-responders (a) vs responders (b)
-    findings: tuple[str, ...]  # plain sentences for the top differences
-    n_nonresponders: int
-    n_responders: int
-
-
-LEVEL_PHRASES: dict[tuple[str, str], str] = {
-    ("adherence_class", "not_started"): "never started (no session given)",
-    ("adherence_class", "one_and_done"): "stopped after one session (one-and-done)",
-    ("adherence_class", "partial"): "completed some but not all planned sessions",
-    ("adherence_class", "full_protocol"): "completed the full protocol",
-    ("rehab", "none"): "had no rehab",
-    ("rehab", "home_program"): "had a home program",
-    ("rehab", "supervised_pt"): "had supervised physiotherapy",
-    ("lifestyle_support", "yes"): "were enrolled in lifestyle support",
-    ("overtraining_reported", "yes"): "reported overtraining after an injection",
-    ("early_antioxidants_reported", "yes"): "took high-dose antioxidants right after an "
-                                            "injection",
-    ("quit_after_flare", "yes"): "quit after the first flare",
-}
-
-
-def _phrase(factor: str, level: str) -> str:
-    """What a factor level says about a course, as a verb phrase ('had end-stage ...')."""
-    known = LEVEL_PHRASES.get((factor, level))
-    if known:
-        return known
-    words = level.replace("_", " ")
-    if factor == "severity_class":
-        return "had unknown severity" if level == "unknown" else f"had {words} degeneration"
-    if factor == "expectations":
-        return f"had {words} expectations"
-    if factor == "age_band":
-        return f"were aged {words}"
-    if factor == "indication":
-        return f"were treated for {words}"
-    return f"had {FACTOR_WORDS.get(factor, factor)} {words}"
-
-
-def _finding(row: pd.Series) -> str:
-    """One plain sentence for one row of the standardised differences."""
-    a, b = row["share_group_a"], row["share_group_b"]
-    if row["level"] == "(mean)":
-        words = FACTOR_WORDS.get(row["factor"], row["factor"])
-        return (f"Non-responders' mean {words} was {a:.1f}, responders' {b:.1f} "
-                f"(standardised difference {row['std_difference']:+.2f}).")
-    shares = f"{a:.0%} of non-responders vs {b:.0%} of responders".replace("%", " %")
-    phrase = _phrase(row["factor"], str(row["level"]))
-    if b > 0 and a / b >= 1.5:
-        return f"{shares} {phrase} ({a / b:.1f} times as often)."
-    if a > 0 and b / a >= 1.5:
-        return f"{shares} {phrase} (responders {b / a:.1f} times as often)."
-    return f"{shares} {phrase}."
-
-
-def nonresponder_profile(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                         filters: Filters = Filters(), settings: Settings = Settings(),
-                         n_findings: int = 3) -> NonResponderProfile:
-    """Every factor compared between non-responders and responders (Austin 2009 standardised
-    differences), sorted by size, with plain sentences for the top ``n_findings``."""
-    rows = completers(course_factors(con, scope, filters, settings))
-    rows["group"] = np.where(rows["is_responder"], "responder", "non_responder")
-    n_non = int((~rows["is_responder"]).sum())
-    n_resp = int(rows["is_responder"].sum())
-    if n_non == 0 or n_resp == 0:
-        raise InsufficientData("Need both responders and non-responders to compare them.")
-    diffs = standardised_differences(rows, "group", PROFILE_FACTORS,
-                                     group_a="non_responder", group_b="responder")
-    redundant = diffs["factor"].isin(BOOLEAN_FACTORS) & (diffs["level"] != "yes")
-    diffs = diffs[np.isfinite(diffs["std_difference"]) & ~redundant].reset_index(drop=True)
-    top = diffs.head(n_findings)
-    return NonResponderProfile(diffs, tuple(_finding(r) for _, r in top.iterrows()), n_non,
-                               n_resp)
-
-
-def response_associations(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                          filters: Filters = Filters(), settings: Settings = Settings()
-                          ) -> pd.DataFrame:
-    """Adjusted odds ratios of response (multivariable logistic model): association, not
-    effect. Columns from :func:`queries.stats.casemix.adjusted_odds_ratios`."""
-    rows = completers(course_factors(con, scope, filters, settings))
-    if rows["is_responder"].nunique() < 2 or len(rows) < 50:
-        raise InsufficientData("Too few courses with follow-up for a multivariable model "
-                               "(need 50, with responders and non-responders).")
-    refs = {k: v for k, v in ASSOCIATION_REFERENCES.items() if (rows[k] == v).any()}
-    return adjusted_odds_ratios(rows, "is_responder", ASSOCIATION_COVARIATES,
-                                level=settings.confidence_level, reference_levels=refs)
-
-
-# ---------------------------------------------------------------------------------------------
-# Cases like this
-
-
-@dataclass(frozen=True)
-class CaseProfile:
-    """The patient in front of the provider; None = any."""
-
-    indication: str | None = None
-    severity_class: str | None = None
-    age_band: str | None = None
-    rehab: str | None = None
-
-    def __post_init__(self) -> None:
-        for value, allowed in ((self.indication, INDICATIONS),
-                               (self.severity_class, SEVERITY_CLASSES),
-                               (self.age_band, AGE_BANDS), (self.rehab, REHAB)):
-            if value is not None and value not in allowed:
-                raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
-
-    def matches(self, frame: pd.DataFrame) -> pd.Series:
-        mask = pd.Series(True, index=frame.index)
-        for col, value in (("indication", self.indication),
-                           ("severity_class", self.severity_class),
-                           ("age_band", self.age_band), ("rehab", self.rehab)):
-            if value is not None:
-                mask &= frame[col] == value
-        return mask
-
-
-def cases_like_this(con: duckdb.DuckDBPyConnection, profile: CaseProfile,
-                    scope: Scope = Scope(), filters: Filters = Filters(),
-                    settings: Settings = Settings()) -> pd.DataFrame:
-    """How many similar courses were treated and how they went: one row for the clinic, then
-    one per provider (a director's scope) or for the provider themself (a provider's scope).
-
-    Columns: group, n_courses, n_eligible, n_followup, n_responders, responder_rate,
-    ci_lower_95, ci_upper_95, itt_rate. Small groups are hidden by the presentation step.
+    Columns: group, n_with_baseline, mean_baseline_score, baseline_ci_lower_{lvl},
+    baseline_ci_upper_{lvl}.
     """
-    clinic_rows = course_factors(con, Scope.clinic(), filters, settings)
-    clinic_rows = clinic_rows[profile.matches(clinic_rows)]
-    if scope.provider_id is not None:
-        clinic_rows_in_scope = clinic_rows[clinic_rows["provider_id"] == scope.provider_id]
-    else:
-        clinic_rows_in_scope = clinic_rows
-    frames = [clinic_rows.assign(group="clinic"), clinic_rows_in_scope.assign(
-        group=clinic_rows_in_scope["provider_id"])]
-    rows = pd.concat(frames, ignore_index=True)
-    eligible = rows["is_eligible"].fillna(False).astype(bool)
-    followup = eligible & rows["has_followup"].fillna(False).astype(bool)
-    rows = rows.assign(_eligible=eligible, _followup=followup,
-                       _responder=followup & rows["is_responder"].fillna(False).astype(bool))
-    counts = (rows.groupby("group", sort=False)
-              .agg(n_courses=("course_id", "size"), n_eligible=("_eligible", "sum"),
-                   n_followup=("_followup", "sum"), n_responders=("_responder", "sum"))
-              .reset_index())
-    counts = add_rate_columns(counts, "n_responders", "n_followup", "responder",
-                              settings.confidence_level, interval_prefix="")
-    counts = add_rate_columns(counts, "n_responders", "n_eligible", "itt",
-                              settings.confidence_level)
-    counts["_k"] = counts["group"] != "clinic"
-    return counts.sort_values(["_k", "group"]).drop(columns="_k").reset_index(drop=True)
+    n = process["n_with_baseline"].to_numpy(dtype=float)
+    mean = process["mean_baseline_score"].to_numpy(dtype=float)
+    sd = process["sd_baseline_score"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = _sps.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+        half = t * sd / np.sqrt(n)
+    sfx = level_suffix(level)
+    return pd.DataFrame({
+        "group": process["group"].to_numpy(),
+        "n_with_baseline": process["n_with_baseline"].astype("Int64").to_numpy(),
+        "mean_baseline_score": mean,
+        f"baseline_ci_lower_{sfx}": np.where(n > 1, mean - half, np.nan),
+        f"baseline_ci_upper_{sfx}": np.where(n > 1, mean + half, np.nan),
+    })
 
+
+@dataclass(frozen=True)
+class CaseMixAndProcess:
+    """A scope's case mix, process and baseline pain beside the whole clinic's, the clinic
+    first."""
+
+    mix: pd.DataFrame  # case_mix: share of courses per factor level
+    process: pd.DataFrame  # process_indicators: sessions, rehab, follow-up, screening, G6PD
+    baseline_pain: pd.DataFrame  # baseline_pain: mean baseline NRS with its t interval
+
+
+def case_mix_and_process(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
+                         filters: Filters = Filters(), settings: Settings = Settings()
+                         ) -> CaseMixAndProcess:
+    """Everything the pages show of a scope's case mix and process, in one result."""
+    process = process_indicators(con, scope, filters, settings)
+    return CaseMixAndProcess(case_mix(con, scope, filters, settings), process,
+                             baseline_pain(process, settings.confidence_level))

@@ -1,4 +1,4 @@
-"""The analytics core's public functions: counts from SQL, inference from ``stats``.
+"""Responder rates per group and the headline numbers of a scope (methods.md sections 1-3, 5).
 
 Every function takes the connection, a :class:`Scope` (the whole clinic or one provider) and
 :class:`Filters`; both become bound parameters of the SQL (``sql/macros.sql``), so a page
@@ -8,81 +8,56 @@ and figures reach people only through :mod:`queries.disclosure.gate`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
-from queries.data import db
-from queries.data.contract import (
-    ADHERENCE_CLASSES,
-    INDICATIONS,
-    REHAB,
-    ROUTES,
-    SEVERITY_CLASSES,
-)
 from queries.core.errors import InsufficientData
-from queries.core.scope import Filters, Scope, _params
+from queries.core.factors import check_grouping, factor, sort_rows
+from queries.core.scope import Filters, Scope, scope_struct
 from queries.core.settings import Settings
-from queries.stats.intervals import add_rate_columns, poisson_rate_interval, proportion
+from queries.data import db
+from queries.stats.intervals import (
+    ProportionInterval,
+    add_rate_columns,
+    poisson_rate_interval,
+    proportion,
+)
 
-
-# Grouping keys the SQL understands (sql/macros.sql group_value); anything else is refused.
-GROUPINGS: dict[str, str] = {
-    "severity": "Degeneration severity",
-    "adherence": "Sessions completed vs planned",
-    "rehab": "Rehab pairing",
-    "provider": "Provider",
-    "indication": "Indication",
-    "route": "Route",
-    "site": "Site",
-    "age_band": "Age band",
-    "sex": "Sex",
-    "lifestyle": "Lifestyle support",
-    "expectations": "Expectations",
-    "start_year": "Start year",
-}
-# Natural display order of categorical groups (style.md: never alphabetical for these).
-NATURAL_ORDER: dict[str, tuple[str, ...]] = {
-    "severity": SEVERITY_CLASSES,
-    "adherence": ADHERENCE_CLASSES,
-    "rehab": REHAB,
-    "indication": INDICATIONS,
-    "route": ROUTES,
-    "lifestyle": ("no_lifestyle_support", "lifestyle_support"),
-    "expectations": ("realistic", "unrealistic", "unknown"),
-}
 RATES_COLUMNS = (
     "group", "n_courses", "n_eligible", "n_followup", "n_responders", "responder_rate",
     "ci_lower_95", "ci_upper_95", "itt_rate",
 )
+PER_SESSIONS = 100.0  # adverse events are counted per 100 sessions
+# The outcome counts of sql/analytics/responder_counts.sql that Overview shows.
+OUTCOME_COUNTS = ("n_no_baseline", "n_low_baseline", "n_eligible", "n_followup", "n_responders",
+                  "n_substantial_responders")
 
 
-def _check_grouping(by: str) -> None:
-    if by not in GROUPINGS and by != "all":
-        raise ValueError(f"cannot group by {by!r}; use one of {', '.join(GROUPINGS)}")
+def with_responder_rate(counts: pd.DataFrame, level: float) -> pd.DataFrame:
+    """``responder_rate`` = n_responders / n_followup (complete case) with its Wilson
+    interval ``ci_lower_{lvl}`` / ``ci_upper_{lvl}``."""
+    return add_rate_columns(counts, "n_responders", "n_followup", "responder", level,
+                            interval_prefix="")
 
 
-def _with_rates(counts: pd.DataFrame, confidence_level: float) -> pd.DataFrame:
+def _with_rates(counts: pd.DataFrame, level: float) -> pd.DataFrame:
     """Complete-case rate with Wilson interval, ITT rate, substantial and follow-up rates."""
-    out = add_rate_columns(counts, "n_responders", "n_followup", "responder",
-                           confidence_level, interval_prefix="")
-    out = add_rate_columns(out, "n_responders", "n_eligible", "itt", confidence_level)
-    out = add_rate_columns(out, "n_substantial_responders", "n_followup", "substantial",
-                           confidence_level)
-    return add_rate_columns(out, "n_followup", "n_eligible", "followup", confidence_level)
+    out = with_responder_rate(counts, level)
+    out = add_rate_columns(out, "n_responders", "n_eligible", "itt", level)
+    out = add_rate_columns(out, "n_substantial_responders", "n_followup", "substantial", level)
+    return add_rate_columns(out, "n_followup", "n_eligible", "followup", level)
 
 
-def order_groups(frame: pd.DataFrame, by: str, column: str = "group") -> pd.DataFrame:
-    """Sort rows by the natural order of ``by`` (unknown last), else by value."""
-    natural = NATURAL_ORDER.get(by)
-    if natural is None:
-        return frame.sort_values(column, kind="stable").reset_index(drop=True)
-    rank = {v: i for i, v in enumerate(natural)}
-    key = frame[column].map(lambda v: rank.get(v, len(rank)))
-    return frame.assign(_k=key).sort_values(["_k", column], kind="stable").drop(columns="_k") \
-        .reset_index(drop=True)
+def _responder_counts(con: duckdb.DuckDBPyConnection, by: str, by_2: str, scope: Scope,
+                      filters: Filters, settings: Settings, window: str | None
+                      ) -> pd.DataFrame:
+    """``sql/analytics/responder_counts.sql`` per ``by`` x ``by_2`` (whitelisted keys)."""
+    check_grouping(by)
+    check_grouping(by_2)
+    return db.run(con, "analytics/responder_counts", by=by, by_2=by_2,
+                  window=settings.window(window).name, scope=scope_struct(scope, filters))
 
 
 def responder_rates(con: duckdb.DuckDBPyConnection, by: str, scope: Scope = Scope(),
@@ -96,11 +71,9 @@ def responder_rates(con: duckdb.DuckDBPyConnection, by: str, scope: Scope = Scop
     ``itt_rate`` (missing follow-up counted as non-response), ``substantial_rate``,
     ``followup_rate`` (completeness) and their intervals.
     """
-    _check_grouping(by)
-    counts = db.run(con, "analytics/responder_counts", by=by, by_2="all",
-                    window=settings.window(window).name, **_params(scope, filters))
+    counts = _responder_counts(con, by, "all", scope, filters, settings, window)
     counts = counts.drop(columns="group_value_2").rename(columns={"group_value": "group"})
-    return order_groups(_with_rates(counts, settings.confidence_level), by)
+    return sort_rows(_with_rates(counts, settings.confidence_level), by)
 
 
 def responder_rates_2d(con: duckdb.DuckDBPyConnection, rows: str, cols: str,
@@ -112,14 +85,11 @@ def responder_rates_2d(con: duckdb.DuckDBPyConnection, rows: str, cols: str,
     Columns: ``row_group``, ``col_group`` and the columns of :func:`responder_rates`.
     Only cells with at least one course are returned.
     """
-    _check_grouping(rows)
-    _check_grouping(cols)
-    counts = db.run(con, "analytics/responder_counts", by=rows, by_2=cols,
-                    window=settings.window(window).name, **_params(scope, filters))
+    counts = _responder_counts(con, rows, cols, scope, filters, settings, window)
     counts = counts.rename(columns={"group_value": "row_group", "group_value_2": "col_group"})
     out = _with_rates(counts, settings.confidence_level)
-    out = order_groups(out, cols, "col_group")
-    return order_groups(out, rows, "row_group")
+    out = sort_rows(out, cols, "col_group")
+    return sort_rows(out, rows, "row_group")
 
 
 @dataclass(frozen=True)
@@ -137,10 +107,10 @@ class Overview:
     n_substantial_responders: int
     n_adverse_events: int
     n_serious_adverse_events: int
-    followup: Any  # ProportionInterval: follow-up completeness
-    responder_complete_case: Any  # ProportionInterval
-    responder_itt: Any  # ProportionInterval
-    substantial: Any  # ProportionInterval
+    followup: ProportionInterval  # follow-up completeness
+    responder_complete_case: ProportionInterval
+    responder_itt: ProportionInterval
+    substantial: ProportionInterval
     adverse_events_per_100_sessions: float
     adverse_events_per_100_sessions_lower: float
     adverse_events_per_100_sessions_upper: float
@@ -149,15 +119,18 @@ class Overview:
 def overview(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
              filters: Filters = Filters(), settings: Settings = Settings(),
              window: str | None = None) -> Overview:
-    """Headline numbers; raises :class:`InsufficientData` when nothing matches."""
-    row = db.run(con, "analytics/overview_counts", window=settings.window(window).name,
-                 **_params(scope, filters)).iloc[0]
-    counts = {k: int(row[k]) for k in row.index}
+    """Headline numbers: the scope's course totals (``sql/analytics/course_totals.sql``) and
+    its outcome counts in one group (``responder_counts.sql``); raises
+    :class:`InsufficientData` when nothing matches."""
+    totals = db.run(con, "analytics/course_totals", scope=scope_struct(scope, filters)).iloc[0]
+    counts = {str(k): int(v) for k, v in totals.items()}
     if counts["n_courses"] == 0:
         raise InsufficientData("No courses match these filters.")
+    outcomes = _responder_counts(con, "all", "all", scope, filters, settings, window).iloc[0]
+    counts.update({k: int(outcomes[k]) for k in OUTCOME_COUNTS})
     level = settings.confidence_level
     rate, lower, upper = poisson_rate_interval(counts["n_adverse_events"],
-                                               counts["n_sessions"], 100.0, level)
+                                               counts["n_sessions"], PER_SESSIONS, level)
     return Overview(
         **counts,
         followup=proportion(counts["n_followup"], counts["n_eligible"], level),
@@ -172,64 +145,11 @@ def overview(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
 
 def filter_options(con: duckdb.DuckDBPyConnection, scope: Scope = Scope()) -> dict[str, list]:
     """Values each sidebar filter can take, from the data in scope."""
-    frame = db.run(con, "analytics/filter_options", scope_provider_id=scope.provider_id)
+    frame = db.run(con, "analytics/filter_options", scope=scope_struct(scope, Filters()))
     out: dict[str, list] = {"start_year": [], "site": [], "indication": [], "route": []}
     for name, values in frame.groupby("filter_name")["value"]:
-        out[name] = sorted(values)
+        out[str(name)] = sorted(values)
     out["start_year"] = sorted(int(v) for v in out["start_year"])
-    out["indication"] = [v for v in INDICATIONS if v in out["indication"]]
-    out["route"] = [v for v in ROUTES if v in out["route"]]
+    for name in ("indication", "route"):
+        out[name] = factor(name).ordered(out[name])
     return out
-
-
-def load_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every load with its files (newest first)."""
-    return db.run(con, "analytics/load_history")
-
-
-def table_row_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return db.run(con, "analytics/table_row_counts")
-
-
-def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when any load in this database came from the synthetic-clinic generator."""
-    hist = load_history(con)
-    return bool(hist["is_synthetic"].any()) if len(hist) else False
-
-
-@dataclass(frozen=True)
-class DataCheck:
-    name: str
-    description: str
-    query: str
-
-
-DATA_CHECKS: tuple[DataCheck, ...] = (
-    DataCheck("courses_without_baseline", "Courses with no NRS pain value on or before day 0 "
-              "(left out of responder rates as 'no baseline')", "checks/courses_without_baseline"),
-    DataCheck("eligible_without_primary_followup", "Eligible courses with no NRS pain value in "
-              "the primary follow-up window (lost to follow-up)",
-              "checks/eligible_without_primary_followup"),
-    DataCheck("sessions_beyond_plan", "Courses with more sessions than planned",
-              "checks/sessions_beyond_plan"),
-    DataCheck("courses_not_screened", "Courses given without a documented contraindication "
-              "screen", "checks/courses_not_screened"),
-    DataCheck("adverse_events_without_session", "Adverse events naming a session that was not "
-              "delivered", "checks/adverse_events_without_session"),
-    DataCheck("same_day_duplicate_assessments", "More than one value of an instrument on one "
-              "day (averaged)", "checks/same_day_duplicate_assessments"),
-)
-
-
-def data_checks(con: duckdb.DuckDBPyConnection, settings: Settings = Settings()
-                ) -> pd.DataFrame:
-    """Run every data check; one row per check with the number of rows it flags."""
-    params = {"instrument": settings.primary_instrument, "window": settings.primary_window}
-    rows = []
-    for check in DATA_CHECKS:
-        sql = db.sql_text(check.query)
-        used = {k: v for k, v in params.items() if f"${k}" in sql}
-        n = len(db.run(con, check.query, **used))
-        rows.append({"check": check.name, "description": check.description, "n_flagged": n,
-                     "status": "pass" if n == 0 else "review"})
-    return pd.DataFrame(rows)

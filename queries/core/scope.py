@@ -11,6 +11,8 @@ from typing import Any
 
 from queries.data.contract import INDICATIONS, ROUTES
 
+CLINIC = "clinic"  # the group name the core gives the whole clinic beside its providers
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -50,12 +52,15 @@ class Filters:
             raise ValueError(f"unknown filter values: {', '.join(bad)}")
 
 
-def _params(scope: Scope, filters: Filters) -> dict[str, Any]:
+def scope_struct(scope: Scope, filters: Filters) -> dict[str, Any]:
+    """The ``$scope`` STRUCT every analytics query passes to ``scoped_courses``
+    (``sql/macros.sql``): whose courses and which filters, as bound values (None = no
+    restriction; an empty filter list means no restriction too)."""
     return {
-        "scope_provider_id": scope.provider_id,
+        "provider_id": scope.provider_id,
         "year_min": filters.year_min,
         "year_max": filters.year_max,
         "site_ids": list(filters.site_ids) or None,
-        "indication_ids": list(filters.indications) or None,
-        "route_ids": list(filters.routes) or None,
+        "indications": list(filters.indications) or None,
+        "routes": list(filters.routes) or None,
     }

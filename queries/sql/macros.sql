@@ -1,15 +1,14 @@
 -- macros.sql: the one place scope and filters are applied. Every analytics query reads its
--- courses through scoped_courses(...), so a provider's scope (a bound parameter) cannot be
+-- courses through scoped_courses($scope), so a provider's scope (a bound parameter) cannot be
 -- forgotten by a page (methods.md section 6: scope is enforced in the query layer).
 -- Grain: one row per course (courses joined to its derived course_facts).
--- Parameters (passed by each query as bound $parameters):
---   scope_provider_id  NULL = whole clinic, else only that provider's courses
---   year_min, year_max start_year bounds, NULL = open
---   site_ids, indication_ids, route_ids  lists of allowed values, NULL = all
+-- Parameters: one bound STRUCT, $scope, built by queries.core.scope.scope_struct:
+--   provider_id         NULL = whole clinic, else only that provider's courses
+--   year_min, year_max  start_year bounds, NULL = open
+--   site_ids, indications, routes  lists of allowed values, NULL = all
 -- Used by: every file in sql/analytics/ (through grouped_courses where it counts per group).
 
-create or replace macro scoped_courses(scope_provider_id, year_min, year_max, site_ids,
-                                       indication_ids, route_ids) as table
+create or replace macro scoped_courses(scope) as table
     with joined as (
         select c.*, f.* exclude (course_id)
         from courses as c
@@ -18,55 +17,71 @@ create or replace macro scoped_courses(scope_provider_id, year_min, year_max, si
     final as (
         select *
         from joined
-        where (scope_provider_id is null or provider_id = scope_provider_id)
-          and (year_min is null or start_year >= year_min)
-          and (year_max is null or start_year <= year_max)
-          and (site_ids is null or list_contains(site_ids, site_id))
-          and (indication_ids is null or list_contains(indication_ids, indication::varchar))
-          and (route_ids is null or list_contains(route_ids, route::varchar))
+        where (scope['provider_id']::varchar is null
+               or provider_id = scope['provider_id']::varchar)
+          and (scope['year_min']::integer is null or start_year >= scope['year_min']::integer)
+          and (scope['year_max']::integer is null or start_year <= scope['year_max']::integer)
+          and (scope['site_ids']::varchar[] is null
+               or list_contains(scope['site_ids']::varchar[], site_id))
+          and (scope['indications']::varchar[] is null
+               or list_contains(scope['indications']::varchar[], indication::varchar))
+          and (scope['routes']::varchar[] is null
+               or list_contains(scope['routes']::varchar[], route::varchar))
     )
     select * from final;
 
--- group_value(by, ...): the grouping column named by a whitelisted key (never an identifier
--- from user text): the key is a bound parameter compared with literals.
-create or replace macro group_value(by_key, severity_class, adherence_class, rehab,
-                                    provider_id, indication, route, site_id, age_band, sex,
-                                    lifestyle_support, expectations, start_year) as
+-- group_value(by_key, course): the grouping column of a course row named by a whitelisted
+-- key (never an identifier from user text): the key is a bound parameter compared with
+-- literals; the keys are those of queries/core/factors.py.
+create or replace macro group_value(by_key, course) as
     case by_key
-        when 'severity' then severity_class::varchar
-        when 'adherence' then adherence_class::varchar
-        when 'rehab' then rehab::varchar
-        when 'provider' then provider_id
-        when 'indication' then indication::varchar
-        when 'route' then route::varchar
-        when 'site' then site_id
-        when 'age_band' then age_band::varchar
-        when 'sex' then sex::varchar
-        when 'lifestyle' then case when lifestyle_support then 'lifestyle_support' else 'no_lifestyle_support' end
-        when 'expectations' then expectations::varchar
-        when 'start_year' then start_year::varchar
+        when 'severity' then course['severity_class']::varchar
+        when 'adherence' then course['adherence_class']::varchar
+        when 'rehab' then course['rehab']::varchar
+        when 'provider' then course['provider_id']
+        when 'indication' then course['indication']::varchar
+        when 'route' then course['route']::varchar
+        when 'site' then course['site_id']
+        when 'age_band' then course['age_band']::varchar
+        when 'sex' then course['sex']::varchar
+        when 'lifestyle' then case when course['lifestyle_support'] then 'lifestyle_support'
+                                   else 'no_lifestyle_support' end
+        when 'expectations' then course['expectations']::varchar
+        when 'start_year' then course['start_year']::varchar
         when 'all' then 'all'
     end;
 
--- grouped_courses(by_key, by_key_2, ...): scoped_courses with the two grouping columns
+-- grouped_courses(scope, by_key, by_key_2): scoped_courses with the two grouping columns
 -- group_value and group_value_2 chosen by whitelisted keys ('all' = one group). Used by every
 -- query that counts per group.
-create or replace macro grouped_courses(by_key, by_key_2, scope_provider_id, year_min, year_max,
-                                        site_ids, indication_ids, route_ids) as table
+create or replace macro grouped_courses(scope, by_key, by_key_2) as table
     with scoped as (
         select *
-        from scoped_courses(scope_provider_id, year_min, year_max, site_ids, indication_ids,
-                            route_ids)
+        from scoped_courses(scope)
     ),
     final as (
         select
-            group_value(by_key, severity_class, adherence_class, rehab, provider_id,
-                        indication, route, site_id, age_band, sex, lifestyle_support,
-                        expectations, start_year) as group_value,
-            group_value(by_key_2, severity_class, adherence_class, rehab, provider_id,
-                        indication, route, site_id, age_band, sex, lifestyle_support,
-                        expectations, start_year) as group_value_2,
+            group_value(by_key, scoped) as group_value,
+            group_value(by_key_2, scoped) as group_value_2,
             *
         from scoped
     )
     select * from final;
+
+-- grouped_outcomes(scope, by_key, by_key_2, followup_window): grouped_courses with each
+-- course's outcome in the follow-up window named followup_window (marts/course_outcomes.sql:
+-- baseline, follow-up value, is_eligible, has_followup, is_responder ...). One row per
+-- course. Used by every query that counts outcomes.
+create or replace macro grouped_outcomes(scope, by_key, by_key_2, followup_window) as table
+    with final as (
+        select g.*, o.* exclude (course_id)
+        from grouped_courses(scope, by_key, by_key_2) as g
+        join course_outcomes as o
+            on o.course_id = g.course_id and o.window_name = followup_window
+    )
+    select * from final;
+
+-- scoped_outcomes(scope, followup_window): grouped_outcomes in one group, for the queries
+-- that count or list courses without a grouping key.
+create or replace macro scoped_outcomes(scope, followup_window) as table
+    select * from grouped_outcomes(scope, 'all', 'all', followup_window);

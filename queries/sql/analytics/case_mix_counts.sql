@@ -2,16 +2,11 @@
 -- Purpose: severity, indication, route, age band and sex distributions of each provider (or
 --          of the whole scope), for "my case mix beside the clinic's" (methods.md section 4).
 -- Grain: one row per group_value x factor x level.
--- Parameters: $by ('provider' or 'all', see macros.sql group_value), $scope_provider_id,
---             $year_min, $year_max, $site_ids, $indication_ids, $route_ids.
+-- Parameters: $scope (scope and filters, see macros.sql), $by ('provider' or 'all', a
+--             whitelisted grouping key of macros.sql group_value).
 -- Used by: Providers (case mix), My practice.
 
-with scoped as (
-    select *
-    from grouped_courses($by, 'all', $scope_provider_id, $year_min, $year_max, $site_ids,
-                         $indication_ids, $route_ids)
-),
-grouped as (
+with grouped as (
     select
         group_value,
         severity_class::varchar as severity_class,
@@ -19,7 +14,7 @@ grouped as (
         route::varchar as route,
         age_band::varchar as age_band,
         sex::varchar as sex
-    from scoped
+    from grouped_courses($scope, $by, 'all')
 ),
 long as (
     unpivot grouped

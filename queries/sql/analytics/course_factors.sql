@@ -3,46 +3,38 @@
 -- Purpose: input of the case-mix model (indirect standardisation), the non-responder profile
 --          and the association model; course-level rows never leave the core unaggregated.
 -- Grain: one row per course.
--- Parameters: $window, $scope_provider_id, $year_min, $year_max, $site_ids,
---             $indication_ids, $route_ids.
--- Used by: Providers, My practice, Cases like this (through queries/providers.py).
+-- Parameters: $scope (scope and filters, see macros.sql), $window.
+-- Used by: Providers, My practice, Cases like this (through queries/analytics/courses.py).
 
-with scoped as (
-    select *
-    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
-                        $indication_ids, $route_ids)
-),
-final as (
+with final as (
     select
-        s.course_id,
-        s.provider_id,
-        s.site_id,
-        s.start_year,
-        s.age_band::varchar as age_band,
-        s.sex::varchar as sex,
-        s.indication::varchar as indication,
-        s.route::varchar as route,
-        s.severity_class::varchar as severity_class,
-        s.adherence_class::varchar as adherence_class,
-        s.rehab::varchar as rehab,
-        s.lifestyle_support,
-        s.expectations::varchar as expectations,
-        s.overtraining_reported,
-        s.early_antioxidants_reported,
-        s.symptom_months,
-        s.planned_sessions,
-        s.sessions_completed,
-        s.contraindication::varchar as contraindication,
-        s.is_early_flare,
-        s.quit_after_flare,
-        o.baseline_score,
-        o.followup_score,
-        o.is_eligible,
-        o.has_followup,
-        o.is_responder
-    from scoped as s
-    join course_outcomes as o
-        on o.course_id = s.course_id and o.window_name = $window
+        course_id,
+        provider_id,
+        site_id,
+        start_year,
+        age_band::varchar as age_band,
+        sex::varchar as sex,
+        indication::varchar as indication,
+        route::varchar as route,
+        severity_class::varchar as severity_class,
+        adherence_class::varchar as adherence_class,
+        rehab::varchar as rehab,
+        lifestyle_support,
+        expectations::varchar as expectations,
+        overtraining_reported,
+        early_antioxidants_reported,
+        symptom_months,
+        planned_sessions,
+        n_sessions_completed,
+        contraindication::varchar as contraindication,
+        is_early_flare,
+        is_quit_after_flare,
+        baseline_score,
+        followup_score,
+        is_eligible,
+        has_followup,
+        is_responder
+    from scoped_outcomes($scope, $window)
 )
 select * from final
 order by course_id;

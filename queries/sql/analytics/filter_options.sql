@@ -1,11 +1,12 @@
 -- filter_options.sql: the values the sidebar filters can take, from the loaded data.
 -- Grain: one row per filter x value.
--- Parameters: $scope_provider_id (a provider sees the values of their own courses only).
+-- Parameters: $scope (the STRUCT of macros.sql, with no filters: a provider sees the values
+--             of their own courses only).
 -- Used by: the dashboard sidebar.
 
 with scoped as (
     select *
-    from scoped_courses($scope_provider_id, null, null, null, null, null)
+    from scoped_courses($scope)
 ),
 final as (
     select distinct 'start_year' as filter_name, start_year::varchar as value from scoped

@@ -2,33 +2,17 @@
 -- Purpose: sessions completed vs planned, rehab pairing, follow-up completeness, screening
 --          documented, G6PD testing and baseline pain per group: counts and sums only.
 -- Grain: one row per group_value.
--- Parameters: $by ('provider' or 'all'), $window, $scope_provider_id, $year_min, $year_max,
---             $site_ids, $indication_ids, $route_ids.
+-- Parameters: $scope (scope and filters, see macros.sql), $by ('provider' or 'all'),
+--             $window.
 -- Used by: Providers (case mix and process), My practice.
 
-with scoped as (
-    select *
-    from grouped_courses($by, 'all', $scope_provider_id, $year_min, $year_max, $site_ids,
-                         $indication_ids, $route_ids)
-),
-joined as (
-    select
-        s.group_value,
-        s.*,
-        o.baseline_score,
-        o.is_eligible,
-        o.has_followup
-    from scoped as s
-    join course_outcomes as o
-        on o.course_id = s.course_id and o.window_name = $window
-),
-final as (
+with final as (
     select
         group_value,
         count(*) as n_courses,
-        sum(sessions_completed) as n_sessions_completed,
+        sum(n_sessions_completed) as n_sessions_completed,
         sum(planned_sessions) as n_sessions_planned,
-        count(*) filter (where sessions_completed >= planned_sessions) as n_full_protocol,
+        count(*) filter (where n_sessions_completed >= planned_sessions) as n_full_protocol,
         count(*) filter (where rehab <> 'none') as n_rehab_paired,
         count(*) filter (where is_eligible) as n_eligible,
         count(*) filter (where is_eligible and has_followup) as n_followup,
@@ -38,7 +22,7 @@ final as (
         count(baseline_score) as n_with_baseline,
         avg(baseline_score) as mean_baseline_score,
         stddev_samp(baseline_score) as sd_baseline_score
-    from joined
+    from grouped_outcomes($scope, $by, 'all', $window)
     group by group_value
 )
 select * from final

@@ -2,28 +2,13 @@
 -- Purpose: the numerators and denominators behind every responder rate: courses, eligible
 --          (baseline >= 3), with a follow-up value in the window, responders, substantial
 --          responders, and the courses left out ("no baseline", "low baseline").
---          SQL counts; queries/stats.py computes rates and intervals.
+--          SQL counts; queries/stats/intervals.py computes rates and intervals.
 -- Grain: one row per group_value x group_value_2 (group_value_2 = 'all' for one-way tables).
--- Parameters: $by, $by_2 (whitelisted grouping keys, see macros.sql group_value),
---             $window (follow-up window name), $scope_provider_id, $year_min, $year_max,
---             $site_ids, $indication_ids, $route_ids (scope and filters, see macros.sql).
+-- Parameters: $scope (scope and filters, see macros.sql), $by, $by_2 (whitelisted
+--             grouping keys, see macros.sql group_value), $window (follow-up window name).
 -- Used by: rates CLI, Overview, Patterns (bars and heat maps).
 
-with scoped as (
-    select *
-    from grouped_courses($by, $by_2, $scope_provider_id, $year_min, $year_max, $site_ids,
-                         $indication_ids, $route_ids)
-),
-grouped as (
-    select
-        s.group_value,
-        s.group_value_2,
-        o.*
-    from scoped as s
-    join course_outcomes as o
-        on o.course_id = s.course_id and o.window_name = $window
-),
-final as (
+with final as (
     select
         group_value,
         group_value_2,
@@ -34,7 +19,7 @@ final as (
         count(*) filter (where is_eligible and has_followup) as n_followup,
         count(*) filter (where is_responder) as n_responders,
         count(*) filter (where is_substantial_responder) as n_substantial_responders
-    from grouped
+    from grouped_outcomes($scope, $by, $by_2, $window)
     group by group_value, group_value_2
 )
 select * from final

@@ -4,16 +4,10 @@
 --          G6PD testing (tested / known not tested / unknown). SQL counts; Wilson intervals
 --          in Python.
 -- Grain: one row for the whole scope.
--- Parameters: $scope_provider_id, $year_min, $year_max, $site_ids, $indication_ids,
---             $route_ids (scope and filters, see macros.sql).
--- Used by: Safety & screening page, queries/timeline.py screening_summary.
+-- Parameters: $scope (scope and filters, see macros.sql).
+-- Used by: Safety & screening page, queries/analytics/safety.py screening_summary.
 
-with scoped as (
-    select *
-    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
-                        $indication_ids, $route_ids)
-),
-final as (
+with final as (
     select
         count(*) as n_courses,
         count(*) filter (where contraindication = 'not_screened') as n_not_screened,
@@ -22,6 +16,6 @@ final as (
         count(*) filter (where g6pd_tested) as n_g6pd_tested,
         count(*) filter (where not g6pd_tested) as n_g6pd_not_tested,
         count(*) filter (where g6pd_tested is null) as n_g6pd_unknown
-    from scoped
+    from scoped_courses($scope)
 )
 select * from final;

@@ -3,23 +3,17 @@
 -- Purpose: every course given without a contraindication screen ('not_screened') or with a
 --          contraindication (anything but 'none'), for review.
 -- Grain: one row per such course (in scope).
--- Parameters: $scope_provider_id, $year_min, $year_max, $site_ids, $indication_ids,
---             $route_ids (scope and filters, see macros.sql).
--- Used by: Safety & screening page, queries/timeline.py screening_exceptions.
+-- Parameters: $scope (scope and filters, see macros.sql).
+-- Used by: Safety & screening page, queries/analytics/safety.py screening_exceptions.
 
-with scoped as (
-    select *
-    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
-                        $indication_ids, $route_ids)
-),
-final as (
+with final as (
     select
         course_id,
         provider_id,
         contraindication::varchar as contraindication,
-        sessions_completed,
+        n_sessions_completed,
         g6pd_tested
-    from scoped
+    from scoped_courses($scope)
     where contraindication <> 'none'
 )
 select * from final

@@ -1,16 +1,10 @@
 -- safety_serious_events.sql: every serious adverse event, as recorded (methods.md section 5).
 -- Purpose: the director's list of serious events; nothing aggregated, nothing dropped.
 -- Grain: one row per adverse_events row with seriousness = 'serious' (courses in scope).
--- Parameters: $scope_provider_id, $year_min, $year_max, $site_ids, $indication_ids,
---             $route_ids (scope and filters, see macros.sql).
--- Used by: Safety & screening page, queries/timeline.py serious_events.
+-- Parameters: $scope (scope and filters, see macros.sql).
+-- Used by: Safety & screening page, queries/analytics/safety.py serious_events.
 
-with scoped as (
-    select *
-    from scoped_courses($scope_provider_id, $year_min, $year_max, $site_ids,
-                        $indication_ids, $route_ids)
-),
-final as (
+with final as (
     select
         e.course_id,
         s.provider_id,
@@ -18,7 +12,7 @@ final as (
         e.day,
         e.event::varchar as event
     from adverse_events as e
-    join scoped as s using (course_id)
+    join scoped_courses($scope) as s using (course_id)
     where e.seriousness = 'serious'
 )
 select * from final

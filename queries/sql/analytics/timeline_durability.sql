@@ -5,44 +5,30 @@
 --          tolerance as course_outcomes), censored at the last value. Same-day duplicates
 --          are averaged once per load (assessment_daily). A responder with no later value is
 --          censored at 0 days.
---          queries/survival.py turns the durations into Kaplan-Meier curves.
+--          queries/stats/survival.py turns the durations into Kaplan-Meier curves.
 -- Grain: one row per primary-window responder (in scope).
--- Parameters: $by (whitelisted grouping key, see macros.sql group_value), $instrument,
---             $window, $min_drop_points, $min_drop_fraction, $scope_provider_id, $year_min,
---             $year_max, $site_ids, $indication_ids, $route_ids (scope and filters).
--- Used by: Timeline page (durability), queries/timeline.py durability_courses, durability_km.
+-- Parameters: $scope (scope and filters, see macros.sql), $by (whitelisted grouping key,
+--             see macros.sql group_value), $instrument, $window, $min_drop_points,
+--             $min_drop_fraction.
+-- Used by: Timeline page (durability), queries/analytics/durability.py durability_courses,
+--          durability_km.
 
-with scoped as (
-    select *
-    from grouped_courses($by, 'all', $scope_provider_id, $year_min, $year_max, $site_ids,
-                         $indication_ids, $route_ids)
-),
-responders as (
-    select
-        o.course_id,
-        s.group_value,
-        o.baseline_score,
-        o.followup_score,
-        o.followup_day
-    from course_outcomes as o
-    join scoped as s using (course_id)
-    where o.window_name = $window and o.is_responder
-),
-daily as (
-    select a.course_id, a.day, a.score
-    from assessment_daily as a
-    join responders as r using (course_id)
-    where a.instrument = $instrument
+with responders as (
+    select course_id, group_value, baseline_score, followup_score, followup_day
+    from grouped_outcomes($scope, $by, 'all', $window)
+    where is_responder
 ),
 later as (
     select
         r.course_id,
-        d.day,
-        not (r.baseline_score - d.score >= $min_drop_points - 1e-9
-             and r.baseline_score - d.score >= $min_drop_fraction * r.baseline_score - 1e-9)
+        a.day,
+        not (r.baseline_score - a.score >= $min_drop_points - 1e-9
+             and r.baseline_score - a.score >= $min_drop_fraction * r.baseline_score - 1e-9)
             as is_lost
     from responders as r
-    join daily as d on d.course_id = r.course_id and d.day > r.followup_day
+    join assessment_daily as a
+        on a.course_id = r.course_id and a.instrument = $instrument
+        and a.day > r.followup_day
 ),
 per_course as (
     select

@@ -3,16 +3,16 @@
 -- Purpose: duration and event for a cumulative incidence (1 - Kaplan-Meier) by group:
 --          escalated courses at escalated_day (floored at 0), the others censored at the last
 --          day they were seen (last assessment of any instrument or last session, floored
---          at 0). queries/survival.py cumulative_incidence_by does the inference.
+--          at 0). queries/stats/survival.py cumulative_incidence_by does the inference.
 -- Grain: one row per course (in scope).
--- Parameters: $by (whitelisted grouping key, see macros.sql group_value), $scope_provider_id,
---             $year_min, $year_max, $site_ids, $indication_ids, $route_ids.
--- Used by: Timeline page (escalation by severity), queries/timeline.py escalation_by_severity.
+-- Parameters: $scope (scope and filters, see macros.sql), $by (whitelisted grouping key,
+--             see macros.sql group_value).
+-- Used by: Timeline page (escalation by severity), queries/analytics/durability.py
+--          escalation_courses, escalation_by_severity.
 
 with scoped as (
     select *
-    from grouped_courses($by, 'all', $scope_provider_id, $year_min, $year_max, $site_ids,
-                         $indication_ids, $route_ids)
+    from grouped_courses($scope, $by, 'all')
 ),
 last_assessment as (
     select a.course_id, max(a.day) as last_assessment_day

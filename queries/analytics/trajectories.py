@@ -1,0 +1,59 @@
+"""How pain changes week by week (issue 4; methods.md sections 1 and 5).
+
+``sql/analytics/timeline_nrs_changes.sql`` returns every primary-instrument value of a course
+in scope as a change from its baseline; :func:`queries.stats.trajectory.trajectory_by_week`
+turns those rows into the mean change per week with t intervals. Groups come in the natural
+order of :mod:`queries.core.factors`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from queries.core.factors import as_ordered, check_grouping
+from queries.core.scope import Filters, Scope, scope_struct
+from queries.core.settings import Settings
+from queries.data import db
+from queries.stats.trajectory import trajectory_by_week
+
+ALL = "all"  # the grouping key of one group (sql/macros.sql group_value)
+
+
+def nrs_changes(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
+                filters: Filters = Filters(), settings: Settings = Settings(),
+                by: str | None = None) -> pd.DataFrame:
+    """Every primary-instrument value as a change from baseline (long; the trajectory's input).
+
+    Columns: ``course_id, group_value, day, score, baseline_score, change_from_baseline``
+    (``group_value`` is ``'all'`` when ``by`` is None). Courses with no baseline are left out.
+    """
+    key = ALL if by is None else by
+    check_grouping(key)
+    return db.run(con, "analytics/timeline_nrs_changes", by=key,
+                  instrument=settings.primary_instrument, window=settings.primary_window,
+                  scope=scope_struct(scope, filters))
+
+
+def nrs_trajectory(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
+                   filters: Filters = Filters(), settings: Settings = Settings(),
+                   by: str | None = None) -> pd.DataFrame:
+    """Mean change in NRS pain from baseline by week (methods.md section 5), t intervals.
+
+    Columns: ``group, week, n_courses, mean_change, ci_lower_95, ci_upper_95`` (suffix
+    follows ``settings.confidence_level``). Weeks 0, 1, 2, 3, 4, 6, 8, 12, 26, 52 with the
+    windows of :data:`queries.stats.trajectory.TRAJECTORY_WINDOWS` (one value per course and
+    week, nearest the target day). Baseline = latest value with day <= 0 (methods.md section
+    1), so week 0 is 0 by construction; a negative change is less pain. ``by``: severity,
+    adherence, rehab, provider (or any grouping key of :mod:`queries.core.factors`); None =
+    one group, :data:`queries.stats.trajectory.ALL_COURSES`. Groups in their natural order; a
+    week without courses in a group has no row. Every course with a baseline counts (also a
+    baseline < 3, which responder rates leave out).
+    """
+    long = nrs_changes(con, scope, filters, settings, by)
+    if by is None:
+        return trajectory_by_week(long, None, settings.confidence_level)
+    long = long.assign(group_value=as_ordered(long["group_value"], by))
+    out = trajectory_by_week(long, "group_value", settings.confidence_level)
+    out["group"] = out["group"].astype(object)
+    return out

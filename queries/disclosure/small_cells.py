@@ -1,0 +1,149 @@
+"""The small-cell rules (methods.md section 6, CMS cell-size policy) a result can declare.
+
+A result dataclass of the core declares which of its frames carry counts subject to hiding,
+in the field's metadata (:func:`declares`)::
+
+    groups: pd.DataFrame = field(metadata=declares(SmallGroups(denominator="n_followup")))
+
+and :func:`queries.disclosure.gate.disclose` applies the declared rule with the viewer's
+threshold (``Policy.min_cell_size``). Frames that declare nothing get the gate's rule for
+undeclared frames (today: shown as they are).
+
+- :class:`SmallGroups`: a clinic-then-groups table; a group under the threshold keeps its row
+  but loses its counts and rates, with complementary suppression (:func:`hide_small_groups`).
+- :class:`SmallRows`: rows (weeks of a trajectory) under the threshold keep their key columns
+  and lose their numbers (:func:`hide_small_rows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from queries.core.errors import InsufficientData
+from queries.core.scope import CLINIC
+
+RULE = "disclosure_rule"  # the key of a dataclass field's metadata that holds its rule
+HIDDEN_COUNTS = ("n_courses", "n_eligible", "n_followup", "n_responders")
+COMPLEMENT_NOTE = "hidden too, so that a smaller group cannot be worked out from the total"
+
+
+class Rule(Protocol):
+    """What the gate does to one frame for a threshold."""
+
+    def apply(self, frame: pd.DataFrame, min_cell_size: int) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class ShowAll:
+    """No hiding: the frame is returned as it is (the same object)."""
+
+    def apply(self, frame: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
+        return frame
+
+
+@dataclass(frozen=True)
+class SmallGroups:
+    """Hide groups whose ``denominator`` is under the threshold (:func:`hide_small_groups`)."""
+
+    denominator: str = "n_followup"
+
+    def apply(self, frame: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
+        return hide_small_groups(frame, min_cell_size, self.denominator)
+
+
+@dataclass(frozen=True)
+class SmallRows:
+    """Hide the numbers of rows whose ``count`` is under the threshold, keeping the ``keep``
+    columns (:func:`hide_small_rows`); ``when_all_hidden`` (with ``{min_cell_size}``) is the
+    :class:`InsufficientData` message when no row is left to show."""
+
+    count: str
+    keep: tuple[str, ...]
+    when_all_hidden: str
+
+    def apply(self, frame: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
+        out = hide_small_rows(frame, min_cell_size, self.count, self.keep)
+        if out["is_hidden"].all():
+            raise InsufficientData(self.when_all_hidden.format(min_cell_size=min_cell_size))
+        return out
+
+
+def declares(rule: Rule) -> dict[str, Rule]:
+    """The metadata of a dataclass field whose frame the gate passes through ``rule``."""
+    return {RULE: rule}
+
+
+def declared_rule(metadata: Mapping[str, Any]) -> Rule | None:
+    """The rule a dataclass field declares, or None."""
+    return metadata.get(RULE)
+
+
+def hidden_note(min_cell_size: int) -> str:
+    """What a hidden group shows instead of its numbers."""
+    return f"fewer than {min_cell_size} courses with follow-up — hidden"
+
+
+def _complement(size: np.ndarray, small: np.ndarray, groups: np.ndarray,
+                min_cell_size: int) -> np.ndarray:
+    """Complementary suppression: while the hidden groups could be worked out from the
+    clinic's total (one hidden group, or hidden groups whose total is under the threshold),
+    the shown group with the smallest denominator is hidden too."""
+    complement = np.zeros(len(size), dtype=bool)
+    while True:
+        hidden_groups = (small | complement) & groups
+        total = size[hidden_groups].sum()
+        recoverable = hidden_groups.sum() == 1 or 0 < total < min_cell_size
+        shown_groups = groups & ~(small | complement)
+        if not hidden_groups.any() or not recoverable or not shown_groups.any():
+            return complement
+        complement[int(np.argmin(np.where(shown_groups, size, np.inf)))] = True
+
+
+def hide_small_groups(frame: pd.DataFrame, min_cell_size: int,
+                      denominator: str = "n_followup") -> pd.DataFrame:
+    """Small-cell hiding of a clinic-then-groups table (methods.md section 6).
+
+    A row whose ``denominator`` is below ``min_cell_size`` keeps its group name; its counts
+    (:data:`HIDDEN_COUNTS`) and every rate and interval become missing, ``is_hidden`` is True
+    and ``note`` says why. Complementary suppression: while the clinic row is shown and the
+    hidden groups could be worked out from it (one hidden group, or hidden groups whose
+    total is below ``min_cell_size``: total minus the shown groups), the shown group with the
+    smallest ``denominator`` is hidden as well (its ``note`` says so). Shown rows have an
+    empty ``note``. A threshold of 1 hides nothing.
+    """
+    out = frame.copy()
+    for col in HIDDEN_COUNTS:
+        if col in out.columns:
+            out[col] = out[col].astype("Int64")
+    size = out[denominator].fillna(0).to_numpy(dtype=float)
+    small = (size < min_cell_size) & (min_cell_size > 1)
+    groups = (out["group"] != CLINIC).to_numpy()
+    clinic_shown = bool((~groups & ~small).any())
+    complement = (_complement(size, small, groups, min_cell_size) if clinic_shown
+                  else np.zeros(len(out), dtype=bool))
+    hidden = small | complement
+    value_columns = [c for c in out.columns
+                     if c in HIDDEN_COUNTS or c.endswith("_rate") or "_ci_" in c
+                     or c.startswith("ci_")]
+    out.loc[hidden, value_columns] = pd.NA
+    out["is_hidden"] = hidden
+    out["note"] = np.where(small, hidden_note(min_cell_size),
+                           np.where(complement, COMPLEMENT_NOTE, ""))
+    return out
+
+
+def hide_small_rows(frame: pd.DataFrame, min_cell_size: int, count: str,
+                    keep: tuple[str, ...]) -> pd.DataFrame:
+    """Rows whose ``count`` is below ``min_cell_size`` keep their ``keep`` columns; every
+    other column becomes missing and ``is_hidden`` is True (``count`` as nullable Int64)."""
+    out = frame.copy()
+    out[count] = out[count].astype("Int64")
+    hidden = (out[count].fillna(0) < min_cell_size).to_numpy(dtype=bool)
+    out.loc[hidden, [c for c in out.columns if c not in keep]] = pd.NA
+    out["is_hidden"] = hidden
+    return out.reset_index(drop=True)
