@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from queries.core.factors import factor
 from queries.core.scope import Filters
 
 # URL parameter names of the filters (the widgets' keys); tests and links use them.
@@ -37,11 +38,12 @@ def render(options: dict[str, list]) -> Filters:
     with st.sidebar:
         st.header("Filters")
         year_min, year_max = _years(options["start_year"])
-        sites = st.multiselect("Site", options["site"], key=SITE_KEY, bind="query-params",
-                               placeholder="All sites")
-        indications = st.multiselect("Indication", options["indication"], key=INDICATION_KEY,
-                                     bind="query-params", placeholder="All indications")
-        routes = st.multiselect("Route", options["route"], key=ROUTE_KEY,
+        sites = st.multiselect(factor("site").label, options["site"], key=SITE_KEY,
+                               bind="query-params", placeholder="All sites")
+        indications = st.multiselect(factor("indication").label, options["indication"],
+                                     key=INDICATION_KEY, bind="query-params",
+                                     placeholder="All indications")
+        routes = st.multiselect(factor("route").label, options["route"], key=ROUTE_KEY,
                                 bind="query-params", placeholder="All routes")
         st.caption("The filters live in the page address: copy it to share this view.")
     return Filters(year_min=year_min, year_max=year_max, site_ids=tuple(sites),

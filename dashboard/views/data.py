@@ -7,7 +7,7 @@ queries returning the rows that need a look (zero rows = pass; docs/style.md "SQ
 
 import streamlit as st
 
-from dashboard import charts, state
+from dashboard import state, widgets
 
 ctx = state.page_context()
 policy = ctx.policy
@@ -29,15 +29,15 @@ st.subheader("Loads")
 history = ctx.load_history()
 st.caption("Every load into this database, newest first, one row per file: where it came "
            "from, whether it was synthetic, and each file's rows and SHA-256 fingerprint.")
-charts.table(history, LOAD_COLUMNS, policy, "load_history.csv")
+widgets.table(history, LOAD_COLUMNS, policy, "load_history.csv")
 if not history.empty:
     st.caption(f"Outcome definition of the latest load: {history['responder_definition'].iat[0]}")
 
 st.subheader("Rows per table")
 st.caption("How many rows each table of the data contract holds now.")
-charts.table(ctx.table_row_counts(), TABLE_COLUMNS, policy, "table_row_counts.csv")
+widgets.table(ctx.table_row_counts(), TABLE_COLUMNS, policy, "table_row_counts.csv")
 
 st.subheader("Data checks")
 st.caption("Each check counts the rows that need a look; 'review' means at least one row "
            "was flagged, 'pass' means none. Checks cover the whole database, not the filters.")
-charts.table(ctx.data_checks(), CHECK_COLUMNS, policy, "data_checks.csv")
+widgets.table(ctx.data_checks(), CHECK_COLUMNS, policy, "data_checks.csv")

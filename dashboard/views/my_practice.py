@@ -7,16 +7,15 @@ funnel: the core blanks their ids, the funnel view drops their hover and small v
 
 import streamlit as st
 
-from dashboard import charts, state
-from dashboard import charts_providers as cp
-from dashboard.charts_timeline import section
-from queries.analytics import provider_views as views
-from queries.analytics.providers import CaseProfile
-from queries.analytics import providers
+from dashboard import state, widgets
+from dashboard.charts import funnel
+from dashboard.charts import providers as cp
+from dashboard.charts.base import level_text
+from dashboard.widgets import section
+from queries.analytics import cases, nonresponders, providers
 
 ctx = state.page_context()
 settings = ctx.settings
-min_cell, level = settings.min_cell_size, settings.confidence_level
 
 st.title("My practice")
 if ctx.role == state.ROLE_DIRECTOR:
@@ -29,64 +28,62 @@ if ctx.role == state.ROLE_DIRECTOR:
 else:
     mine = ctx
 policy = mine.policy
-st.caption(charts.responder_definition(settings))
+min_cell = policy.min_cell_size
+st.caption(widgets.responder_definition(settings))
 
 st.subheader("My outcomes beside the clinic")
-rates = views.hide_small_groups(mine.run(providers.cases_like_this, profile=CaseProfile()),
-                                min_cell)
+rates = mine.run(cases.cases_like_this, profile=cases.CaseProfile()).groups
 chart, numbers = st.columns([2, 3])
 with chart:
-    charts.plot(cp.rates_beside_clinic(rates, settings, policy,
+    widgets.plot(cp.rates_beside_clinic(rates, settings, policy,
                                        "My responder rate beside the whole clinic"))
 with numbers:
     st.caption(f"Complete case (eligible courses with a {settings.window().name} value) and "
                f"ITT (a missing value counts as no response) with "
-               f"{charts.level_text(settings)} Wilson intervals; n = denominator. Fewer than "
+               f"{level_text(settings)} Wilson intervals; n = denominator. Fewer than "
                f"{min_cell} courses with follow-up are hidden.")
-    charts.table(rates, cp.rates_columns(settings), policy, "my_outcomes.csv")
+    widgets.table(rates, cp.rates_columns(settings), policy, "my_outcomes.csv")
 
 st.subheader("Where I sit on the funnel")
 comparison = mine.run(providers.compare_providers)
-for column, result, title in zip(
-        st.columns(2), (comparison.crude, comparison.adjusted),
+for column, view, title in zip(
+        st.columns(2), (comparison.crude_view, comparison.adjusted_view),
         ("My responder rate among all providers, crude",
-         "My O/E among all providers, adjusted for case mix")):
+         "My O/E among all providers, adjusted for case mix"), strict=True):
     with column:
-        view = views.funnel_view(result, level)
-        charts.plot(cp.funnel_chart(view, settings, title, "Other providers unnamed · "
-                                    f"{cp.limits_text(result)}", self_view=True))
-        st.markdown(cp.overdispersion_note(result))
-        if note := cp.not_enough_note(view, settings.min_provider_courses):
+        widgets.plot(funnel.funnel_chart(view, settings, title, "Other providers unnamed · "
+                                    f"{funnel.limits_text(view.result)}", self_view=True))
+        st.markdown(funnel.overdispersion_note(view.result))
+        if note := funnel.not_enough_note(view, settings.min_provider_courses):
             st.markdown(note)
 st.caption("Left: crude responder rate against courses with follow-up. Right: observed over "
            "expected responders given the patients' case mix (1 = as expected). Inside the "
            "limits = consistent with the clinic by chance.")
 
 st.subheader("My case mix and process beside the clinic")
-mix = mine.run(providers.case_mix)
-process = mine.run(providers.process_indicators)
-for pair in (("severity_class", "indication"), ("route", "age_band")):
-    for column, factor in zip(st.columns(2), pair):
+practice = mine.run(providers.case_mix_and_process)
+for pair in (cp.CASE_MIX_FACTORS[:2], cp.CASE_MIX_FACTORS[2:]):
+    for column, mixed in zip(st.columns(2), pair, strict=True):
         with column:
-            charts.plot(cp.case_mix_chart(mix, factor, policy,
-                                          f"{cp.CASE_MIX_NAMES[factor]} mix"))
+            widgets.plot(cp.case_mix_chart(practice.mix, mixed.column, policy,
+                                           f"{mixed.short_label} mix"))
 st.caption("Share of courses by each case-mix factor, mine beside the whole clinic's. "
            "Harder cases lower a crude rate; the adjusted funnel allows for them.")
 left, right = st.columns([2, 3])
 with left:
-    charts.plot(cp.baseline_pain_chart(views.baseline_pain(process, level), settings, policy,
-                                       "My patients' baseline pain"))
+    widgets.plot(cp.baseline_pain_chart(practice.baseline_pain, settings, policy,
+                                        "My patients' baseline pain"))
 with right:
-    charts.plot(cp.process_chart(process, settings, policy))
+    widgets.plot(cp.process_chart(practice.process, settings, policy))
 st.caption("Baseline pain: mean NRS with a t interval. Process: completed all planned "
            "sessions, paired with rehab, follow-up complete, screening documented, each with "
            "its Wilson interval and n; dotted line = whole clinic.")
 
 st.subheader("What my non-responders have in common")
 with section():
-    profile = mine.run(providers.nonresponder_profile)
+    profile = mine.run(nonresponders.nonresponder_profile)
     st.markdown("\n".join(f"- {line}" for line in profile.findings))
-    charts.plot(cp.std_difference_chart(profile.differences,
+    widgets.plot(cp.std_difference_chart(profile.differences,
                                         "My non-responders vs my responders"))
     st.caption(f"{profile.n_nonresponders:,} non-responders vs {profile.n_responders:,} "
                "responders among my courses with follow-up; standardised differences "

@@ -6,7 +6,7 @@ section 3 (Wilson intervals), section 5 (adverse events per 100 sessions).
 
 import streamlit as st
 
-from dashboard import charts, state
+from dashboard import state, widgets
 
 ctx = state.page_context()
 settings = ctx.settings
@@ -16,38 +16,38 @@ ov = ctx.overview()
 st.subheader("Courses")
 courses, patients, eligible, no_baseline, low_baseline = st.columns(5)
 with courses:
-    charts.count_metric("Courses", ov.n_courses, f"{ov.n_sessions:,} sessions delivered")
+    widgets.count_metric("Courses", ov.n_courses, f"{ov.n_sessions:,} sessions delivered")
 with patients:
-    charts.count_metric("Patients", ov.n_patients)
+    widgets.count_metric("Patients", ov.n_patients)
 with eligible:
-    charts.count_metric("Eligible", ov.n_eligible,
+    widgets.count_metric("Eligible", ov.n_eligible,
                         f"baseline NRS pain ≥ {settings.min_baseline:g}")
 with no_baseline:
-    charts.count_metric("No baseline", ov.n_no_baseline, "no pain score on or before day 0",
+    widgets.count_metric("No baseline", ov.n_no_baseline, "no pain score on or before day 0",
                         help="Left out of responder rates (methods.md section 1).")
 with low_baseline:
-    charts.count_metric("Low baseline", ov.n_low_baseline,
+    widgets.count_metric("Low baseline", ov.n_low_baseline,
                         f"baseline below {settings.min_baseline:g}: no room to improve",
                         help="Left out of responder rates (methods.md section 1).")
 
 window = settings.window()
 st.subheader(f"Response at {window.name} (day {window.first_day}–{window.last_day})")
-st.caption(charts.responder_definition(settings))
+st.caption(widgets.responder_definition(settings))
 followup, complete_case, itt, substantial = st.columns(4)
 with followup:
-    charts.rate_metric("Follow-up completeness", ov.followup, "eligible with a follow-up value",
+    widgets.rate_metric("Follow-up completeness", ov.followup, "eligible with a follow-up value",
                        settings, help="Eligible courses with a pain score in the window.")
 with complete_case:
-    charts.rate_metric("Responders, complete case", ov.responder_complete_case,
+    widgets.rate_metric("Responders, complete case", ov.responder_complete_case,
                        "eligible with follow-up", settings,
                        help="Responders among eligible courses with a follow-up value.")
 with itt:
-    charts.rate_metric("Responders, ITT", ov.responder_itt, "eligible", settings,
+    widgets.rate_metric("Responders, ITT", ov.responder_itt, "eligible", settings,
                        help="Responders among all eligible courses; a missing follow-up "
                             "counts as no response, so this is the lower bound.")
 with substantial:
     share = f"{settings.substantial_min_drop_fraction * 100:g} %"
-    charts.rate_metric(f"Substantial (≥ {share} less pain)", ov.substantial,
+    widgets.rate_metric(f"Substantial (≥ {share} less pain)", ov.substantial,
                        "eligible with follow-up", settings,
                        help="Pain down by at least half, among eligible courses with "
                             "follow-up (complete case).")
@@ -55,11 +55,11 @@ with substantial:
 st.subheader("Safety")
 events, serious = st.columns(2)
 with events:
-    charts.event_rate_metric(
+    widgets.event_rate_metric(
         "Adverse events per 100 sessions", ov.adverse_events_per_100_sessions,
         ov.adverse_events_per_100_sessions_lower, ov.adverse_events_per_100_sessions_upper,
         f"{ov.n_adverse_events:,} events in {ov.n_sessions:,} sessions", settings,
         help="Exact Poisson interval (Garwood), methods.md section 5.")
 with serious:
-    charts.count_metric("Serious adverse events", ov.n_serious_adverse_events,
+    widgets.count_metric("Serious adverse events", ov.n_serious_adverse_events,
                         "included in the events per 100 sessions")

@@ -7,7 +7,13 @@ saying how to read it and which definition it uses; each table is downloadable a
 
 import streamlit as st
 
-from dashboard import charts, state
+from dashboard import state, widgets
+from dashboard.charts.rates import (
+    rate_chart,
+    rate_heatmap,
+    rate_table_2d_columns,
+    rate_table_columns,
+)
 
 ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
@@ -35,26 +41,26 @@ TWO_WAY = {
 }
 
 st.title("Patterns")
-st.caption(charts.responder_definition(settings))
+st.caption(widgets.responder_definition(settings))
 
 # Rows of charts; column widths roughly follow the number of groups, so labels have room.
 ROWS = ({"severity": 6, "adherence": 4}, {"rehab": 4, "provider": 9})
 
 for row in ROWS:
-    for column, by in zip(st.columns(list(row.values())), row):
+    for column, by in zip(st.columns(list(row.values())), row, strict=True):
         with column:
             rates = ctx.rates(by)
-            charts.plot(charts.rate_chart(rates, by, settings, policy))
+            widgets.plot(rate_chart(rates, by, settings, policy))
             st.caption(ONE_WAY[by])
             with st.expander("Numbers behind this chart"):
-                charts.table(rates, charts.rate_table_columns(by, settings), policy,
+                widgets.table(rates, rate_table_columns(by, settings), policy,
                              f"responders_by_{by}.csv")
 
-for column, (rows, cols) in zip(st.columns(2), TWO_WAY):
+for column, (rows, cols) in zip(st.columns(2), TWO_WAY, strict=True):
     with column:
         cells = ctx.rates_2d(rows, cols)
-        charts.plot(charts.rate_heatmap(cells, rows, cols, settings, policy))
+        widgets.plot(rate_heatmap(cells, rows, cols, settings, policy))
         st.caption(TWO_WAY[rows, cols])
         with st.expander("Numbers behind this chart"):
-            charts.table(cells, charts.rate_table_2d_columns(rows, cols, settings), policy,
+            widgets.table(cells, rate_table_2d_columns(rows, cols, settings), policy,
                          f"responders_by_{rows}_and_{cols}.csv")

@@ -8,9 +8,9 @@ the whole clinic's rate, an aggregate every viewer may see (methods.md section 6
 
 import streamlit as st
 
-from dashboard import charts, state
-from dashboard import charts_timeline as ct
-from queries.analytics import timeline
+from dashboard import state, widgets
+from dashboard.charts import safety
+from queries.analytics import safety as safety_core
 
 ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
@@ -30,41 +30,40 @@ CAPTIONS = {
 }
 
 st.title("Safety & screening")
-st.caption(ct.scope_text(ctx.role, ctx.scope))
+st.caption(widgets.scope_text(ctx.role, ctx.scope))
 
 st.subheader("Adverse events")
 for by in ("route", "provider"):
-    with ct.section():
-        rates = ct.require(ctx.run(timeline.adverse_event_rates, by=by))
-        overall = ctx.run(timeline.clinic_adverse_event_rates)
-        charts.plot(ct.adverse_event_chart(rates, overall, by, settings, policy))
+    with widgets.section():
+        rates = widgets.require(ctx.run(safety_core.adverse_event_rates, by=by))
+        overall = ctx.run(safety_core.clinic_adverse_event_rates)
+        widgets.plot(safety.adverse_event_chart(rates, overall, by, settings, policy))
         st.caption(CAPTIONS[by])
         with st.expander("Numbers behind this chart"):
-            charts.table(rates, ct.adverse_event_columns(by, settings), policy,
-                         f"adverse_events_by_{by}.csv", percent=ct.ADVERSE_EVENT_PERCENT)
+            widgets.table(rates, safety.adverse_event_columns(by, settings), policy,
+                         f"adverse_events_by_{by}.csv", percent=safety.ADVERSE_EVENT_PERCENT)
 
 st.subheader("Serious adverse events")
-with ct.section():
-    ct.serious_event_list(ctx.run(timeline.serious_events), policy)
+with widgets.section():
+    widgets.serious_event_list(ctx.run(safety_core.serious_events), policy)
     st.caption(CAPTIONS["serious"])
 
 st.subheader("Screening")
-with ct.section():
-    screening = ctx.run(timeline.screening_summary)
-    not_screened, contraindicated, g6pd = st.columns(3)
-    with not_screened:
-        charts.rate_metric("Given without a screen", screening.not_screened, "courses",
-                           settings, help="contraindication recorded as not_screened")
-    with contraindicated:
-        charts.rate_metric("Given despite a contraindication", screening.contraindicated,
-                           "courses", settings,
-                           help="a contraindication other than none or not_screened")
-    with g6pd:
-        charts.rate_metric("G6PD tested", screening.g6pd_tested,
-                           "courses with the field filled in", settings,
-                           help=f"{screening.n_g6pd_unknown:,} courses left the field empty "
-                                "and are not counted.")
+with widgets.section():
+    screening = ctx.run(safety_core.screening_summary)
+    metrics = (  # label, rate, what n counts, how it is counted
+        ("Given without a screen", screening.not_screened, "courses",
+         "contraindication recorded as not_screened"),
+        ("Given despite a contraindication", screening.contraindicated, "courses",
+         "a contraindication other than none or not_screened"),
+        ("G6PD tested", screening.g6pd_tested, "courses with the field filled in",
+         f"{screening.n_g6pd_unknown:,} courses left the field empty and are not counted."),
+    )
+    for column, (label, rate, n_meaning, note) in zip(st.columns(len(metrics)), metrics,
+                                                       strict=True):
+        with column:
+            widgets.rate_metric(label, rate, n_meaning, settings, help=note)
     st.caption(CAPTIONS["screening"])
     st.markdown("**Courses to review** (not screened, or a contraindication)")
-    charts.table(ctx.run(timeline.screening_exceptions), ct.SCREENING_EXCEPTION_TABLE,
+    widgets.table(ctx.run(safety_core.screening_exceptions), safety.SCREENING_EXCEPTION_TABLE,
                  policy, "screening_exceptions.csv", percent=())

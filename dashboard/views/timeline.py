@@ -8,9 +8,13 @@ when the core finds nothing for one, it says so there and the others still draw.
 
 import streamlit as st
 
-from dashboard import charts, state
-from dashboard import charts_timeline as ct
-from queries.analytics import timeline
+from dashboard import state, widgets
+from dashboard.charts import flare as fc
+from dashboard.charts import timeline as ct
+from queries.analytics.durability import durability_km, escalation_by_severity
+from queries.analytics.flare import flare_flow, flare_summary
+from queries.analytics.trajectories import nrs_trajectory
+from queries.analytics.trends import quarterly_pchart
 
 ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
@@ -50,11 +54,11 @@ CAPTIONS = {
 }
 
 # The three bar charts under the flow, left to right, with their captions.
-FLARE_BARS = ((ct.flare_outcome_chart, "outcome"), (ct.flare_expectations_chart, "expectations"),
-              (ct.quit_expectations_chart, "quit"))
+FLARE_BARS = ((fc.flare_outcome_chart, "outcome"), (fc.flare_expectations_chart, "expectations"),
+              (fc.quit_expectations_chart, "quit"))
 
 st.title("Timeline")
-st.caption(ct.scope_text(ctx.role, ctx.scope))
+st.caption(widgets.scope_text(ctx.role, ctx.scope))
 trajectory, flare, durability, trends = st.tabs(
     ["Trajectory", "Flare and quitting", "Durability", "Trends"])
 
@@ -62,69 +66,70 @@ with trajectory:
     choice = st.segmented_control("Split by", list(SPLITS), default="All", required=True,
                                   key=SPLIT_KEY, bind="query-params")
     by = SPLITS.get(choice)
-    with ct.section():
-        weekly = ct.require(ctx.run(timeline.nrs_trajectory, by=by))
-        charts.plot(ct.trajectory_chart(weekly, by, settings, policy))
+    with widgets.section():
+        weekly = widgets.require(ctx.run(nrs_trajectory, by=by))
+        widgets.plot(ct.trajectory_chart(weekly, by, settings, policy))
         st.caption(CAPTIONS["trajectory"])
         with st.expander("Numbers behind this chart"):
-            charts.table(weekly, ct.trajectory_columns(by, settings), policy,
+            widgets.table(weekly, ct.trajectory_columns(by, settings), policy,
                          f"nrs_trajectory_by_{by or 'all'}.csv", percent=())
 
-with flare, ct.section():
-    summary = ctx.run(timeline.flare_summary)
+with flare, widgets.section():
+    summary = ctx.run(flare_summary)
     incidence, quit_after, quit_without = st.columns(3)
     with incidence:
-        charts.rate_metric("Early flare", summary.incidence, "courses with a session",
+        widgets.rate_metric("Early flare", summary.incidence, "courses with a session",
                            settings, help=f"{summary.n_flare_nrs_only:,} by the NRS rise "
                            f"only, {summary.n_flare_event_only:,} by a flare event only, "
                            f"{summary.n_flare_both:,} by both.")
     with quit_after:
-        charts.rate_metric("Quit after a flare", summary.quit_after_flare, "flares",
+        widgets.rate_metric("Quit after a flare", summary.quit_after_flare, "flares",
                            settings, help="Stopped after 1–2 sessions with more planned.")
     with quit_without:
-        charts.rate_metric("Stopped early without a flare",
+        widgets.rate_metric("Stopped early without a flare",
                            summary.early_quit_without_flare, "courses without a flare",
                            settings, help="The same stop among courses with no flare: "
                                           "the comparison for 'quit after a flare'.")
     st.caption(CAPTIONS["flare"])
-    with ct.section():
-        charts.plot(ct.flare_flow_chart(ctx.run(timeline.flare_flow), settings, policy))
+    with widgets.section():
+        widgets.plot(fc.flare_flow_chart(ctx.run(flare_flow), settings, policy))
         st.caption(CAPTIONS["flow"])
-    for column, (chart, caption) in zip(st.columns(3), FLARE_BARS):
+    for column, (chart, caption) in zip(st.columns(3), FLARE_BARS, strict=True):
         with column:
-            charts.plot(chart(summary, settings, policy))
+            widgets.plot(chart(summary, settings, policy))
             st.caption(CAPTIONS[caption])
     with st.expander("Numbers behind these charts"):
-        charts.table(summary.outcomes_by_expectations, ct.flare_outcome_columns(settings),
+        widgets.table(summary.outcomes_by_expectations, fc.flare_outcome_columns(settings),
                      policy, "flare_outcomes_by_expectations.csv")
-        charts.table(summary.quit_by_expectations, ct.quit_table_columns(settings),
+        widgets.table(summary.quit_by_expectations, fc.quit_table_columns(settings),
                      policy, "quit_by_expectations.csv")
 
 with durability:
-    with ct.section():
-        lasting = ctx.run(timeline.durability_km, by="rehab")
-        charts.plot(ct.durability_chart(lasting, settings, policy))
+    with widgets.section():
+        lasting = ctx.run(durability_km, by="rehab")
+        widgets.plot(ct.durability_chart(lasting, settings, policy))
         st.caption(CAPTIONS["durability"])
         with st.expander("Numbers behind this chart"):
-            charts.table(lasting.at_risk, ct.AT_RISK_TABLE, policy, "durability_at_risk.csv",
+            widgets.table(lasting.at_risk, ct.AT_RISK_TABLE, policy, "durability_at_risk.csv",
                          percent=())
-            charts.table(lasting.km, ct.km_table_columns(settings), policy,
+            widgets.table(lasting.km, ct.km_table_columns(settings), policy,
                          "durability_kaplan_meier.csv", percent=("survival", "ci_"))
-    with ct.section():
-        escalation = ctx.run(timeline.escalation_by_severity)
-        charts.plot(ct.escalation_chart(escalation, settings, policy))
-        ct.short_followup_note(escalation)
+    with widgets.section():
+        escalation = ctx.run(escalation_by_severity)
+        widgets.plot(ct.escalation_chart(escalation, settings, policy))
+        if note := ct.short_followup_text(escalation):
+            st.caption(note)
         st.caption(CAPTIONS["escalation"])
         with st.expander("Numbers behind this chart"):
-            charts.table(escalation, ct.escalation_table_columns(settings), policy,
+            widgets.table(escalation, ct.escalation_table_columns(settings), policy,
                          "escalation_by_severity.csv", percent=("incidence", "ci_"))
 
 with trends:
     for measure in ("responder", "followup"):
-        with ct.section():
-            pchart = ctx.run(timeline.quarterly_pchart, measure=measure)
-            charts.plot(ct.pchart_chart(pchart, settings, policy))
+        with widgets.section():
+            pchart = ctx.run(quarterly_pchart, measure=measure)
+            widgets.plot(ct.pchart_chart(pchart, settings, policy))
             st.caption(ct.pchart_caption(pchart))
             with st.expander("Numbers behind this chart"):
-                charts.table(pchart.points, ct.pchart_columns(pchart), policy,
+                widgets.table(pchart.points, ct.pchart_columns(pchart), policy,
                              f"pchart_{measure}.csv", percent=ct.PCHART_PERCENT)
