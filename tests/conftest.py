@@ -1,24 +1,66 @@
-"""Shared fixtures: databases built once per test session through the real loader.
+"""Shared fixtures: databases built once per test session through the real loader, the
+environment a page test runs in, and the served app with a Chromium to drive it.
 
-- ``fixture_clinic_db``: the hand-built fixture clinic (tests/fixture_clinic.py), whose
-  every count is worked out by hand in ``EXPECTED_COUNTS``.
+- ``fixture_clinic_db``: the hand-built fixture clinic (ozone_testkit/fixture_clinic.py),
+  whose every count is worked out by hand in ``EXPECTED_COUNTS``.
+- ``timeline_con``: a connection to the hand-built timeline clinic
+  (ozone_testkit/fixture_timeline.py, every answer worked out course by course).
 - ``synthetic_clinic_db``: a small synthetic clinic (sample_data/generator.py, fixed seed),
-  labelled synthetic by the loader; big enough for charts that look like a clinic's.
+  labelled synthetic by the loader; big enough for charts that look like a clinic's;
+  ``planted``: what the generator planted in it.
+- ``fixture_env`` / ``synthetic_env``: ``OUTCOMES_DB`` set to one of them, as the director.
+- ``chromium``, ``server``, ``browser``, ``page``: the app served as the README starts it and
+  a fresh Chromium page per test (helpers in ozone_testkit/screens.py). Without
+  /usr/bin/chromium these skip with the reason, except in CI (``CI=true``), where a missing
+  browser fails the run.
+
+The suite's helper modules live in tests/support/ozone_testkit (on ``sys.path`` through
+pytest's ``pythonpath`` setting); test modules import those, never each other.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
+from ozone_testkit import ROOT, fixture_clinic, fixture_timeline
 
-from queries.data.loading import load_folder
 from queries.core.settings import Settings
-from tests import fixture_clinic
+from queries.data import db
+from queries.data.loading import load_folder
+from sample_data.generator import generate_clinic
 
 SYNTHETIC_TEST_COURSES = 2000
 SYNTHETIC_TEST_SEED = 20261125
+# What a page test must not inherit from the shell: the role, the scope, the threshold.
+DEPLOYMENT_VARS = ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL")
 
+CHROMIUM = Path("/usr/bin/chromium")
+# Needed as root and offline (docs/engineering.md); the resolver rule stops Chromium from
+# looking up Google hosts.
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+VIEWPORT = {"width": 1400, "height": 2200}  # the app scrolls an inner panel: no full_page
+TIMEOUT_MS = 30_000  # the first render loads ~4.7 MB of plotly.js
+SERVER_START_S = 60
+SERVER_STOP_S = 10
+HEALTH_POLL_S = 0.3
+LOG_TAIL_LINES = 40
+
+
+# --- databases ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def fixture_clinic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -39,3 +81,132 @@ def synthetic_clinic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                         synthetic_courses=SYNTHETIC_TEST_COURSES,
                         synthetic_seed=SYNTHETIC_TEST_SEED)
     return build_synthetic(settings.synthetic_db_path, settings)
+
+
+@pytest.fixture(scope="session")
+def timeline_con(
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a database holding only the timeline clinic (22 courses)."""
+    tmp = tmp_path_factory.mktemp("timeline_clinic")
+    load_folder(fixture_timeline.write(tmp / "extract"), tmp / "timeline.duckdb")
+    connection = db.connect(tmp / "timeline.duckdb")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def planted():
+    """The planted truths of the synthetic clinic ``synthetic_clinic_db`` holds, read from the
+    generator (``generate_clinic(...).truth``), never hard-coded."""
+    return generate_clinic(SYNTHETIC_TEST_COURSES, SYNTHETIC_TEST_SEED).truth
+
+
+# --- the environment of a page test -------------------------------------------------------
+
+def _as_director(monkeypatch: pytest.MonkeyPatch, database: Path) -> Path:
+    monkeypatch.setenv("OUTCOMES_DB", str(database))
+    for var in DEPLOYMENT_VARS:
+        monkeypatch.delenv(var, raising=False)
+    return database
+
+
+@pytest.fixture()
+def fixture_env(monkeypatch: pytest.MonkeyPatch, fixture_clinic_db: Path) -> Path:
+    """The app reads the fixture clinic, as the director, with the default threshold."""
+    return _as_director(monkeypatch, fixture_clinic_db)
+
+
+@pytest.fixture()
+def synthetic_env(monkeypatch: pytest.MonkeyPatch, synthetic_clinic_db: Path) -> Path:
+    """The app reads the synthetic clinic, as the director, with the default threshold."""
+    return _as_director(monkeypatch, synthetic_clinic_db)
+
+
+# --- the served app and a browser ---------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _is_healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+            return reply.read().strip() == b"ok"
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def _wait_until_healthy(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while not _is_healthy(url):
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{_log_tail(log)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"streamlit not healthy after {SERVER_START_S} s:\n{_log_tail(log)}")
+        time.sleep(HEALTH_POLL_S)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=SERVER_STOP_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        reason = f"Debian chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}: browser tests must run in CI")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(chromium: Path, synthetic_clinic_db: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as the README starts it (``ozone-outcomes serve``, which runs ``streamlit run``
+    headless on 127.0.0.1 without usage stats), logging to a file; yields its base URL once
+    ``/_stcore/health`` answers."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTCOMES_")}
+    command = [sys.executable, "-m", "queries.cli", "serve", "--db", str(synthetic_clinic_db),
+               "--port", str(port), "--address", "127.0.0.1"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(proc, url, log)
+        yield url
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()

@@ -1,22 +1,21 @@
 """The Providers page in a real browser (Debian's Chromium, Playwright sync API).
 
-Reuses the fixtures and helpers of tests/test_browser.py: a served app on a small synthetic
-clinic, one Chromium per module, a fresh page per test, ``open_page`` waiting for the title
-and the idle script state (docs/engineering.md "A real browser in tests").
+The fixtures of tests/conftest.py serve the app on a small synthetic clinic, start one
+Chromium per module and give each test a fresh page; ``open_page`` (ozone_testkit/screens.py)
+waits for the title and the idle script state (docs/engineering.md "A real browser in tests").
 """
 
 from __future__ import annotations
 
 import pytest
-
-from tests.test_browser import IDLE, browser, chromium, open_page, page, server  # noqa: F401
+from ozone_testkit.screens import IDLE, open_page
 
 pytestmark = pytest.mark.browser
 
 FUNNELS = ("Responder rate by provider, crude", "Responders by provider, adjusted for case mix")
 
 
-def test_providers_page_draws_its_funnels(server, page):  # noqa: F811
+def test_providers_page_draws_its_funnels(server, page):
     open_page(page, f"{server}/providers", "Providers")
     charts = page.locator('[data-testid="stPlotlyChart"]')
     for title in FUNNELS:  # each funnel rendered by plotly.js, its title drawn in the SVG
@@ -29,7 +28,7 @@ def test_providers_page_draws_its_funnels(server, page):  # noqa: F811
     assert page.locator('[data-testid="stSidebarNav"]').get_by_text("Providers").count() == 1
 
 
-def test_cases_like_this_keeps_the_case_in_the_address(server, page):  # noqa: F811
+def test_cases_like_this_keeps_the_case_in_the_address(server, page):
     open_page(page, f"{server}/cases-like-this?like_indication=knee_oa", "Cases like this")
     page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(state="visible")
     assert page.locator('[data-testid="stException"]').count() == 0

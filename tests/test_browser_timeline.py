@@ -1,6 +1,6 @@
 """The Timeline page in a real browser (Debian's Chromium through Playwright).
 
-Reuses the served app, browser and page fixtures of tests/test_browser.py (a small synthetic
+Uses the served app, browser and page fixtures of tests/conftest.py (a small synthetic
 clinic; the tests skip without Chromium outside CI and fail without it in CI). After every
 interaction the test waits for the app to be idle, as Streamlit's own browser tests do.
 """
@@ -8,16 +8,14 @@ interaction the test waits for the app to be idle, as Streamlit's own browser te
 from __future__ import annotations
 
 import pytest
-
-from tests.test_browser import (IDLE, browser, chromium, open_page,  # noqa: F401 (fixtures)
-                                page, server)
+from ozone_testkit.screens import IDLE, open_page
 
 pytestmark = pytest.mark.browser
 
 CHART = '[data-testid="stPlotlyChart"] .main-svg'
 
 
-def test_timeline_page_draws_the_trajectory(server, page):  # noqa: F811 (fixtures)
+def test_timeline_page_draws_the_trajectory(server, page):
     # A deep link with the split in the address goes through the router to this view.
     open_page(page, f"{server}/timeline?split=Rehab", "Timeline")
     page.wait_for_selector(CHART)
@@ -27,7 +25,7 @@ def test_timeline_page_draws_the_trajectory(server, page):  # noqa: F811 (fixtur
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_choosing_a_split_redraws_and_lands_in_the_address(server, page):  # noqa: F811
+def test_choosing_a_split_redraws_and_lands_in_the_address(server, page):
     open_page(page, f"{server}/timeline", "Timeline")
     page.wait_for_selector(CHART)
     # a segmented control is a radio group in the browser

@@ -1,67 +1,28 @@
 """Every page runs, on the fixture clinic, and shows the hand-worked numbers.
 
 Streamlit's AppTest runs dashboard/app.py in-process with ``OUTCOMES_DB`` pointing at the
-fixture database (tests/conftest.py). Expected values come from
-``tests/fixture_clinic.EXPECTED_COUNTS`` / ``EXPECTED_TOTAL``, worked out course by course.
-Plotly charts are read from their JSON spec (what AppTest sees of a figure).
+fixture database (``fixture_env``, tests/conftest.py). Expected values come from
+``ozone_testkit.fixture_clinic.EXPECTED_COUNTS`` / ``EXPECTED_TOTAL``, worked out course by
+course. Plotly charts are read from their JSON spec (what AppTest sees of a figure), with the
+readers of ozone_testkit/screens.py.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from ozone_testkit.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
+from ozone_testkit.screens import charts, metrics, open_app, start_app, texts, trace
 
 from dashboard import sidebar
+from dashboard.charts.rates import rate_chart_title
 from dashboard.state import NO_MATCH
-from dashboard.charts import rate_chart_title
-from tests.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
 
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 PAGES = ("overview", "patterns", "data")
 SYNTHETIC = "Synthetic data"
 
 
-def open_app(page: str = "overview", query_params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params.update(query_params or {})
-    at.run()
-    if page != "overview":
-        at.switch_page(f"views/{page}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly specs by title."""
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    return {s["layout"]["title"]["text"]: s for s in specs}
-
-
-def trace(spec: dict, name: str) -> dict[str, float | None]:
-    """x -> y of the trace called ``name``."""
-    (found,) = [t for t in spec["data"] if t["name"] == name]
-    return dict(zip(found["x"], found["y"]))
-
-
 def label(group: str, by: str) -> str:
     return group if by == "provider" else group.replace("_", " ")
-
-
-def texts(at: AppTest, kind: str) -> str:
-    return " ".join(e.value for e in getattr(at, kind))
-
-
-@pytest.fixture()
-def fixture_env(monkeypatch, fixture_clinic_db):
-    monkeypatch.setenv("OUTCOMES_DB", str(fixture_clinic_db))
-    return fixture_clinic_db
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -132,9 +93,9 @@ def test_data_page_lists_loads_tables_and_checks(fixture_env):
                                     "adverse_events.csv"}
     assert history["SHA-256"].str.fullmatch(r"[0-9a-f]{64}").all()
     assert not history["Synthetic"].any()
-    assert dict(zip(row_counts["Table"], row_counts["Rows"]))["courses"] == 13
+    assert dict(zip(row_counts["Table"], row_counts["Rows"], strict=True))["courses"] == 13
     assert set(checks["Status"]) <= {"pass", "review"}
-    flagged = dict(zip(checks["Check"], checks["Rows flagged"]))
+    flagged = dict(zip(checks["Check"], checks["Rows flagged"], strict=True))
     assert flagged["courses_without_baseline"] == EXPECTED_TOTAL["n_no_baseline"]
 
 
@@ -189,6 +150,6 @@ def test_synthetic_database_is_labelled_on_every_page(monkeypatch, synthetic_cli
 
 def test_missing_database_is_a_calm_sentence(monkeypatch, tmp_path):
     monkeypatch.setenv("OUTCOMES_DB", str(tmp_path / "nowhere.duckdb"))
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = start_app()
     assert not at.exception
     assert "no database at" in at.error[0].value

@@ -1,9 +1,9 @@
 """The provider pages (issue 3) in AppTest: Providers, My practice, Cases like this.
 
-Reuses the AppTest helpers of tests/test_pages.py and the databases of tests/conftest.py.
-The planted providers of the synthetic clinic are read from the generator
-(``generate_clinic(...).truth``), never hard-coded. Expected counts of the fixture clinic
-come from ``tests.fixture_clinic.EXPECTED_COUNTS`` (worked out course by course).
+Uses the AppTest helpers of ozone_testkit/screens.py and the databases and environments of
+tests/conftest.py. The planted providers of the synthetic clinic are read from the generator
+(the ``planted`` fixture), never hard-coded. Expected counts of the fixture clinic come from
+``ozone_testkit.fixture_clinic.EXPECTED_COUNTS`` (worked out course by course).
 Plotly specs encode numeric arrays as base64 typed arrays; :func:`values` decodes them.
 """
 
@@ -15,13 +15,11 @@ import re
 
 import numpy as np
 import pytest
+from ozone_testkit.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
+from ozone_testkit.screens import charts, open_app, texts
 
-from dashboard.charts_timeline import trajectory_title
+from dashboard.charts.timeline import trajectory_title
 from queries.analytics.providers import PROVIDER_TABLE_COLUMNS
-from sample_data.generator import generate_clinic
-from tests.conftest import SYNTHETIC_TEST_COURSES, SYNTHETIC_TEST_SEED
-from tests.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
-from tests.test_pages import charts, open_app, texts
 
 FIXTURE_PROVIDERS = tuple(EXPECTED_COUNTS["provider"])  # P_A, P_B, P_SMALL
 TITLES = {"providers": "Providers", "my_practice": "My practice",
@@ -32,28 +30,6 @@ TRAJECTORY = trajectory_title(None)  # the Timeline page's trajectory chart, reu
 # "rank", "league", "#1" (not a colour like #0072B2), "1st", "2nd" ...
 RANK_WORDS = re.compile(r"\brank(ed|ing|s)?\b|\bleague\b|#\s?\d{1,2}\b|\b\d+(st|nd|rd|th)\b",
                         re.I)
-
-
-@pytest.fixture(scope="module")
-def truth():
-    """The planted truths of the synthetic clinic the ``synthetic_clinic_db`` fixture holds."""
-    return generate_clinic(SYNTHETIC_TEST_COURSES, SYNTHETIC_TEST_SEED).truth
-
-
-@pytest.fixture()
-def fixture_env(monkeypatch, fixture_clinic_db):
-    monkeypatch.setenv("OUTCOMES_DB", str(fixture_clinic_db))
-    for var in ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL"):
-        monkeypatch.delenv(var, raising=False)
-    return fixture_clinic_db
-
-
-@pytest.fixture()
-def synthetic_env(monkeypatch, synthetic_clinic_db):
-    monkeypatch.setenv("OUTCOMES_DB", str(synthetic_clinic_db))
-    for var in ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL"):
-        monkeypatch.delenv(var, raising=False)
-    return synthetic_clinic_db
 
 
 def as_provider(monkeypatch, provider_id: str) -> None:
@@ -139,24 +115,24 @@ def test_providers_page_is_not_reachable_for_a_provider(fixture_env, monkeypatch
 
 # --- Providers ----------------------------------------------------------------------------
 
-def test_adjusted_funnel_puts_the_worse_provider_below_the_alarm_limit(synthetic_env, truth):
+def test_adjusted_funnel_puts_the_worse_provider_below_the_alarm_limit(synthetic_env, planted):
     spec = charts(open_app("providers"))[ADJUSTED_FUNNEL]
     (points,) = traces(spec, "Provider")
     ids = list(points["text"])
     x, y = values(points["x"]), values(points["y"])
     low_x, low_y = limit_line(spec, "lower 99.8 % limits")
     high_x, high_y = limit_line(spec, "upper 99.8 % limits")
-    worse = ids.index(truth.worse_provider_id)
+    worse = ids.index(planted.worse_provider_id)
     assert y[worse] < np.interp(x[worse], low_x, low_y)
-    hard = ids.index(truth.hard_case_mix_provider_id)  # within once case mix is allowed for
+    hard = ids.index(planted.hard_case_mix_provider_id)  # within once case mix is allowed for
     assert np.interp(x[hard], low_x, low_y) < y[hard] < np.interp(x[hard], high_x, high_y)
-    assert truth.small_provider_id not in ids  # too few courses: no point of its own
+    assert planted.small_provider_id not in ids  # too few courses: no point of its own
     hover = points["customdata"][worse]
-    assert hover[0] == truth.worse_provider_id and "below the 99.8 % limit" in hover[4]
+    assert hover[0] == planted.worse_provider_id and "below the 99.8 % limit" in hover[4]
     assert "95 % limits" in hover[3] and "O/E" in hover[2]
 
 
-def test_funnels_show_limits_target_and_the_overdispersion_note(synthetic_env, truth):
+def test_funnels_show_limits_target_and_the_overdispersion_note(synthetic_env, planted):
     at = open_app("providers")
     specs = charts(at)
     for title in (CRUDE_FUNNEL, ADJUSTED_FUNNEL):
@@ -167,19 +143,19 @@ def test_funnels_show_limits_target_and_the_overdispersion_note(synthetic_env, t
     notes = [m.value for m in at.markdown if m.value.startswith("Overdispersion adjustment")]
     assert len(notes) == 2 and all("phi = " in n and "tau² = " in n for n in notes)
     (not_enough,) = [m.value for m in at.markdown if m.value.startswith("Not enough courses")]
-    assert truth.small_provider_id in not_enough
+    assert planted.small_provider_id in not_enough
 
 
-def test_providers_page_shows_model_table_and_association_label(synthetic_env, truth):
+def test_providers_page_shows_model_table_and_association_label(synthetic_env, planted):
     at = open_app("providers")
     assert any(m.label == "C-statistic" for m in at.metric)
     assert "fitted on" in texts(at, "caption")
     tables = [d.value for d in at.dataframe]
     (table,) = [t for t in tables if list(t.columns) == list(PROVIDER_TABLE_COLUMNS)]
-    assert set(table["provider_id"]) == set(truth.provider_ids)
-    flags = dict(zip(table["provider_id"], table["flag_adjusted"]))
-    assert flags[truth.worse_provider_id] == "low_alarm"
-    assert flags[truth.small_provider_id] == "too_few"
+    assert set(table["provider_id"]) == set(planted.provider_ids)
+    flags = dict(zip(table["provider_id"], table["flag_adjusted"], strict=True))
+    assert flags[planted.worse_provider_id] == "low_alarm"
+    assert flags[planted.small_provider_id] == "too_few"
     assert any(b.id.endswith("download_providers.csv") for b in at.download_button)
     forest = [t for t in charts(at) if "odds ratios" in t]
     assert forest and "association, not effect" in forest[0]
@@ -187,40 +163,40 @@ def test_providers_page_shows_model_table_and_association_label(synthetic_env, t
     assert spec["layout"]["xaxis"]["type"] == "log"
 
 
-def test_caterpillar_lists_providers_by_id_and_nothing_is_ranked(synthetic_env, truth):
+def test_caterpillar_lists_providers_by_id_and_nothing_is_ranked(synthetic_env, planted):
     at = open_app("providers")
     spec = charts(at)["Responder rate per provider, shrunken"]
     (shrunk,) = traces(spec, "Shrunken rate")
-    enough = sorted(set(truth.provider_ids) - {truth.small_provider_id})
+    enough = sorted(set(planted.provider_ids) - {planted.small_provider_id})
     assert list(shrunk["y"]) == enough  # by id, not by rate
     assert not RANK_WORDS.search(visible_text(at))
     assert all("rank" not in c.lower() for d in at.dataframe for c in d.value.columns)
 
 
-def test_nonresponder_profile_for_one_provider(synthetic_env, truth):
+def test_nonresponder_profile_for_one_provider(synthetic_env, planted):
     at = open_app("providers")
-    at.selectbox(key="nonresponders_of").set_value(truth.worse_provider_id).run()
+    at.selectbox(key="nonresponders_of").set_value(planted.worse_provider_id).run()
     assert not at.exception
-    assert f"Non-responders vs responders: {truth.worse_provider_id}" in charts(at)
+    assert f"Non-responders vs responders: {planted.worse_provider_id}" in charts(at)
     assert "times as often" in texts(at, "markdown") or "than responders" in \
         texts(at, "markdown")
 
 
 # --- My practice --------------------------------------------------------------------------
 
-def test_my_practice_shows_peers_without_names(synthetic_env, monkeypatch, truth):
-    me = truth.hard_case_mix_provider_id
+def test_my_practice_shows_peers_without_names(synthetic_env, monkeypatch, planted):
+    me = planted.hard_case_mix_provider_id
     as_provider(monkeypatch, me)
     at = open_app("my_practice")
     page = everything(at)
-    for other in set(truth.provider_ids) - {me}:
+    for other in set(planted.provider_ids) - {me}:
         assert other not in page, other
     assert me in page
     for spec in (s for t, s in charts(at).items() if "among all providers" in t):
         (peers,) = traces(spec, "Others")
         assert peers.get("hoverinfo") == "skip" and "text" not in peers
         assert "customdata" not in peers
-        assert len(values(peers["x"])) == len(truth.provider_ids) - 2  # no small peer
+        assert len(values(peers["x"])) == len(planted.provider_ids) - 2  # no small peer
         (mine,) = traces(spec, "You")
         assert len(values(mine["x"])) == 1
 
@@ -318,7 +294,7 @@ def test_a_fully_hidden_trajectory_is_one_calm_sentence(fixture_env):
     assert "Fewer than 11 similar courses" in texts(at, "info")
 
 
-# --- the small-cell rule itself (queries.analytics.provider_views, pure pandas) -----------------------
+# --- the small-cell rule itself (queries.disclosure.small_cells, pure pandas) -------------
 
 def small_table(followup: list[int]):
     import pandas as pd
@@ -337,7 +313,7 @@ def small_table(followup: list[int]):
     ([8, 3, 5], [True, True, True]),                   # the clinic itself is small
 ])
 def test_small_groups_and_complementary_suppression(followup, hidden):
-    from queries.analytics.provider_views import hide_small_groups
+    from queries.disclosure.small_cells import hide_small_groups
 
     out = hide_small_groups(small_table(followup), 11)
     assert out["is_hidden"].tolist() == hidden

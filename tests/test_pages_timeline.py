@@ -1,11 +1,11 @@
 """The Timeline and Safety & screening pages (issue 4) run for both roles and draw what the
 core computes.
 
-AppTest runs dashboard/app.py in-process (helpers of tests/test_pages.py). Expected values
-come from the core itself on the same database (the pages must draw them unchanged) and
-from the hand-built timeline clinic of tests/fixture_timeline.py (the serious events, as
-entered). The p-chart test uses a clinic built here with a planted shift and a point below
-the lower limit, so that the core reports signals for the page to mark.
+AppTest runs dashboard/app.py in-process (helpers of ozone_testkit/screens.py). Expected
+values come from the core itself on the same database (the pages must draw them unchanged)
+and from the hand-built timeline clinic of ozone_testkit/fixture_timeline.py (the serious
+events, as entered). The p-chart test uses a clinic built here with a planted shift and a
+point below the lower limit, so that the core reports signals for the page to mark.
 """
 
 from __future__ import annotations
@@ -13,16 +13,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ozone_testkit import fixture_timeline as fx
+from ozone_testkit.screens import charts, open_app, texts
 
-from dashboard import charts_timeline as ct
+from dashboard.charts import safety
+from dashboard.charts import timeline as ct
 from dashboard.state import NO_MATCH
-from queries.data import db
-from queries.analytics import timeline
+from queries.analytics.safety import adverse_event_rates
+from queries.analytics.trajectories import nrs_trajectory
+from queries.analytics.trends import quarterly_pchart
 from queries.core.scope import Scope
-from queries.data.loading import load_folder
 from queries.core.settings import Settings
-from tests import fixture_timeline as fx
-from tests.test_pages import charts, open_app, texts
+from queries.data import db
+from queries.data.loading import load_folder
 
 PAGES = {"timeline": "Timeline", "safety": "Safety & screening"}
 PROVIDER = "P_B"
@@ -68,12 +71,12 @@ def shifted_db(tmp_path_factory) -> Path:
     return _build(tmp_path_factory.mktemp("shifted"), _shifted_courses())
 
 
-def _core(path: Path, name: str, **options):
-    """What the core computes on ``path`` for the whole clinic (default settings)."""
+def _core(path: Path, function, **options):
+    """What the core ``function`` computes on ``path`` for the whole clinic (default
+    settings)."""
     con = db.connect(path)
     try:
-        return getattr(timeline, name)(con, scope=Scope.clinic(), settings=Settings(),
-                                       **options)
+        return function(con, scope=Scope.clinic(), settings=Settings(), **options)
     finally:
         con.close()
 
@@ -121,7 +124,7 @@ def _trace(spec: dict, name: str) -> dict:
 @pytest.mark.parametrize("split, by", [("All", None), ("Rehab", "rehab"),
                                        ("Severity", "severity")])
 def test_trajectory_chart_holds_the_core_means_and_n(director, split, by):
-    expected = _core(director, "nrs_trajectory", by=by)
+    expected = _core(director, nrs_trajectory, by=by)
     at = open_app("timeline", {"split": split})  # the split is read from the page address
     assert at.button_group(key="split").value == split
     spec = charts(at)[ct.trajectory_title(by)]
@@ -160,7 +163,7 @@ def test_a_provider_never_sees_another_provider(provider, page):
 
 def test_pchart_marks_every_signal_the_core_reports(monkeypatch, shifted_db):
     monkeypatch.setenv("OUTCOMES_DB", str(shifted_db))
-    core = _core(shifted_db, "quarterly_pchart", measure="responder")
+    core = _core(shifted_db, quarterly_pchart, measure="responder")
     points = core.points
     assert points["signal_shift"].any() and points["signal_beyond_limits"].any()
     spec = charts(open_app("timeline"))[ct.pchart_title(core)]
@@ -202,8 +205,8 @@ def test_serious_event_table_lists_exactly_the_input(director):
 
 
 def test_safety_chart_holds_the_core_rates(director):
-    expected = _core(director, "adverse_event_rates", by="route")
-    spec = charts(open_app("safety"))[ct.adverse_event_title("route")]
+    expected = _core(director, adverse_event_rates, by="route")
+    spec = charts(open_app("safety"))[safety.adverse_event_title("route")]
     dots = _trace(spec, "Events per 100 sessions")
     assert dots["y"] == [g.replace("_", " ") for g in expected["group"]]
     assert dots["x"] == pytest.approx(expected["events_per_100_sessions"].tolist())

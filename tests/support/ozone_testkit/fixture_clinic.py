@@ -133,7 +133,7 @@ def _course_row(c: FixtureCourse) -> dict[str, str]:
 def rows(courses=COURSES, adverse_events=ADVERSE_EVENTS, course_row=None
          ) -> dict[str, list[dict[str, str]]]:
     """A fixture as rows of text, keyed by contract file name: weekly sessions from day 0 and
-    the NRS values of each course (tests/fixture_timeline.py reuses this with its courses)."""
+    the NRS values of each course (fixture_timeline.py reuses this with its courses)."""
     course_row = course_row or _course_row
     out: dict[str, list[dict[str, str]]] = {f.name: [] for f in FILES}
     for c in courses:

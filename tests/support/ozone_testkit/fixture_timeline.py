@@ -5,15 +5,15 @@ escalation, adverse events, screening and start quarters.
 Sessions are weekly (session k on day 7·(k-1)). Primary window day 56..112 (methods.md
 section 1); responder = drop >= 2 points and >= 30 % of baseline. Every expected value in
 ``EXPECTED_*`` below is worked out by hand from the comments, course by course, so a test
-failure points at one definition. Written with the helpers of tests/fixture_clinic.py.
+failure points at one definition. Written with the helpers of fixture_clinic.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests import fixture_clinic
-from tests.fixture_clinic import write as write_rows
+from ozone_testkit import fixture_clinic
+from ozone_testkit.fixture_clinic import write as write_rows
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ EXPECTED_SAFETY_BY_PROVIDER = {
 # Screening: 22 courses, 1 not screened, 1 contraindicated, G6PD 20 tested of 21 known, 1 unknown
 EXPECTED_SCREENING = {"n_courses": 22, "n_not_screened": 1, "n_contraindicated": 1,
                       "n_g6pd_tested": 20, "n_g6pd_known": 21, "n_g6pd_unknown": 1}
-# (course_id, provider_id, contraindication, sessions_completed, g6pd_tested)
+# (course_id, provider_id, contraindication, n_sessions_completed, g6pd_tested)
 EXPECTED_SCREENING_EXCEPTIONS = (
     ("g6pd_deficiency_treated", "P_C", "g6pd_deficiency", 2, True),
     ("not_screened", "P_B", "not_screened", 3, False),
