@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]  # the project and ozone_testkit
 
 from ozone_testkit.reference_outcomes import rates_by  # noqa: E402
-
 from queries.analytics import rates as analytics  # noqa: E402
 from queries.data import db  # noqa: E402
 from queries.data.loading import load_folder  # noqa: E402
@@ -88,10 +87,14 @@ def main() -> int:
             sql, ref = t_sql.result, t_pd.result
             same = all(
                 tuple(int(v) for v in sql.set_index("group").loc[g, list(ref.columns)])
-                == tuple(int(v) for v in ref.loc[g]) for g in ref.index)
-            print(f"rates by {by:<10} duckdb {t_sql.seconds * 1000:8.1f} ms   "
-                  f"pandas {t_pd.seconds * 1000:8.1f} ms   "
-                  f"pandas/duckdb {t_pd.seconds / t_sql.seconds:5.1f}x   same numbers: {same}")
+                == tuple(int(v) for v in ref.loc[g])
+                for g in ref.index
+            )
+            print(
+                f"rates by {by:<10} duckdb {t_sql.seconds * 1000:8.1f} ms   "
+                f"pandas {t_pd.seconds * 1000:8.1f} ms   "
+                f"pandas/duckdb {t_pd.seconds / t_sql.seconds:5.1f}x   same numbers: {same}"
+            )
         con.close()
     return 0
 

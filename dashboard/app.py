@@ -41,15 +41,31 @@ PAGES: dict[str, tuple[str, str]] = {
 # Which pages each role sees, in menu order; the first is the home page (product.md: a
 # director sees all; a provider the pages marked P, scoped to their own courses).
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
-    state.ROLE_DIRECTOR: ("overview", "patterns", "providers", "my_practice", "timeline",
-                          "safety", "cases_like_this", "data"),
-    state.ROLE_PROVIDER: ("overview", "patterns", "my_practice", "timeline", "safety",
-                          "cases_like_this"),
+    state.ROLE_DIRECTOR: (
+        "overview",
+        "patterns",
+        "providers",
+        "my_practice",
+        "timeline",
+        "safety",
+        "cases_like_this",
+        "data",
+    ),
+    state.ROLE_PROVIDER: (
+        "overview",
+        "patterns",
+        "my_practice",
+        "timeline",
+        "safety",
+        "cases_like_this",
+    ),
 }
 
-SYNTHETIC_LABEL = ("**Synthetic data** — a made-up clinic with planted effects, generated to "
-                   "show what the app does (sample_data/README.md). No real patients: do not "
-                   "quote these numbers.")
+SYNTHETIC_LABEL = (
+    "**Synthetic data** — a made-up clinic with planted effects, generated to "
+    "show what the app does (sample_data/README.md). No real patients: do not "
+    "quote these numbers."
+)
 
 
 def pages_for(role: str) -> list[StreamlitPage]:
@@ -60,12 +76,16 @@ def pages_for(role: str) -> list[StreamlitPage]:
 def page(key: str, default: bool) -> StreamlitPage:
     """The page ``key`` of :data:`PAGES` (``default``: the home page)."""
     title, icon = PAGES[key]
-    return st.Page(PAGES_DIR / f"{key}.py", title=title, icon=f":material/{icon}:",
-                   url_path=key.replace("_", "-"), default=default)
+    return st.Page(
+        PAGES_DIR / f"{key}.py",
+        title=title,
+        icon=f":material/{icon}:",
+        url_path=key.replace("_", "-"),
+        default=default,
+    )
 
 
-st.set_page_config(page_title="Ozone Outcomes", page_icon=":material/monitoring:",
-                   layout="wide")
+st.set_page_config(page_title="Ozone Outcomes", page_icon=":material/monitoring:", layout="wide")
 try:
     settings = Settings.from_env()
     path = state.database(settings)
@@ -83,9 +103,17 @@ if synthetic:
     st.sidebar.warning("Synthetic data", icon=":material/science:")
     st.warning(SYNTHETIC_LABEL, icon=":material/science:")
 
-state.set_page_context(state.PageContext(
-    settings=settings, data=data, role=role, scope=scope, filters=filters,
-    policy=Policy.for_audience(role, settings), synthetic=synthetic))
+state.set_page_context(
+    state.PageContext(
+        settings=settings,
+        data=data,
+        role=role,
+        scope=scope,
+        filters=filters,
+        policy=Policy.for_audience(role, settings),
+        synthetic=synthetic,
+    )
+)
 try:
     navigation.run()
 except InsufficientData:

@@ -28,8 +28,15 @@ def _years(options: list[int]) -> tuple[int | None, int | None]:
             st.caption(f"Every course started in {options[0]}.")
         return None, None
     first, last = options[0], options[-1]
-    low, high = st.slider("Course start year", min_value=first, max_value=last,
-                          value=(first, last), step=1, key=YEARS_KEY, bind="query-params")
+    low, high = st.slider(
+        "Course start year",
+        min_value=first,
+        max_value=last,
+        value=(first, last),
+        step=1,
+        key=YEARS_KEY,
+        bind="query-params",
+    )
     return (None, None) if (low, high) == (first, last) else (low, high)
 
 
@@ -38,13 +45,32 @@ def render(options: dict[str, list]) -> Filters:
     with st.sidebar:
         st.header("Filters")
         year_min, year_max = _years(options["start_year"])
-        sites = st.multiselect(factor("site").label, options["site"], key=SITE_KEY,
-                               bind="query-params", placeholder="All sites")
-        indications = st.multiselect(factor("indication").label, options["indication"],
-                                     key=INDICATION_KEY, bind="query-params",
-                                     placeholder="All indications")
-        routes = st.multiselect(factor("route").label, options["route"], key=ROUTE_KEY,
-                                bind="query-params", placeholder="All routes")
+        sites = st.multiselect(
+            factor("site").label,
+            options["site"],
+            key=SITE_KEY,
+            bind="query-params",
+            placeholder="All sites",
+        )
+        indications = st.multiselect(
+            factor("indication").label,
+            options["indication"],
+            key=INDICATION_KEY,
+            bind="query-params",
+            placeholder="All indications",
+        )
+        routes = st.multiselect(
+            factor("route").label,
+            options["route"],
+            key=ROUTE_KEY,
+            bind="query-params",
+            placeholder="All routes",
+        )
         st.caption("The filters live in the page address: copy it to share this view.")
-    return Filters(year_min=year_min, year_max=year_max, site_ids=tuple(sites),
-                   indications=tuple(indications), routes=tuple(routes))
+    return Filters(
+        year_min=year_min,
+        year_max=year_max,
+        site_ids=tuple(sites),
+        indications=tuple(indications),
+        routes=tuple(routes),
+    )

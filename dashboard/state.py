@@ -80,8 +80,9 @@ class _StatusOnDemand:
 
 def database(settings: Settings) -> Path:
     """The database file to read: ``OUTCOMES_DB``, else the synthetic clinic (built once)."""
-    progress = _StatusOnDemand("No database configured: building the synthetic clinic "
-                               "(first start only)…")
+    progress = _StatusOnDemand(
+        "No database configured: building the synthetic clinic (first start only)…"
+    )
     with _BUILD_LOCK:
         try:
             path = resolve_database(settings, progress)
@@ -105,6 +106,7 @@ def scope_for(settings: Settings) -> Scope:
 
 
 # --- cached: connection and analytics results ----------------------------------------------
+
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
     con.close()
@@ -151,9 +153,15 @@ def qualified_name(function: Callable[..., Any]) -> str:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def computed(name: str, _function: Callable[..., Any], data: DataVersion, scope: Scope,
-             filters: Filters, settings: Settings,
-             options: tuple[tuple[str, Any], ...] = ()) -> Any:
+def computed(
+    name: str,
+    _function: Callable[..., Any],
+    data: DataVersion,
+    scope: Scope,
+    filters: Filters,
+    settings: Settings,
+    options: tuple[tuple[str, Any], ...] = (),
+) -> Any:
     """``function(con, scope=, filters=, settings=, **options)`` of the analytics core, cached
     on everything it depends on: ``name`` (the function's qualified name, which stands for
     ``_function`` in the key), data version, scope, filters, settings and ``options`` (a
@@ -161,11 +169,13 @@ def computed(name: str, _function: Callable[..., Any], data: DataVersion, scope:
     :meth:`PageContext.run`, which passes it through the gate."""
     if not name.startswith("queries.analytics.") or name != qualified_name(_function):
         raise ValueError(f"{name!r} is not an analytics function pages may call")
-    return _function(_con(data, settings), scope=scope, filters=filters, settings=settings,
-                     **dict(options))
+    return _function(
+        _con(data, settings), scope=scope, filters=filters, settings=settings, **dict(options)
+    )
 
 
 # --- the page context ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PageContext:
@@ -205,8 +215,15 @@ class PageContext:
         (:func:`queries.disclosure.gate.disclose`) with this context's policy; ``options``
         must be hashable (str, int, dataclass). Raises ``InsufficientData`` when the core,
         or the gate, leaves nothing to show."""
-        result = computed(qualified_name(function), function, self.data, self.scope,
-                          self.filters, self.settings, tuple(sorted(options.items())))
+        result = computed(
+            qualified_name(function),
+            function,
+            self.data,
+            self.scope,
+            self.filters,
+            self.settings,
+            tuple(sorted(options.items())),
+        )
         return disclose(result, self.policy)
 
     def as_provider(self, provider_id: str) -> PageContext:
@@ -214,8 +231,11 @@ class PageContext:
         their scope: for them this returns their own context whatever is asked."""
         if self.role != ROLE_DIRECTOR:
             return self
-        return replace(self, scope=Scope.provider(provider_id),
-                       policy=Policy.for_audience(ROLE_PROVIDER, self.settings))
+        return replace(
+            self,
+            scope=Scope.provider(provider_id),
+            policy=Policy.for_audience(ROLE_PROVIDER, self.settings),
+        )
 
     def load_history(self) -> pd.DataFrame:
         return load_history(self.data, self.settings)

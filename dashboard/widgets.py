@@ -30,26 +30,29 @@ PERCENT_COLUMNS = ("_rate", "ci_lower", "ci_upper")
 
 # --- shared sentences ---------------------------------------------------------------------
 
+
 def responder_definition(settings: Settings) -> str:
     """The primary outcome in one sentence (methods.md section 1)."""
     w = settings.window()
-    return (f"Responder (IMMPACT, Dworkin 2008): NRS pain down ≥ "
-            f"{settings.responder_min_drop_points:g} points and ≥ "
-            f"{settings.responder_min_drop_fraction * 100:g} % from baseline at the {w.name} "
-            f"follow-up (day {w.first_day}–{w.last_day}); eligible = baseline ≥ "
-            f"{settings.min_baseline:g}. Complete case counts the courses with a follow-up "
-            "value; ITT counts a missing follow-up as no response (a lower bound).")
+    return (
+        f"Responder (IMMPACT, Dworkin 2008): NRS pain down ≥ "
+        f"{settings.responder_min_drop_points:g} points and ≥ "
+        f"{settings.responder_min_drop_fraction * 100:g} % from baseline at the {w.name} "
+        f"follow-up (day {w.first_day}–{w.last_day}); eligible = baseline ≥ "
+        f"{settings.min_baseline:g}. Complete case counts the courses with a follow-up "
+        "value; ITT counts a missing follow-up as no response (a lower bound)."
+    )
 
 
 def scope_text(role: str, scope: Scope) -> str:
     """Whose courses a page shows."""
     if role == ROLE_PROVIDER:
-        return (f"Your own courses only (provider {scope.provider_id}), in the sidebar's "
-                "filters.")
+        return f"Your own courses only (provider {scope.provider_id}), in the sidebar's filters."
     return "Every course of the clinic in the sidebar's filters."
 
 
 # --- sections -----------------------------------------------------------------------------
+
 
 @contextmanager
 def section() -> Iterator[None]:
@@ -70,13 +73,13 @@ def require(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- figures and metrics ------------------------------------------------------------------
 
+
 def plot(fig: go.Figure) -> None:
     """Draw a figure at the width of its column, with the app's own look."""
     st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG)
 
 
-def count_metric(label: str, value: int, note: str | None = None,
-                 help: str | None = None) -> None:
+def count_metric(label: str, value: int, note: str | None = None, help: str | None = None) -> None:
     """A count in a bordered box, with an optional note under it."""
     with st.container(border=True):
         st.metric(label, f"{value:,}", help=help)
@@ -84,18 +87,32 @@ def count_metric(label: str, value: int, note: str | None = None,
             st.caption(note)
 
 
-def rate_metric(label: str, interval: ProportionInterval, n_meaning: str, settings: Settings,
-                help: str | None = None) -> None:
+def rate_metric(
+    label: str,
+    interval: ProportionInterval,
+    n_meaning: str,
+    settings: Settings,
+    help: str | None = None,
+) -> None:
     """A rate, its interval and its n: '67 %' / '95 % CI 35–88 % · 6 of 9 with follow-up'."""
     with st.container(border=True):
         st.metric(label, format_percent(interval.rate, interval.n), help=help)
-        st.caption(f"{level_text(settings)} CI "
-                   f"{format_interval(interval.lower, interval.upper, interval.n)} · "
-                   f"{interval.successes:,} of {interval.n:,} {n_meaning}")
+        st.caption(
+            f"{level_text(settings)} CI "
+            f"{format_interval(interval.lower, interval.upper, interval.n)} · "
+            f"{interval.successes:,} of {interval.n:,} {n_meaning}"
+        )
 
 
-def event_rate_metric(label: str, rate: float, lower: float, upper: float, note: str,
-                      settings: Settings, help: str | None = None) -> None:
+def event_rate_metric(
+    label: str,
+    rate: float,
+    lower: float,
+    upper: float,
+    note: str,
+    settings: Settings,
+    help: str | None = None,
+) -> None:
     """An event rate per 100 units with its (exact Poisson) interval."""
     with st.container(border=True):
         st.metric(label, "–" if pd.isna(rate) else f"{rate:.1f}", help=help)
@@ -105,29 +122,46 @@ def event_rate_metric(label: str, rate: float, lower: float, upper: float, note:
 
 # --- tables -------------------------------------------------------------------------------
 
-def table(frame: pd.DataFrame, columns: dict[str, str], policy: Policy, file_name: str,
-          percent: tuple[str, ...] = PERCENT_COLUMNS) -> None:
+
+def table(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    policy: Policy,
+    file_name: str,
+    percent: tuple[str, ...] = PERCENT_COLUMNS,
+) -> None:
     """Show ``frame`` through ``present`` and offer the same table as a CSV download.
 
     Columns whose name contains one of ``percent`` are shown as whole percentages (the CSV
     keeps the fractions at full precision).
     """
     shown = present(frame, columns, policy)
-    config = {label: st.column_config.NumberColumn(format="percent", step=0.01)
-              for name, label in columns.items() if any(p in name for p in percent)}
+    config = {
+        label: st.column_config.NumberColumn(format="percent", step=0.01)
+        for name, label in columns.items()
+        if any(p in name for p in percent)
+    }
     st.dataframe(shown, hide_index=True, column_config=config)
-    st.download_button("Download CSV", data=lambda: to_csv(shown), file_name=file_name,
-                       mime="text/csv", key=f"download_{file_name}", on_click="ignore",
-                       icon=":material/download:")
+    st.download_button(
+        "Download CSV",
+        data=lambda: to_csv(shown),
+        file_name=file_name,
+        mime="text/csv",
+        key=f"download_{file_name}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def serious_event_list(events: pd.DataFrame, policy: Policy) -> None:
     """How many serious events in how many courses, then every one of them (with a CSV
     download); a calm sentence instead when there is none."""
     if events.empty:
-        st.info("No serious adverse event is recorded for the courses in view.",
-                icon=":material/check:")
+        st.info(
+            "No serious adverse event is recorded for the courses in view.", icon=":material/check:"
+        )
         return
-    st.markdown(f"**{len(events):,}** serious events in **{events['course_id'].nunique():,}** "
-                "courses.")
+    st.markdown(
+        f"**{len(events):,}** serious events in **{events['course_id'].nunique():,}** courses."
+    )
     table(events, SERIOUS_EVENT_TABLE, policy, "serious_events.csv", percent=())

@@ -84,8 +84,7 @@ def _open(args: argparse.Namespace) -> tuple[Settings, duckdb.DuckDBPyConnection
     if not settings.db_path.exists():
         print(f"no database at {settings.db_path}; load a folder first", file=sys.stderr)
         return None
-    con = db.connect(settings.db_path, threads=settings.threads,
-                     memory_limit=settings.memory_limit)
+    con = db.connect(settings.db_path, threads=settings.threads, memory_limit=settings.memory_limit)
     try:
         db.check_schema(con, settings.db_path)
     except db.SchemaOutdated as exc:
@@ -130,11 +129,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = {**os.environ}
     if settings.db_path is not None:
         env["OUTCOMES_DB"] = str(path)
-    command = [sys.executable, "-m", "streamlit", "run", str(app),
-               "--server.port", str(args.port), "--server.address", args.address,
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    print(f"Ozone Outcomes on http://{args.address}:{args.port}  (database {path})",
-          file=sys.stderr, flush=True)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    print(
+        f"Ozone Outcomes on http://{args.address}:{args.port}  (database {path})",
+        file=sys.stderr,
+        flush=True,
+    )
     # Become the server process (no parent left behind to orphan it on SIGTERM).
     os.execve(sys.executable, command, env)
     return EXIT_OK  # not reached
@@ -142,8 +156,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ozone-outcomes",
-        description="Outcome analytics for clinics giving ozone therapy.")
+        prog="ozone-outcomes", description="Outcome analytics for clinics giving ozone therapy."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", help="write the four contract files of a synthetic clinic")
@@ -154,8 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("load", help="check a folder against the data contract and load it")
-    p.add_argument("folder", type=Path, help="folder with courses, sessions, assessments, "
-                                             "adverse_events (.csv or .parquet)")
+    p.add_argument(
+        "folder",
+        type=Path,
+        help="folder with courses, sessions, assessments, adverse_events (.csv or .parquet)",
+    )
     p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB)")
     p.set_defaults(func=cmd_load)
 
@@ -166,15 +183,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.set_defaults(func=cmd_rates)
 
-    p = sub.add_parser("providers", help="crude and case-mix-adjusted responder rates and "
-                                         "funnel flags per provider, as CSV or JSON")
+    p = sub.add_parser(
+        "providers",
+        help="crude and case-mix-adjusted responder rates and "
+        "funnel flags per provider, as CSV or JSON",
+    )
     p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB)")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.set_defaults(func=cmd_providers)
 
     p = sub.add_parser("serve", help="run the dashboard")
-    p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB, else the "
-                                           "synthetic clinic, built on first start)")
+    p.add_argument(
+        "--db",
+        type=Path,
+        help="database file (default: $OUTCOMES_DB, else the "
+        "synthetic clinic, built on first start)",
+    )
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")
     p.set_defaults(func=cmd_serve)

@@ -63,8 +63,9 @@ def visit_days(rng: np.random.Generator, n: int, out: Outcome) -> np.ndarray:
     days before; some 12-week visits later (still inside the window), a few too late."""
     half = in_level_order(p.VISIT_JITTER_DAYS, p.VISIT_WEEKS)
     days = WEEKS * DAYS_PER_WEEK + rng.integers(-half, half + 1, (n, len(WEEKS)))
-    days[:, 0] = np.where(rng.random(n) < p.BASELINE_ON_DAY_0_SHARE, 0,
-                          -_uniform_days(rng, p.BASELINE_DAYS_BEFORE, n))
+    days[:, 0] = np.where(
+        rng.random(n) < p.BASELINE_ON_DAY_0_SHARE, 0, -_uniform_days(rng, p.BASELINE_DAYS_BEFORE, n)
+    )
     w12 = _week(PRIMARY_WEEK)
     later = rng.random(n) < p.LATE_IN_WINDOW_SHARE
     days[later, w12] = _uniform_days(rng, p.LATE_IN_WINDOW_DAYS, n)[later]
@@ -72,8 +73,7 @@ def visit_days(rng: np.random.Generator, n: int, out: Outcome) -> np.ndarray:
     return days
 
 
-def nrs_matrix(rng: np.random.Generator, cm: CaseMix, adh: Adherence, out: Outcome
-               ) -> np.ndarray:
+def nrs_matrix(rng: np.random.Generator, cm: CaseMix, adh: Adherence, out: Outcome) -> np.ndarray:
     """NRS pain at each visit week: ramp to the final improvement, flare at week 1, waning;
     from FORCED_FROM_WEEK on, the score meets the responder definition (methods.md
     section 1: drop >= 2 points and >= 30 % of baseline) exactly for the latent responders
@@ -85,27 +85,32 @@ def nrs_matrix(rng: np.random.Generator, cm: CaseMix, adh: Adherence, out: Outco
     weeks = WEEKS[None, :]
     waned = out.wanes[:, None] & (weeks >= out.wane_week[:, None]) & (weeks >= min(p.WANE_WEEKS))
     improvement = np.where(waned, out.improvement[:, None] * p.WANED_KEEPS, improvement)
-    score = np.rint(b[:, None] * (1.0 - improvement) + rng.normal(0, p.NRS_NOISE_SD,
-                                                                  (n, len(p.VISIT_WEEKS))))
+    score = np.rint(
+        b[:, None] * (1.0 - improvement) + rng.normal(0, p.NRS_NOISE_SD, (n, len(p.VISIT_WEEKS)))
+    )
     score = np.clip(score, p.NRS_MIN, p.NRS_MAX)
     score[:, 0] = b
     w1 = _week(1)
     rise_low, rise_high = p.FLARE_NRS_RISE
-    flare_score = np.minimum(b + rise_low + rng.integers(0, rise_high - rise_low + 1, n),
-                             p.NRS_MAX)
+    flare_score = np.minimum(b + rise_low + rng.integers(0, rise_high - rise_low + 1, n), p.NRS_MAX)
     score[:, w1] = np.where(adh.flare, flare_score, np.minimum(score[:, w1], b))
 
     drop = np.maximum(p.RESPONDER_MIN_DROP_POINTS, np.ceil(p.RESPONDER_MIN_DROP_FRACTION * b))
     threshold = np.clip(b - drop, 0, None)[:, None]  # the highest score that responds
     meets = out.responder[:, None] & ~waned
-    forced = (weeks >= p.FORCED_FROM_WEEK)
+    forced = weeks >= p.FORCED_FROM_WEEK
     score = np.where(forced & meets, np.minimum(score, threshold), score)
     score = np.where(forced & ~meets, np.maximum(score, threshold + 1), score)  # NRS steps of 1
     return np.clip(score, p.NRS_MIN, p.NRS_MAX)
 
 
-def visit_present(rng: np.random.Generator, adh: Adherence, out: Outcome, days: np.ndarray,
-                  missing_baseline: np.ndarray) -> np.ndarray:
+def visit_present(
+    rng: np.random.Generator,
+    adh: Adherence,
+    out: Outcome,
+    days: np.ndarray,
+    missing_baseline: np.ndarray,
+) -> np.ndarray:
     """Which visits happened: missed visits, window misses, loss after week 12, escalation."""
     n = days.shape[0]
     present = np.ones_like(days, dtype=bool)
@@ -125,8 +130,9 @@ def visit_present(rng: np.random.Generator, adh: Adherence, out: Outcome, days: 
     return present
 
 
-def secondary_scores(rng: np.random.Generator, cm: CaseMix, nrs: np.ndarray
-                     ) -> dict[str, np.ndarray]:
+def secondary_scores(
+    rng: np.random.Generator, cm: CaseMix, nrs: np.ndarray
+) -> dict[str, np.ndarray]:
     """ODI, WOMAC/KOOS, PtGA, PGIC and ROM that follow the NRS course (n, weeks matrices)."""
     n = nrs.shape[0]
     b = np.maximum(cm.baseline.astype(float), 1.0)  # no division by a baseline of 0
@@ -145,14 +151,19 @@ def secondary_scores(rng: np.random.Generator, cm: CaseMix, nrs: np.ndarray
         score = follow(base, f.visit_sd, lo, hi)
         scores[instrument] = hi - score if f.reversed else score
     relief = 1 - ratio
-    scores["pgic"] = np.clip(np.rint(p.PGIC_NO_CHANGE - p.PGIC_PER_RELIEF * relief
-                                     + rng.normal(0, p.PGIC_SD, shape)),
-                             *INSTRUMENT_RANGES["pgic"])
-    rom_base = np.clip(rng.normal(p.ROM_BASELINE_MEAN, p.ROM_BASELINE_SD, n),
-                       *p.ROM_BASELINE_RANGE)
-    rom = np.clip(np.rint(rom_base[:, None] + relief * p.ROM_GAIN_AT_FULL_RELIEF
-                          + rng.normal(0, p.ROM_VISIT_SD, shape)),
-                  *INSTRUMENT_RANGES["rom_degrees"])
+    scores["pgic"] = np.clip(
+        np.rint(p.PGIC_NO_CHANGE - p.PGIC_PER_RELIEF * relief + rng.normal(0, p.PGIC_SD, shape)),
+        *INSTRUMENT_RANGES["pgic"],
+    )
+    rom_base = np.clip(rng.normal(p.ROM_BASELINE_MEAN, p.ROM_BASELINE_SD, n), *p.ROM_BASELINE_RANGE)
+    rom = np.clip(
+        np.rint(
+            rom_base[:, None]
+            + relief * p.ROM_GAIN_AT_FULL_RELIEF
+            + rng.normal(0, p.ROM_VISIT_SD, shape)
+        ),
+        *INSTRUMENT_RANGES["rom_degrees"],
+    )
     rom[:, 0] = np.rint(rom_base)
     scores["rom_degrees"] = rom
     return scores
@@ -163,14 +174,22 @@ def _courses_measured(rng: np.random.Generator, cm: CaseMix) -> dict[str, np.nda
     n = len(cm.indication)
     ind = cm.indication
     odi = np.isin(ind, [INDICATIONS.index(i) for i in p.ODI_INDICATIONS])
-    knee_hip = np.isin(ind, [INDICATIONS.index(i) for i in INDICATIONS
-                             if p.INDICATION_GROUP[i] == "oa"])
+    knee_hip = np.isin(
+        ind, [INDICATIONS.index(i) for i in INDICATIONS if p.INDICATION_GROUP[i] == "oa"]
+    )
     koos = knee_hip & (rng.random(n) < p.KOOS_SHARE)
     womac = knee_hip & ~koos
     shoulder = np.isin(ind, [INDICATIONS.index(i) for i in p.ROM_INDICATIONS])
-    return {"odi": odi, "womac_pain": womac, "womac_function": womac, "koos_pain": koos,
-            "koos_adl": koos, "ptga": knee_hip, "pgic": np.ones(n, dtype=bool),
-            "rom_degrees": shoulder}
+    return {
+        "odi": odi,
+        "womac_pain": womac,
+        "womac_function": womac,
+        "koos_pain": koos,
+        "koos_adl": koos,
+        "ptga": knee_hip,
+        "pgic": np.ones(n, dtype=bool),
+        "rom_degrees": shoulder,
+    }
 
 
 @dataclass
@@ -182,8 +201,7 @@ class _LongRows:
     instrument: list[np.ndarray] = field(default_factory=list)
     score: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, mask: np.ndarray, values: np.ndarray, instrument: str, day: np.ndarray
-            ) -> None:
+    def add(self, mask: np.ndarray, values: np.ndarray, instrument: str, day: np.ndarray) -> None:
         """The entries of ``values`` (n, visits) where ``mask`` holds, on ``day``."""
         r, c = np.nonzero(mask)
         self.course.append(r)
@@ -197,12 +215,18 @@ class _LongRows:
         # one int64 sort key (course, day, instrument): much faster than a 3-key lexsort
         key = (course.astype(np.int64) * DAY_SLOTS + (day + DAY_OFFSET)) * INSTRUMENT_SLOTS + instr
         order = np.argsort(key, kind="stable")
-        return Assessments(course=course[order], day=day[order], instrument=instr[order],
-                           score=score[order], visits=visits)
+        return Assessments(
+            course=course[order],
+            day=day[order],
+            instrument=instr[order],
+            score=score[order],
+            visits=visits,
+        )
 
 
-def build_assessments(rng: np.random.Generator, cm: CaseMix, adh: Adherence, out: Outcome
-                      ) -> Assessments:
+def build_assessments(
+    rng: np.random.Generator, cm: CaseMix, adh: Adherence, out: Outcome
+) -> Assessments:
     """All outcome measurements, long format, sorted by course, day, instrument."""
     n = len(cm.baseline)
     days = visit_days(rng, n, out)
@@ -222,8 +246,13 @@ def build_assessments(rng: np.random.Generator, cm: CaseMix, adh: Adherence, out
     rows.add(two[:, None], early_score, "nrs_pain", early_day)
     for instrument, weeks in p.INSTRUMENT_WEEKS.items():
         week_mask = np.isin(WEEKS, weeks)
-        rows.add(present & measured[instrument][:, None] & week_mask[None, :],
-                 secondary[instrument], instrument, days)
-    visits = Visits(days=days, nrs=nrs, present=present, missing_baseline=missing_baseline,
-                    two_baselines=two)
+        rows.add(
+            present & measured[instrument][:, None] & week_mask[None, :],
+            secondary[instrument],
+            instrument,
+            days,
+        )
+    visits = Visits(
+        days=days, nrs=nrs, present=present, missing_baseline=missing_baseline, two_baselines=two
+    )
     return rows.sorted(visits)

@@ -105,13 +105,23 @@ def assign_roles(rng: np.random.Generator) -> Roles:
     ids = [p.PROVIDER_IDS[i] for i in order]
     hard, worse, small, ordinary = ids[0], ids[1], ids[2], ids[3:]
     site_of = {pid: p.SITE_IDS[i % len(p.SITE_IDS)] for i, pid in enumerate(p.PROVIDER_IDS)}
-    random_effects = np.round(rng.normal(0.0, p.PROVIDER_RANDOM_EFFECT_SD, len(ordinary) + 1),
-                              p.PROVIDER_EFFECT_DECIMALS)
-    effects = {hard: p.HARD_CASE_MIX_EFFECT, worse: p.WORSE_PROVIDER_EFFECT,
-               small: float(random_effects[-1])}
+    random_effects = np.round(
+        rng.normal(0.0, p.PROVIDER_RANDOM_EFFECT_SD, len(ordinary) + 1), p.PROVIDER_EFFECT_DECIMALS
+    )
+    effects = {
+        hard: p.HARD_CASE_MIX_EFFECT,
+        worse: p.WORSE_PROVIDER_EFFECT,
+        small: float(random_effects[-1]),
+    }
     effects.update({pid: float(e) for pid, e in zip(ordinary, random_effects[:-1], strict=True)})
-    return Roles(hard=hard, worse=worse, small=small, ordinary=tuple(ordinary), site_of=site_of,
-                 effects={pid: effects[pid] for pid in p.PROVIDER_IDS})
+    return Roles(
+        hard=hard,
+        worse=worse,
+        small=small,
+        ordinary=tuple(ordinary),
+        site_of=site_of,
+        effects={pid: effects[pid] for pid in p.PROVIDER_IDS},
+    )
 
 
 def _by_indication_group(by_group: dict) -> np.ndarray:
@@ -123,24 +133,29 @@ def _codes(levels: tuple[str, ...], chosen: tuple[str, ...]) -> list[int]:
     return [levels.index(level) for level in chosen]
 
 
-def _latent_severity(rng: np.random.Generator, scale_group: np.ndarray, is_hard: np.ndarray
-                     ) -> np.ndarray:
+def _latent_severity(
+    rng: np.random.Generator, scale_group: np.ndarray, is_hard: np.ndarray
+) -> np.ndarray:
     """Latent severity class by scale, harder for the hard-case-mix provider."""
     severity = np.zeros(len(scale_group), dtype=np.int64)
     for group in p.GRADED_SCALES:
         in_group = scale_group == group
-        table = np.array([in_level_order(weights[group], p.LATENT_SEVERITY_CLASSES)
-                          for weights in (p.SEVERITY_WEIGHTS, p.HARD_CASE_SEVERITY_WEIGHTS)])
+        table = np.array(
+            [
+                in_level_order(weights[group], p.LATENT_SEVERITY_CLASSES)
+                for weights in (p.SEVERITY_WEIGHTS, p.HARD_CASE_SEVERITY_WEIGHTS)
+            ]
+        )
         severity[in_group] = categorical(rng, table[is_hard[in_group].astype(int)])
     return severity
 
 
-def _age_band(rng: np.random.Generator, indication: np.ndarray, is_hard: np.ndarray
-              ) -> np.ndarray:
+def _age_band(rng: np.random.Generator, indication: np.ndarray, is_hard: np.ndarray) -> np.ndarray:
     """Age band by indication group; half the hard case mix one band older."""
     table = np.array([in_level_order(p.AGE_WEIGHTS[g], AGE_BANDS) for g in p.INDICATION_GROUPS])
-    group = np.array(_codes(p.INDICATION_GROUPS, tuple(p.INDICATION_GROUP[i]
-                                                      for i in INDICATIONS)))[indication]
+    group = np.array(
+        _codes(p.INDICATION_GROUPS, tuple(p.INDICATION_GROUP[i] for i in INDICATIONS))
+    )[indication]
     age = categorical(rng, table[group])
     older = is_hard & (rng.random(len(indication)) < p.HARD_CASE_OLDER_SHARE)
     return np.minimum(age + older, len(AGE_BANDS) - 1)
@@ -151,22 +166,29 @@ def _sex(rng: np.random.Generator, indication: np.ndarray) -> np.ndarray:
     female_share = _by_indication_group(p.FEMALE_SHARE)[indication]
     u = rng.random(len(indication))
     female, male, other, unknown = _codes(SEXES, ("female", "male", "other", "unknown"))
-    return np.select([u < female_share, u < p.SEX_CUMULATIVE["male"]], [female, male],
-                     np.where(u < p.SEX_CUMULATIVE["other"], other, unknown))
+    return np.select(
+        [u < female_share, u < p.SEX_CUMULATIVE["male"]],
+        [female, male],
+        np.where(u < p.SEX_CUMULATIVE["other"], other, unknown),
+    )
 
 
-def _baseline_nrs(rng: np.random.Generator, severity: np.ndarray, is_hard: np.ndarray
-                  ) -> np.ndarray:
+def _baseline_nrs(
+    rng: np.random.Generator, severity: np.ndarray, is_hard: np.ndarray
+) -> np.ndarray:
     """Baseline NRS: normal around a mean by severity (higher for the hard case mix), rounded,
     eligible (>= MIN_BASELINE); a few low baselines below it."""
     n = len(severity)
-    mean = (p.BASELINE_MEAN
-            + in_level_order(p.BASELINE_SHIFT_BY_SEVERITY, p.LATENT_SEVERITY_CLASSES)[severity]
-            + p.HARD_CASE_BASELINE_SHIFT * is_hard)
-    baseline = np.clip(np.rint(rng.normal(mean, p.BASELINE_SD)), p.MIN_BASELINE,
-                       p.NRS_MAX).astype(np.int64)
+    mean = (
+        p.BASELINE_MEAN
+        + in_level_order(p.BASELINE_SHIFT_BY_SEVERITY, p.LATENT_SEVERITY_CLASSES)[severity]
+        + p.HARD_CASE_BASELINE_SHIFT * is_hard
+    )
+    baseline = np.clip(np.rint(rng.normal(mean, p.BASELINE_SD)), p.MIN_BASELINE, p.NRS_MAX).astype(
+        np.int64
+    )
     low = rng.random(n) < p.LOW_BASELINE_SHARE
-    baseline[low] = rng.integers(p.NRS_MIN, p.MIN_BASELINE, n)[low]
+    baseline[low] = rng.integers(int(p.NRS_MIN), p.MIN_BASELINE, n)[low]
     return baseline
 
 
@@ -174,8 +196,9 @@ def draw_case_mix(rng: np.random.Generator, n: int, roles: Roles) -> CaseMix:
     """Provider, site, start period, indication, route, severity, age, sex, baseline pain."""
     n_small = min(p.SMALL_PROVIDER_COURSES, n // p.SMALL_PROVIDER_AT_MOST_ONE_IN)
     by_role = [roles.hard, roles.worse, *roles.ordinary]
-    provider_slot = draw(rng, n, (p.HARD_CASE_MIX_WEIGHT, p.WORSE_PROVIDER_WEIGHT,
-                                  *p.ORDINARY_PROVIDER_WEIGHTS))
+    provider_slot = draw(
+        rng, n, (p.HARD_CASE_MIX_WEIGHT, p.WORSE_PROVIDER_WEIGHT, *p.ORDINARY_PROVIDER_WEIGHTS)
+    )
     provider = np.array(by_role, dtype=object)[provider_slot]
     provider[rng.permutation(n)[:n_small]] = roles.small
     is_hard = provider == roles.hard
@@ -189,8 +212,9 @@ def draw_case_mix(rng: np.random.Generator, n: int, roles: Roles) -> CaseMix:
     quarter_missing = rng.random(n) < p.MISSING_QUARTER_SHARE
 
     indication = draw(rng, n, in_level_order(p.INDICATION_WEIGHTS, INDICATIONS))
-    route_table = np.array([in_level_order(p.ROUTE_BY_INDICATION[i], ROUTES, default=0.0)
-                            for i in INDICATIONS])
+    route_table = np.array(
+        [in_level_order(p.ROUTE_BY_INDICATION[i], ROUTES, default=0.0) for i in INDICATIONS]
+    )
     route = categorical(rng, route_table[indication])
     scale_group = in_level_order(p.SCALE_BY_INDICATION, INDICATIONS, dtype=object)[indication]
     severity = _latent_severity(rng, scale_group, is_hard)
@@ -198,15 +222,27 @@ def draw_case_mix(rng: np.random.Generator, n: int, roles: Roles) -> CaseMix:
     sex = _sex(rng, indication)
     baseline = _baseline_nrs(rng, severity, is_hard)
     median_months = _by_indication_group(p.SYMPTOM_MONTHS_MEDIAN)[indication]
-    symptom_months = np.clip(np.rint(rng.lognormal(np.log(median_months),
-                                                   p.SYMPTOM_MONTHS_LOG_SD, n)),
-                             *p.SYMPTOM_MONTHS_RANGE).astype(np.int64)
+    symptom_months = np.clip(
+        np.rint(rng.lognormal(np.log(median_months), p.SYMPTOM_MONTHS_LOG_SD, n)),
+        *p.SYMPTOM_MONTHS_RANGE,
+    ).astype(np.int64)
     symptom_missing = rng.random(n) < p.MISSING_SYMPTOM_MONTHS_SHARE
     return CaseMix(
-        provider_idx=provider_idx, site_idx=site_idx, is_hard=is_hard, start_year=start_year,
-        start_quarter=start_quarter, quarter_missing=quarter_missing, indication=indication,
-        route=route, scale_group=scale_group, severity=severity, age=age, sex=sex,
-        baseline=baseline, symptom_months=symptom_months, symptom_missing=symptom_missing,
+        provider_idx=provider_idx,
+        site_idx=site_idx,
+        is_hard=is_hard,
+        start_year=start_year,
+        start_quarter=start_quarter,
+        quarter_missing=quarter_missing,
+        indication=indication,
+        route=route,
+        scale_group=scale_group,
+        severity=severity,
+        age=age,
+        sex=sex,
+        baseline=baseline,
+        symptom_months=symptom_months,
+        symptom_missing=symptom_missing,
     )
 
 
@@ -215,13 +251,20 @@ def severity_columns(rng: np.random.Generator, cm: CaseMix) -> SeverityColumns:
     n = len(cm.severity)
     sev, group = cm.severity, cm.scale_group
     none, end = _codes(p.LATENT_SEVERITY_CLASSES, ("none", "end_stage"))
-    grades = {scale: in_level_order(p.GRADE_BY_SEVERITY[scale], p.LATENT_SEVERITY_CLASSES,
-                                    dtype=object)[sev] for scale in p.GRADED_SCALES}
+    grades = {
+        scale: in_level_order(p.GRADE_BY_SEVERITY[scale], p.LATENT_SEVERITY_CLASSES, dtype=object)[
+            sev
+        ]
+        for scale in p.GRADED_SCALES
+    }
     grades["kl"][(sev == none) & (rng.random(n) < p.KL_NONE_GRADE_1_SHARE)] = "1"
     pf_iv_end = (sev == end) & (rng.random(n) < p.PFIRRMANN_END_STAGE_IV_SHARE)
     grades["pfirrmann"][pf_iv_end] = "IV"
-    grade = np.select([group == "kl", group == "pfirrmann"],
-                      [grades["kl"], grades["pfirrmann"]], grades["clinician"])
+    grade = np.select(
+        [group == "kl", group == "pfirrmann"],
+        [grades["kl"], grades["pfirrmann"]],
+        grades["clinician"],
+    )
     scale = group.copy()
     end_stage = sev == end
     # end_stage is left empty now and then, never where it decides the class (KL 4 / IV).
@@ -233,8 +276,13 @@ def severity_columns(rng: np.random.Generator, cm: CaseMix) -> SeverityColumns:
     grade = grade.astype(object)
     grade[hidden] = None
     flag_missing |= hidden
-    return SeverityColumns(severity_scale=scale, severity_grade=grade, end_stage=end_stage,
-                           end_stage_missing=flag_missing, grade_hidden=hidden)
+    return SeverityColumns(
+        severity_scale=scale,
+        severity_grade=grade,
+        end_stage=end_stage,
+        end_stage_missing=flag_missing,
+        grade_hidden=hidden,
+    )
 
 
 def _rehab(rng: np.random.Generator, cm: CaseMix) -> np.ndarray:
@@ -243,10 +291,11 @@ def _rehab(rng: np.random.Generator, cm: CaseMix) -> np.ndarray:
     their ratio)."""
     w = p.REHAB_WEIGHTS
     others = w["none"] + w["home_program"]
-    pt_logit = (np.log(w["supervised_pt"] / others)
-                + in_level_order(p.SUPERVISED_PT_LOGIT_BY_AGE, AGE_BANDS)[cm.age]
-                + in_level_order(p.SUPERVISED_PT_LOGIT_BY_SEVERITY,
-                                 p.LATENT_SEVERITY_CLASSES)[cm.severity])
+    pt_logit = (
+        np.log(w["supervised_pt"] / others)
+        + in_level_order(p.SUPERVISED_PT_LOGIT_BY_AGE, AGE_BANDS)[cm.age]
+        + in_level_order(p.SUPERVISED_PT_LOGIT_BY_SEVERITY, p.LATENT_SEVERITY_CLASSES)[cm.severity]
+    )
     p_pt = inverse_logit(pt_logit)
     p_home = (1.0 - p_pt) * w["home_program"] / others
     probs = {"none": 1.0 - p_pt - p_home, "home_program": p_home, "supervised_pt": p_pt}
@@ -258,11 +307,11 @@ def _screening(rng: np.random.Generator, cm: CaseMix, systemic: np.ndarray) -> S
     n = len(cm.severity)
     contra = draw(rng, n, in_level_order(p.CONTRAINDICATION_WEIGHTS, CONTRAINDICATIONS))
     code = {c: CONTRAINDICATIONS.index(c) for c in CONTRAINDICATIONS}
-    could_be_pregnant = ((cm.sex == SEXES.index("female"))
-                         & np.isin(cm.age, _codes(AGE_BANDS, p.PREGNANCY_POSSIBLE_AGE_BANDS)))
+    could_be_pregnant = (cm.sex == SEXES.index("female")) & np.isin(
+        cm.age, _codes(AGE_BANDS, p.PREGNANCY_POSSIBLE_AGE_BANDS)
+    )
     contra[(contra == code["pregnancy"]) & ~could_be_pregnant] = code["other"]
-    tested_p = np.where(systemic, p.G6PD_TESTED_SHARE["systemic"],
-                        p.G6PD_TESTED_SHARE["injection"])
+    tested_p = np.where(systemic, p.G6PD_TESTED_SHARE["systemic"], p.G6PD_TESTED_SHARE["injection"])
     g6pd_tested = rng.random(n) < tested_p
     g6pd_missing = rng.random(n) < p.G6PD_TESTED_MISSING
     g6pd_tested[contra == code["g6pd_deficiency"]] = True
@@ -280,8 +329,11 @@ def draw_care(rng: np.random.Generator, cm: CaseMix) -> Care:
     planned_systemic = draw_keys(rng, n, p.SYSTEMIC_PLANNED_WEIGHTS)
     planned = np.where(systemic, planned_systemic, planned)
     days = p.SPACING_DAYS
-    spacing = np.where(systemic, days["systemic"],
-                       np.where(rng.random(n) < p.WEEKLY_SHARE, days["weekly"], days["biweekly"]))
+    spacing = np.where(
+        systemic,
+        days["systemic"],
+        np.where(rng.random(n) < p.WEEKLY_SHARE, days["weekly"], days["biweekly"]),
+    )
     rehab = _rehab(rng, cm)
     lifestyle = rng.random(n) < p.LIFESTYLE_SHARE
     expectations = draw(rng, n, in_level_order(p.EXPECTATIONS_WEIGHTS, EXPECTATIONS))
@@ -291,11 +343,18 @@ def draw_care(rng: np.random.Generator, cm: CaseMix) -> Care:
     antioxidants_missing = rng.random(n) < p.ANTIOXIDANTS_MISSING
     screening = _screening(rng, cm, systemic)
     return Care(
-        systemic=systemic, planned=planned, spacing=spacing, rehab=rehab, lifestyle=lifestyle,
-        expectations=expectations, overtraining=overtraining,
-        overtraining_missing=overtraining_missing, antioxidants=antioxidants,
+        systemic=systemic,
+        planned=planned,
+        spacing=spacing,
+        rehab=rehab,
+        lifestyle=lifestyle,
+        expectations=expectations,
+        overtraining=overtraining,
+        overtraining_missing=overtraining_missing,
+        antioxidants=antioxidants,
         antioxidants_missing=antioxidants_missing,
-        contraindication=screening.contraindication, g6pd_tested=screening.g6pd_tested,
+        contraindication=screening.contraindication,
+        g6pd_tested=screening.g6pd_tested,
         g6pd_missing=screening.g6pd_missing,
     )
 
@@ -323,11 +382,15 @@ def draw_patient_numbers(rng: np.random.Generator, cm: CaseMix) -> np.ndarray:
     return patient_number[owner]
 
 
-def draw_course_price(rng: np.random.Generator, cm: CaseMix, care: Care, completed: np.ndarray
-                      ) -> np.ndarray:
+def draw_course_price(
+    rng: np.random.Generator, cm: CaseMix, care: Care, completed: np.ndarray
+) -> np.ndarray:
     """Course price: the site's price per session (cheaper for systemic routes) x sessions
     completed; NaN (unknown) for a few courses."""
-    price = (in_level_order(p.PRICE_PER_SESSION_BY_SITE, p.SITE_IDS)[cm.site_idx]
-             * np.where(care.systemic, p.SYSTEMIC_PRICE_FACTOR, 1.0) * completed)
+    price = (
+        in_level_order(p.PRICE_PER_SESSION_BY_SITE, p.SITE_IDS)[cm.site_idx]
+        * np.where(care.systemic, p.SYSTEMIC_PRICE_FACTOR, 1.0)
+        * completed
+    )
     price_missing = rng.random(len(price)) < p.MISSING_PRICE_SHARE
     return np.where(price_missing, np.nan, np.round(price, p.PRICE_DECIMALS))

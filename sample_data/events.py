@@ -32,8 +32,9 @@ class EventRows:
     number_missing: np.ndarray
 
 
-def _days_after(rng: np.random.Generator, session_day: np.ndarray,
-                bounds: tuple[int, int]) -> np.ndarray:
+def _days_after(
+    rng: np.random.Generator, session_day: np.ndarray, bounds: tuple[int, int]
+) -> np.ndarray:
     low, high = bounds
     return session_day + rng.integers(low, high + 1, len(session_day))
 
@@ -44,8 +45,9 @@ def _graded(rng: np.random.Generator, n: int, moderate_share: float) -> np.ndarr
     return np.where(rng.random(n) < moderate_share, moderate, mild)
 
 
-def build_adverse_events(rng: np.random.Generator, cm: CaseMix, adh: Adherence,
-                         ses: SessionRows) -> EventRows:
+def build_adverse_events(
+    rng: np.random.Generator, cm: CaseMix, adh: Adherence, ses: SessionRows
+) -> EventRows:
     """Flare events after session 1, mild/moderate events per session, rare serious events."""
     course, number, sday = ses.course, ses.number, ses.day
     total = len(course)
@@ -62,7 +64,8 @@ def build_adverse_events(rng: np.random.Generator, cm: CaseMix, adh: Adherence,
 
     serious = np.nonzero(rng.random(total) < p.SERIOUS_RATE_PER_SESSION)[0]
     s_kind = np.array([EVENTS.index(e) for e in p.SERIOUS_EVENT_WEIGHTS])[
-        draw(rng, len(serious), list(p.SERIOUS_EVENT_WEIGHTS.values()))]
+        draw(rng, len(serious), list(p.SERIOUS_EVENT_WEIGHTS.values()))
+    ]
     s_day = _days_after(rng, sday[serious], p.SERIOUS_DAYS_AFTER_SESSION)
 
     first = number == 1
@@ -80,6 +83,11 @@ def build_adverse_events(rng: np.random.Generator, cm: CaseMix, adh: Adherence,
     out_serious = np.concatenate([f_serious, ev_serious, serious_code])
     order = np.lexsort((out_event, out_day, out_number, out_course))
     number_missing = rng.random(len(order)) < p.SESSION_NUMBER_MISSING
-    return EventRows(course=out_course[order], number=out_number[order], day=out_day[order],
-                     event=out_event[order], seriousness=out_serious[order],
-                     number_missing=number_missing)
+    return EventRows(
+        course=out_course[order],
+        number=out_number[order],
+        day=out_day[order],
+        event=out_event[order],
+        seriousness=out_serious[order],
+        number_missing=number_missing,
+    )

@@ -63,8 +63,13 @@ def generate_clinic(n_courses: int, seed: int = DEFAULT_SEED) -> SyntheticClinic
     n = int(n_courses)
     sim = simulate(n, seed)
     tables = contract_tables(sim)
-    return SyntheticClinic(tables=tables, truth=planted_truth(sim.roles), seed=int(seed),
-                           n_courses=n, latent=latent_table(sim, tables["courses"]))
+    return SyntheticClinic(
+        tables=tables,
+        truth=planted_truth(sim.roles),
+        seed=int(seed),
+        n_courses=n,
+        latent=latent_table(sim, tables["courses"]),
+    )
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -77,8 +82,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     with open(path, "wb") as fh:
         fh.write((",".join(frame.columns) + "\n").encode("utf-8"))
-        pa_csv.write_csv(table, fh, pa_csv.WriteOptions(include_header=False,
-                                                        quoting_style="none"))
+        pa_csv.write_csv(table, fh, pa_csv.WriteOptions(include_header=False, quoting_style="none"))
 
 
 def write_clinic(clinic: SyntheticClinic, out_dir: str | Path, fmt: str = "csv") -> list[Path]:
@@ -105,8 +109,12 @@ def write_clinic(clinic: SyntheticClinic, out_dir: str | Path, fmt: str = "csv")
         else:
             frame.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
         paths.append(path)
-    manifest = {"generator": GENERATOR_NAME, "seed": clinic.seed,
-                "n_courses": clinic.n_courses, "version": GENERATOR_VERSION}
+    manifest = {
+        "generator": GENERATOR_NAME,
+        "seed": clinic.seed,
+        "n_courses": clinic.n_courses,
+        "version": GENERATOR_VERSION,
+    }
     manifest_path = out / MANIFEST_NAME
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     paths.append(manifest_path)

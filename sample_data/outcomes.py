@@ -71,49 +71,66 @@ def draw_adherence(rng: np.random.Generator, cm: CaseMix, care: Care) -> Adheren
     n = len(cm.severity)
     intra = cm.route == ROUTES.index("intra_articular")
     flare = rng.random(n) < np.where(intra, p.FLARE_PROB["intra_articular"], p.FLARE_PROB["other"])
-    quit_p = np.where(flare, in_level_order(p.QUIT_AFTER_FLARE, EXPECTATIONS)[care.expectations],
-                      p.QUIT_EARLY_WITHOUT_FLARE)
+    quit_p = np.where(
+        flare,
+        in_level_order(p.QUIT_AFTER_FLARE, EXPECTATIONS)[care.expectations],
+        p.QUIT_EARLY_WITHOUT_FLARE,
+    )
     planned = care.planned
     first, second = p.EARLY_QUIT_AFTER_SESSIONS
     quit_early = (planned >= second) & (rng.random(n) < quit_p)
     after_first = (planned == second) | (rng.random(n) < p.QUIT_AFTER_FIRST_SHARE)
     completed = planned.copy()
     completed[quit_early] = np.where(after_first, first, second)[quit_early]
-    later = ((~quit_early) & (planned >= p.LATER_DROPOUT_MIN_PLANNED)
-             & (rng.random(n) < p.LATER_DROPOUT))
+    later = (
+        (~quit_early) & (planned >= p.LATER_DROPOUT_MIN_PLANNED) & (rng.random(n) < p.LATER_DROPOUT)
+    )
     # stop at session LATER_DROPOUT_FIRST_STOP..planned-1
     first_stop = p.LATER_DROPOUT_FIRST_STOP
-    stop_at = first_stop + np.floor(rng.random(n) * np.maximum(planned - first_stop, 1)
-                                    ).astype(np.int64)
+    stop_at = first_stop + np.floor(rng.random(n) * np.maximum(planned - first_stop, 1)).astype(
+        np.int64
+    )
     completed[later] = np.minimum(stop_at, planned - 1)[later]
     not_started = rng.random(n) < p.NOT_STARTED_SHARE
     completed[not_started] = 0
     code = {c: ADHERENCE_CLASSES.index(c) for c in ADHERENCE_CLASSES}
     adherence = np.select(
         [completed == 0, completed >= planned, completed == 1],
-        [code["not_started"], code["full_protocol"], code["one_and_done"]], code["partial"])
-    return Adherence(flare=flare & ~not_started, quit_early=quit_early & ~not_started,
-                     completed=completed, adherence=adherence, not_started=not_started)
+        [code["not_started"], code["full_protocol"], code["one_and_done"]],
+        code["partial"],
+    )
+    return Adherence(
+        flare=flare & ~not_started,
+        quit_early=quit_early & ~not_started,
+        completed=completed,
+        adherence=adherence,
+        not_started=not_started,
+    )
 
 
-def response_logit(cm: CaseMix, care: Care, adh: Adherence, provider_effects: np.ndarray
-                   ) -> np.ndarray:
+def response_logit(
+    cm: CaseMix, care: Care, adh: Adherence, provider_effects: np.ndarray
+) -> np.ndarray:
     """The planted logistic model of being a responder (see PlantedTruth.response_prob);
     not-started courses get no adherence shift (they cannot respond at all)."""
     sev = in_level_order(LOGIT_SEVERITY, p.LATENT_SEVERITY_CLASSES)[cm.severity]
     adherence_logit = in_level_order({"not_started": 0.0, **LOGIT_ADHERENCE}, ADHERENCE_CLASSES)
-    return (INTERCEPT + sev + adherence_logit[adh.adherence]
-            + in_level_order(LOGIT_REHAB, REHAB)[care.rehab]
-            + LOGIT_LIFESTYLE[True] * care.lifestyle
-            + in_level_order(LOGIT_EXPECTATIONS, EXPECTATIONS)[care.expectations]
-            + LOGIT_OVERTRAINING[True] * care.overtraining
-            + LOGIT_ANTIOXIDANTS[True] * care.antioxidants
-            + LOGIT_FLARE[True] * adh.flare
-            + in_level_order(p.LOGIT_BY_AGE, AGE_BANDS)[cm.age]
-            + p.LOGIT_PER_BASELINE_POINT * (cm.baseline - p.REFERENCE_BASELINE_NRS)
-            + in_level_order(p.LOGIT_BY_INDICATION, INDICATIONS)[cm.indication]
-            + p.LOGIT_SYSTEMIC_ROUTE * care.systemic
-            + provider_effects[cm.provider_idx])
+    return (
+        INTERCEPT
+        + sev
+        + adherence_logit[adh.adherence]
+        + in_level_order(LOGIT_REHAB, REHAB)[care.rehab]
+        + LOGIT_LIFESTYLE[True] * care.lifestyle
+        + in_level_order(LOGIT_EXPECTATIONS, EXPECTATIONS)[care.expectations]
+        + LOGIT_OVERTRAINING[True] * care.overtraining
+        + LOGIT_ANTIOXIDANTS[True] * care.antioxidants
+        + LOGIT_FLARE[True] * adh.flare
+        + in_level_order(p.LOGIT_BY_AGE, AGE_BANDS)[cm.age]
+        + p.LOGIT_PER_BASELINE_POINT * (cm.baseline - p.REFERENCE_BASELINE_NRS)
+        + in_level_order(p.LOGIT_BY_INDICATION, INDICATIONS)[cm.indication]
+        + p.LOGIT_SYSTEMIC_ROUTE * care.systemic
+        + provider_effects[cm.provider_idx]
+    )
 
 
 def _uniform(bounds: tuple[float, float], u: np.ndarray) -> np.ndarray:
@@ -121,39 +138,54 @@ def _uniform(bounds: tuple[float, float], u: np.ndarray) -> np.ndarray:
     return low + (high - low) * u
 
 
-def draw_outcome(rng: np.random.Generator, cm: CaseMix, care: Care, adh: Adherence,
-                 provider_effects: np.ndarray) -> Outcome:
+def draw_outcome(
+    rng: np.random.Generator, cm: CaseMix, care: Care, adh: Adherence, provider_effects: np.ndarray
+) -> Outcome:
     """Responder status, improvement, waning, escalation and the follow-up pattern."""
     n = len(cm.severity)
     logit = response_logit(cm, care, adh, provider_effects)
     prob = np.where(adh.not_started, 0.0, inverse_logit(logit))
     responder = rng.random(n) < prob
     u = rng.random(n)
-    improvement = np.where(responder, _uniform(p.RESPONDER_IMPROVEMENT, u),
-                           _uniform(p.NON_RESPONDER_IMPROVEMENT, u))
+    improvement = np.where(
+        responder, _uniform(p.RESPONDER_IMPROVEMENT, u), _uniform(p.NON_RESPONDER_IMPROVEMENT, u)
+    )
     improvement[adh.not_started] = 0.0
 
     wane_p = in_level_order(p.WANE_BY_WEEK_52, REHAB)[care.rehab]
     wanes = responder & (rng.random(n) < wane_p)
     week_26, week_52 = p.WANE_WEEKS
-    wane_week = np.where(wanes, np.where(rng.random(n) < p.WANE_BY_WEEK_26_SHARE,
-                                         week_26, week_52), 0)
+    wane_week = np.where(
+        wanes, np.where(rng.random(n) < p.WANE_BY_WEEK_26_SHARE, week_26, week_52), 0
+    )
 
     esc_p = in_level_order(p.ESCALATION_BY_SEVERITY, p.LATENT_SEVERITY_CLASSES)[cm.severity]
     esc_p = np.where(responder & ~wanes, esc_p * p.ESCALATION_DURABLE_RESPONDER_FACTOR, esc_p)
     escalates = (~adh.not_started) & (rng.random(n) < esc_p)
-    last_day_estimate = ((np.maximum(adh.completed, 1) - 1)
-                         * (care.spacing + p.SESSION_DAYS_ESTIMATE_EXTRA))
+    last_day_estimate = (np.maximum(adh.completed, 1) - 1) * (
+        care.spacing + p.SESSION_DAYS_ESTIMATE_EXTRA
+    )
     delay = p.ESCALATION_DELAY_FIXED_DAYS + rng.exponential(p.ESCALATION_DELAY_MEAN_DAYS, n)
     escalated_day = np.minimum(last_day_estimate + np.rint(delay), p.LAST_DAY).astype(np.int64)
 
-    miss_p = np.where(responder, p.MISSING_PRIMARY_WINDOW["responder"],
-                      p.MISSING_PRIMARY_WINDOW["non_responder"])
+    miss_p = np.where(
+        responder, p.MISSING_PRIMARY_WINDOW["responder"], p.MISSING_PRIMARY_WINDOW["non_responder"]
+    )
     window_missing = adh.not_started | (rng.random(n) < miss_p)
     late_visit = window_missing & ~adh.not_started & (rng.random(n) < p.LATE_VISIT_SHARE)
     lost_26 = rng.random(n) < p.LOST_BEFORE_26
     lost_52 = lost_26 | (rng.random(n) < p.LOST_BEFORE_52)
-    return Outcome(logit=logit, prob=prob, responder=responder, improvement=improvement,
-                   wanes=wanes, wane_week=wane_week, escalates=escalates,
-                   escalated_day=escalated_day, window_missing=window_missing,
-                   late_visit=late_visit, lost_26=lost_26, lost_52=lost_52)
+    return Outcome(
+        logit=logit,
+        prob=prob,
+        responder=responder,
+        improvement=improvement,
+        wanes=wanes,
+        wane_week=wane_week,
+        escalates=escalates,
+        escalated_day=escalated_day,
+        window_missing=window_missing,
+        late_visit=late_visit,
+        lost_26=lost_26,
+        lost_52=lost_52,
+    )

@@ -10,20 +10,28 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 _REQUIRED = object()  # in_level_order without a default: every level needs a key
 
 
-def in_level_order(by_level: Mapping, levels: Sequence[Hashable], *,
-                   default: object = _REQUIRED, dtype: object = None) -> np.ndarray:
+def in_level_order(
+    by_level: Mapping,
+    levels: Sequence[Hashable],
+    *,
+    default: object = _REQUIRED,
+    dtype: npt.DTypeLike | None = None,
+) -> np.ndarray:
     """The values of a per-level parameter as an array in ``levels`` order (the data
     contract's), so that integer level codes index it. A key that is not a level is refused;
     a level without a key takes ``default`` when one is given."""
     extra = [k for k in by_level if k not in levels]
     if extra:
         raise ValueError(f"not levels: {extra}; levels are {list(levels)}")
-    values = [by_level[level] if default is _REQUIRED else by_level.get(level, default)
-              for level in levels]
+    values = [
+        by_level[level] if default is _REQUIRED else by_level.get(level, default)
+        for level in levels
+    ]
     return np.array(values, dtype=dtype)
 
 
@@ -31,17 +39,18 @@ def categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One category index per row of a (n, k) matrix of probabilities (rows sum to 1):
     inverse-CDF sampling with one uniform draw per row."""
     probs = np.asarray(probs, dtype=float)
-    cum = np.cumsum(probs, axis=1)
+    cum: np.ndarray = np.cumsum(probs, axis=1)
     cum = cum / cum[:, -1:]
-    u = rng.random(probs.shape[0])
+    u = np.asarray(rng.random(probs.shape[0]))
     return np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1)
 
 
-def draw(rng: np.random.Generator, n: int, weights: Sequence[float]) -> np.ndarray:
+def draw(rng: np.random.Generator, n: int, weights: npt.ArrayLike) -> np.ndarray:
     """``n`` category indices from one set of relative weights (inverse-CDF sampling)."""
     w = np.asarray(weights, dtype=float)
-    return np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), rng.random(n), side="right"),
-                      len(w) - 1)
+    return np.minimum(
+        np.searchsorted(np.cumsum(w) / w.sum(), rng.random(n), side="right"), len(w) - 1
+    )
 
 
 def draw_keys(rng: np.random.Generator, n: int, weights_by_value: Mapping) -> np.ndarray:

@@ -29,30 +29,38 @@ class SessionRows:
     vol: np.ndarray
 
 
-def _session_days(rng: np.random.Generator, care: Care, k: np.ndarray, course: np.ndarray,
-                  number: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _session_days(
+    rng: np.random.Generator,
+    care: Care,
+    k: np.ndarray,
+    course: np.ndarray,
+    number: np.ndarray,
+    starts: np.ndarray,
+) -> np.ndarray:
     """Day of each session: 0 for session 1, then spacing + jitter (uniform, by spacing)."""
     total = len(course)
     spacing = care.spacing[course]
     # one draw per spacing, in SESSION_GAP_JITTER order (the draw order)
-    jitters = {days: rng.integers(low, high + 1, total)
-               for days, (low, high) in p.SESSION_GAP_JITTER.items()}
+    jitters = {
+        days: rng.integers(low, high + 1, total)
+        for days, (low, high) in p.SESSION_GAP_JITTER.items()
+    }
     jitter = np.select([spacing == days for days in jitters], list(jitters.values()))
     gap = np.where(number == 1, 0, spacing + jitter)
     cum = np.cumsum(gap)
     return cum - np.repeat(cum[starts[k > 0]], k[k > 0]) if total else cum
 
 
-def _by_route(rng: np.random.Generator, bounds_by_route: dict, route: np.ndarray
-              ) -> np.ndarray:
+def _by_route(rng: np.random.Generator, bounds_by_route: dict, route: np.ndarray) -> np.ndarray:
     """One uniform draw per course between the (low, high) of its route."""
     low = in_level_order({r: b[0] for r, b in bounds_by_route.items()}, ROUTES)[route]
     high = in_level_order({r: b[1] for r, b in bounds_by_route.items()}, ROUTES)[route]
     return low + (high - low) * rng.random(len(route))
 
 
-def build_sessions(rng: np.random.Generator, cm: CaseMix, care: Care, adh: Adherence
-                   ) -> SessionRows:
+def build_sessions(
+    rng: np.random.Generator, cm: CaseMix, care: Care, adh: Adherence
+) -> SessionRows:
     """One row per delivered session: numbering 1..k, day 0 first, strictly increasing days."""
     k = adh.completed
     total = int(k.sum())
@@ -64,12 +72,12 @@ def build_sessions(rng: np.random.Generator, cm: CaseMix, care: Care, adh: Adher
     vol = np.round(_by_route(rng, p.VOLUME_BY_ROUTE, cm.route), p.VOLUME_DECIMALS)
     step = p.LARGE_VOLUME_STEP_ML
     vol = np.where(vol >= p.LARGE_VOLUME_ML, np.rint(vol / step) * step, vol)
-    return SessionRows(course=course, number=number, day=day, conc=conc[course],
-                       vol=vol[course])
+    return SessionRows(course=course, number=number, day=day, conc=conc[course], vol=vol[course])
 
 
-def escalation_after_last_session(escalated_day: np.ndarray, ses: SessionRows, n: int
-                                  ) -> np.ndarray:
+def escalation_after_last_session(
+    escalated_day: np.ndarray, ses: SessionRows, n: int
+) -> np.ndarray:
     """Escalation comes at least two weeks after the last session (and by the last day)."""
     last_day = np.zeros(n, dtype=np.int64)
     last_day[ses.course] = ses.day  # rows are in session order: the last one wins

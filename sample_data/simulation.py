@@ -86,6 +86,16 @@ def simulate(n: int, seed: int) -> Simulation:
     asm = build_assessments(rng, cm, adh, out)
     patient_number = draw_patient_numbers(rng, cm)
     price = draw_course_price(rng, cm, care, adh.completed)
-    return Simulation(roles=roles, case_mix=cm, severity=sev, care=care, adherence=adh,
-                      outcome=out, sessions=ses, events=events, assessments=asm,
-                      patient_number=patient_number, course_price=price)
+    return Simulation(
+        roles=roles,
+        case_mix=cm,
+        severity=sev,
+        care=care,
+        adherence=adh,
+        outcome=out,
+        sessions=ses,
+        events=events,
+        assessments=asm,
+        patient_number=patient_number,
+        course_price=price,
+    )

@@ -64,34 +64,38 @@ def courses_table(sim: Simulation) -> pd.DataFrame:
     cm, sev, care, out = sim.case_mix, sim.severity, sim.care, sim.outcome
     n = sim.n_courses
     width = max(MIN_ID_DIGITS, len(str(n)))
-    return pd.DataFrame({
-        "course_id": pd.array(ids("c", np.arange(1, n + 1), width), dtype="str"),
-        "patient_id": pd.array(ids("pt", sim.patient_number, width), dtype="str"),
-        "site_id": labels(p.SITE_IDS, cm.site_idx),
-        "provider_id": labels(p.PROVIDER_IDS, cm.provider_idx),
-        "start_year": cm.start_year.astype(np.int64),
-        "start_quarter": int_with_missing(cm.start_quarter, cm.quarter_missing),
-        "age_band": labels(AGE_BANDS, cm.age),
-        "sex": labels(SEXES, cm.sex),
-        "indication": labels(INDICATIONS, cm.indication),
-        "route": labels(ROUTES, cm.route),
-        "severity_scale": pd.array(sev.severity_scale, dtype="str"),
-        "severity_grade": pd.array(sev.severity_grade, dtype="str"),
-        "end_stage": bool_with_missing(sev.end_stage, sev.end_stage_missing),
-        "symptom_months": int_with_missing(cm.symptom_months, cm.symptom_missing),
-        "planned_sessions": care.planned.astype(np.int64),
-        "rehab": labels(REHAB, care.rehab),
-        "lifestyle_support": care.lifestyle.astype(bool),
-        "expectations": labels(EXPECTATIONS, care.expectations),
-        "contraindication": labels(CONTRAINDICATIONS, care.contraindication),
-        "g6pd_tested": bool_with_missing(care.g6pd_tested, care.g6pd_missing),
-        "overtraining_reported": bool_with_missing(care.overtraining,
-                                                   care.overtraining_missing),
-        "early_antioxidants_reported": bool_with_missing(care.antioxidants,
-                                                         care.antioxidants_missing),
-        "escalated_day": int_with_missing(out.escalated_day, ~out.escalates),
-        "course_price": pd.array(sim.course_price, dtype="Float64"),
-    })
+    return pd.DataFrame(
+        {
+            "course_id": pd.array(ids("c", np.arange(1, n + 1), width), dtype="str"),
+            "patient_id": pd.array(ids("pt", sim.patient_number, width), dtype="str"),
+            "site_id": labels(p.SITE_IDS, cm.site_idx),
+            "provider_id": labels(p.PROVIDER_IDS, cm.provider_idx),
+            "start_year": cm.start_year.astype(np.int64),
+            "start_quarter": int_with_missing(cm.start_quarter, cm.quarter_missing),
+            "age_band": labels(AGE_BANDS, cm.age),
+            "sex": labels(SEXES, cm.sex),
+            "indication": labels(INDICATIONS, cm.indication),
+            "route": labels(ROUTES, cm.route),
+            "severity_scale": pd.array(sev.severity_scale, dtype="str"),
+            "severity_grade": pd.array(sev.severity_grade, dtype="str"),
+            "end_stage": bool_with_missing(sev.end_stage, sev.end_stage_missing),
+            "symptom_months": int_with_missing(cm.symptom_months, cm.symptom_missing),
+            "planned_sessions": care.planned.astype(np.int64),
+            "rehab": labels(REHAB, care.rehab),
+            "lifestyle_support": care.lifestyle.astype(bool),
+            "expectations": labels(EXPECTATIONS, care.expectations),
+            "contraindication": labels(CONTRAINDICATIONS, care.contraindication),
+            "g6pd_tested": bool_with_missing(care.g6pd_tested, care.g6pd_missing),
+            "overtraining_reported": bool_with_missing(
+                care.overtraining, care.overtraining_missing
+            ),
+            "early_antioxidants_reported": bool_with_missing(
+                care.antioxidants, care.antioxidants_missing
+            ),
+            "escalated_day": int_with_missing(out.escalated_day, ~out.escalates),
+            "course_price": pd.array(sim.course_price, dtype="Float64"),
+        }
+    )
 
 
 def contract_tables(sim: Simulation) -> dict[str, pd.DataFrame]:
@@ -99,52 +103,64 @@ def contract_tables(sim: Simulation) -> dict[str, pd.DataFrame]:
     courses = courses_table(sim)
     cid = courses["course_id"]
     ses, asm, ae = sim.sessions, sim.assessments, sim.events
-    sessions = pd.DataFrame({
-        "course_id": cid.take(ses.course).reset_index(drop=True),
-        "session_number": ses.number.astype(np.int64),
-        "day": ses.day.astype(np.int64),
-        "concentration_ug_ml": ses.conc.astype(float),
-        "volume_ml": ses.vol.astype(float),
-    })
-    assessments = pd.DataFrame({
-        "course_id": cid.take(asm.course).reset_index(drop=True),
-        "day": asm.day.astype(np.int64),
-        "instrument": labels(INSTRUMENTS, asm.instrument),
-        "score": asm.score.astype(float),
-    })
-    adverse_events = pd.DataFrame({
-        "course_id": cid.take(ae.course).reset_index(drop=True),
-        "session_number": int_with_missing(ae.number, ae.number_missing),
-        "day": ae.day.astype(np.int64),
-        "event": labels(EVENTS, ae.event),
-        "seriousness": labels(SERIOUSNESS, ae.seriousness),
-    })
-    tables = {"courses": courses, "sessions": sessions, "assessments": assessments,
-              "adverse_events": adverse_events}
+    sessions = pd.DataFrame(
+        {
+            "course_id": cid.take(ses.course).reset_index(drop=True),
+            "session_number": ses.number.astype(np.int64),
+            "day": ses.day.astype(np.int64),
+            "concentration_ug_ml": ses.conc.astype(float),
+            "volume_ml": ses.vol.astype(float),
+        }
+    )
+    assessments = pd.DataFrame(
+        {
+            "course_id": cid.take(asm.course).reset_index(drop=True),
+            "day": asm.day.astype(np.int64),
+            "instrument": labels(INSTRUMENTS, asm.instrument),
+            "score": asm.score.astype(float),
+        }
+    )
+    adverse_events = pd.DataFrame(
+        {
+            "course_id": cid.take(ae.course).reset_index(drop=True),
+            "session_number": int_with_missing(ae.number, ae.number_missing),
+            "day": ae.day.astype(np.int64),
+            "event": labels(EVENTS, ae.event),
+            "seriousness": labels(SERIOUSNESS, ae.seriousness),
+        }
+    )
+    tables = {
+        "courses": courses,
+        "sessions": sessions,
+        "assessments": assessments,
+        "adverse_events": adverse_events,
+    }
     return {name: tables[name].loc[:, list(cols)] for name, cols in TABLE_COLUMNS.items()}
 
 
 def latent_table(sim: Simulation, courses: pd.DataFrame) -> pd.DataFrame:
     """One row per course: the simulated true state (never written; for tests)."""
     cm, care, adh, out = sim.case_mix, sim.care, sim.adherence, sim.outcome
-    return pd.DataFrame({
-        "course_id": courses["course_id"],
-        "provider_id": courses["provider_id"],
-        "severity_class": labels(p.LATENT_SEVERITY_CLASSES, cm.severity),
-        "severity_hidden": sim.severity.grade_hidden,
-        "adherence_class": labels(ADHERENCE_CLASSES, adh.adherence),
-        "sessions_completed": adh.completed.astype(np.int64),
-        "early_flare": adh.flare,
-        "quit_early": adh.quit_early,
-        "overtraining": care.overtraining,
-        "early_antioxidants": care.antioxidants,
-        "baseline_nrs": cm.baseline.astype(np.int64),
-        "baseline_missing": sim.assessments.visits.missing_baseline,
-        "response_prob": out.prob,
-        "responder": out.responder,
-        "improvement": out.improvement,
-        "wanes": out.wanes,
-        "wane_week": out.wane_week.astype(np.int64),
-        "escalates": out.escalates,
-        "primary_window_missing": out.window_missing,
-    })
+    return pd.DataFrame(
+        {
+            "course_id": courses["course_id"],
+            "provider_id": courses["provider_id"],
+            "severity_class": labels(p.LATENT_SEVERITY_CLASSES, cm.severity),
+            "severity_hidden": sim.severity.grade_hidden,
+            "adherence_class": labels(ADHERENCE_CLASSES, adh.adherence),
+            "sessions_completed": adh.completed.astype(np.int64),
+            "early_flare": adh.flare,
+            "quit_early": adh.quit_early,
+            "overtraining": care.overtraining,
+            "early_antioxidants": care.antioxidants,
+            "baseline_nrs": cm.baseline.astype(np.int64),
+            "baseline_missing": sim.assessments.visits.missing_baseline,
+            "response_prob": out.prob,
+            "responder": out.responder,
+            "improvement": out.improvement,
+            "wanes": out.wanes,
+            "wane_week": out.wane_week.astype(np.int64),
+            "escalates": out.escalates,
+            "primary_window_missing": out.window_missing,
+        }
+    )

@@ -152,11 +152,18 @@ def planted_truth(roles: Roles) -> PlantedTruth:
         escalation_durable_responder_factor=p.ESCALATION_DURABLE_RESPONDER_FACTOR,
         missing_primary_followup_prob=dict(p.MISSING_PRIMARY_WINDOW),
         serious_event_rate_per_session=p.SERIOUS_RATE_PER_SESSION,
-        event_rate_per_session={**p.EVENT_RATE_PER_SESSION,
-                                "swelling_intra_articular": p.SWELLING_RATE_INTRA_ARTICULAR},
+        event_rate_per_session={
+            **p.EVENT_RATE_PER_SESSION,
+            "swelling_intra_articular": p.SWELLING_RATE_INTRA_ARTICULAR,
+        },
         not_screened_share=p.CONTRAINDICATION_WEIGHTS["not_screened"],
-        contraindicated_share=float(sum(
-            w for c, w in p.CONTRAINDICATION_WEIGHTS.items() if c not in ("none", "not_screened"))),
+        contraindicated_share=float(
+            sum(
+                w
+                for c, w in p.CONTRAINDICATION_WEIGHTS.items()
+                if c not in ("none", "not_screened")
+            )
+        ),
         g6pd_tested_share=dict(p.G6PD_TESTED_SHARE),
         not_started_share=p.NOT_STARTED_SHARE,
     )

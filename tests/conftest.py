@@ -32,8 +32,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ozone_testkit import ROOT, fixture_clinic, fixture_timeline
 
+from ozone_testkit import ROOT, fixture_clinic, fixture_timeline
 from queries.core.settings import Settings
 from queries.data import db
 from queries.data.loading import load_folder
@@ -48,8 +48,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Needed as root and offline (docs/engineering.md); the resolver rule stops Chromium from
 # looking up Google hosts.
 LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
 VIEWPORT = {"width": 1400, "height": 2200}  # the app scrolls an inner panel: no full_page
@@ -61,6 +65,7 @@ LOG_TAIL_LINES = 40
 
 
 # --- databases ----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def fixture_clinic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -77,15 +82,16 @@ def synthetic_clinic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database holding a synthetic clinic of ``SYNTHETIC_TEST_COURSES`` courses."""
     from queries.data.bootstrap import build_synthetic
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("synthetic_clinic"),
-                        synthetic_courses=SYNTHETIC_TEST_COURSES,
-                        synthetic_seed=SYNTHETIC_TEST_SEED)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("synthetic_clinic"),
+        synthetic_courses=SYNTHETIC_TEST_COURSES,
+        synthetic_seed=SYNTHETIC_TEST_SEED,
+    )
     return build_synthetic(settings.synthetic_db_path, settings)
 
 
 @pytest.fixture(scope="session")
-def timeline_con(
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+def timeline_con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a database holding only the timeline clinic (22 courses)."""
     tmp = tmp_path_factory.mktemp("timeline_clinic")
     load_folder(fixture_timeline.write(tmp / "extract"), tmp / "timeline.duckdb")
@@ -102,6 +108,7 @@ def planted():
 
 
 # --- the environment of a page test -------------------------------------------------------
+
 
 def _as_director(monkeypatch: pytest.MonkeyPatch, database: Path) -> Path:
     monkeypatch.setenv("OUTCOMES_DB", str(database))
@@ -123,6 +130,7 @@ def synthetic_env(monkeypatch: pytest.MonkeyPatch, synthetic_clinic_db: Path) ->
 
 
 # --- the served app and a browser ---------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -172,19 +180,36 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(chromium: Path, synthetic_clinic_db: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(
+    chromium: Path, synthetic_clinic_db: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The app as the README starts it (``ozone-outcomes serve``, which runs ``streamlit run``
     headless on 127.0.0.1 without usage stats), logging to a file; yields its base URL once
     ``/_stcore/health`` answers."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OUTCOMES_")}
-    command = [sys.executable, "-m", "queries.cli", "serve", "--db", str(synthetic_clinic_db),
-               "--port", str(port), "--address", "127.0.0.1"]
+    command = [
+        sys.executable,
+        "-m",
+        "queries.cli",
+        "serve",
+        "--db",
+        str(synthetic_clinic_db),
+        "--port",
+        str(port),
+        "--address",
+        "127.0.0.1",
+    ]
     with log.open("w") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(proc, url, log)

@@ -47,9 +47,13 @@ def rel(path: Path) -> str:
 
 # --- imports --------------------------------------------------------------------------------
 
+
 def test_only_dashboard_imports_streamlit():
-    offenders = [rel(p) for p in py_files(*CORE, "tests")
-                 if "streamlit" in imports_of(p) and rel(p) not in STREAMLIT_IN_TESTS]
+    offenders = [
+        rel(p)
+        for p in py_files(*CORE, "tests")
+        if "streamlit" in imports_of(p) and rel(p) not in STREAMLIT_IN_TESTS
+    ]
     assert offenders == [], f"streamlit imported outside dashboard/: {offenders}"
 
 
@@ -59,32 +63,45 @@ def test_core_never_imports_the_dashboard():
 
 
 def test_dashboard_never_imports_importlib():
-    offenders = [rel(p) for p in py_files("dashboard")
-                 if "importlib" in imports_of(p) or "__import__(" in p.read_text()]
+    offenders = [
+        rel(p)
+        for p in py_files("dashboard")
+        if "importlib" in imports_of(p) or "__import__(" in p.read_text()
+    ]
     assert offenders == [], f"dashboard/ loads modules by name: {offenders}"
 
 
 def calls_by_name(path: Path) -> list[str]:
     """``x.call("name", ...)`` / ``x.run("name", ...)``: a core function named by a string."""
     tree = ast.parse(path.read_text(), filename=str(path))
-    return [f"{rel(path)}:{node.lineno}: {ast.unparse(node)}" for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr in BY_NAME_CALLS and node.args
-            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)]
+    return [
+        f"{rel(path)}:{node.lineno}: {ast.unparse(node)}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in BY_NAME_CALLS
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ]
 
 
 def test_pages_call_the_core_by_reference():
     offenders = [call for p in py_files("dashboard") for call in calls_by_name(p)]
-    assert offenders == [], "core functions called by name string, not by reference:\n" + \
-        "\n".join(offenders)
+    assert offenders == [], "core functions called by name string, not by reference:\n" + "\n".join(
+        offenders
+    )
 
 
 # --- SQL ------------------------------------------------------------------------------------
 
+
 def test_no_sql_text_outside_sql_files():
     sql_start = re.compile(
         r"""["']\s*(select\s.*\sfrom\s|with\s+\w+\s+as\s*\(|insert\s+into\s|update\s+\w+\s+set\s"""
-        r"""|delete\s+from\s|create\s+(or\s+replace\s+)?(table|view|macro|type)\s)""", re.I)
+        r"""|delete\s+from\s|create\s+(or\s+replace\s+)?(table|view|macro|type)\s)""",
+        re.I,
+    )
     offenders = []
     for path in py_files("dashboard", "queries"):
         for n, line in enumerate(path.read_text().splitlines(), 1):
@@ -100,11 +117,13 @@ def test_every_sql_file_has_a_header_comment():
 
 # --- layout ---------------------------------------------------------------------------------
 
+
 def test_queries_keeps_at_most_six_modules_at_its_top():
     top = sorted(p.name for p in (ROOT / "queries").glob("*.py"))
     assert len(top) <= MAX_TOP_LEVEL_CORE_MODULES, (
         f"{len(top)} modules directly in queries/ (at most {MAX_TOP_LEVEL_CORE_MODULES}; "
-        f"move them into a subpackage): {top}")
+        f"move them into a subpackage): {top}"
+    )
 
 
 def test_no_module_is_over_the_line_limit():
@@ -133,15 +152,20 @@ def mapped_names() -> set[str]:
 
 def test_readme_folder_map_names_every_module_and_package():
     block = folder_map()
-    missing = sorted(name for name in mapped_names()
-                     if not re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w])", block))
+    missing = sorted(
+        name
+        for name in mapped_names()
+        if not re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w])", block)
+    )
     assert missing == [], f"README.md's folder map does not name: {missing}"
 
 
 # --- the docs the code cites ----------------------------------------------------------------
 
-CITATION = re.compile(r"(?<![\w./-])(?P<path>(?:\.\./|[\w-]+/)*)"
-                      r"(?P<name>[\w-]+|\{[\w,-]+\})\.md\b")
+CITATION = re.compile(
+    r"(?<![\w./-])(?P<path>(?:\.\./|[\w-]+/)*)"
+    r"(?P<name>[\w-]+|\{[\w,-]+\})\.md\b"
+)
 
 
 def cited_exists(folder: str, name: str) -> bool:
@@ -161,8 +185,11 @@ def missing_citations(path: Path) -> list[str]:
             if match["path"].startswith("../shared"):
                 continue  # the team's originals, outside this repository
             names = [name + ".md" for name in match["name"].strip("{}").split(",")]
-            missing += [f"{rel(path)}:{n}: {name} ({match[0]})" for name in names
-                        if not cited_exists(match["path"], name)]
+            missing += [
+                f"{rel(path)}:{n}: {name} ({match[0]})"
+                for name in names
+                if not cited_exists(match["path"], name)
+            ]
     return missing
 
 
@@ -174,17 +201,22 @@ def test_docs_cited_by_the_code_exist():
 
 # --- the test suite's own layout ------------------------------------------------------------
 
+
 def is_test_module(name: str) -> bool:
     """``tests`` (whatever package answers to it), a test module or a conftest."""
     return name in ("tests", "conftest") or name.startswith("test_")
 
 
 def test_no_test_module_imports_another():
-    offenders = {rel(p): sorted(name for name in imports_of(p) if is_test_module(name))
-                 for p in py_files("tests", "bench")}
+    offenders = {
+        rel(p): sorted(name for name in imports_of(p) if is_test_module(name))
+        for p in py_files("tests", "bench")
+    }
     offenders = {path: names for path, names in offenders.items() if names}
-    assert offenders == {}, ("import shared helpers from ozone_testkit (tests/support) or use "
-                             f"the fixtures of tests/conftest.py, not: {offenders}")
+    assert offenders == {}, (
+        "import shared helpers from ozone_testkit (tests/support) or use "
+        f"the fixtures of tests/conftest.py, not: {offenders}"
+    )
 
 
 def shadowing_env(tmp: Path) -> dict[str, str]:
@@ -193,18 +225,30 @@ def shadowing_env(tmp: Path) -> dict[str, str]:
     fake = tmp / "site" / "tests"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text(
-        'raise ImportError("an installed package called tests was imported")\n')
+        'raise ImportError("an installed package called tests was imported")\n'
+    )
     return {**os.environ, "PYTHONPATH": str(fake.parent)}
 
 
 def test_the_suite_runs_with_another_tests_package_installed(tmp_path):
     env = shadowing_env(tmp_path)
-    probe = subprocess.run([sys.executable, "-c", "import tests"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=SHADOW_RUN_S)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import tests"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SHADOW_RUN_S,
+    )
     assert "an installed package called tests" in probe.stderr, "the fake did not shadow"
     # conftest.py, ozone_testkit's fixture clinic and AppTest helpers, one page: still pass
     # (test_no_test_module_imports_another keeps every other module off ``tests.``)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          SHADOW_PROBE_TEST], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=SHADOW_RUN_S)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", SHADOW_PROBE_TEST],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SHADOW_RUN_S,
+    )
     assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout[-3000:] + run.stderr

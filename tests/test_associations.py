@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from ozone_testkit.casemix_simulation import independent_design, simulate_courses
 
+from ozone_testkit.casemix_simulation import independent_design, simulate_courses
 from queries.stats.associations import adjusted_odds_ratios, standardised_differences
 from queries.stats.casemix import CASEMIX_COVARIATES
 
@@ -33,30 +33,45 @@ def test_adjusted_odds_ratios_equal_statsmodels_logit(courses):
     table = table.set_index("term")
     assert set(table.index) == set(x.columns) - {"const"}
     for term in table.index:
-        assert table.loc[term, "odds_ratio"] == pytest.approx(math.exp(logit.params[term]),
-                                                              abs=1e-6)
+        assert table.loc[term, "odds_ratio"] == pytest.approx(
+            math.exp(logit.params[term]), abs=1e-6
+        )
         assert table.loc[term, "ci_lower_95"] == pytest.approx(ci.loc[term, 0], abs=1e-6)
         assert table.loc[term, "ci_upper_95"] == pytest.approx(ci.loc[term, 1], abs=1e-6)
         assert table.loc[term, "p_value"] == pytest.approx(logit.pvalues[term], abs=1e-6)
     assert (table["n"] == len(courses)).all()
-    assert table.loc["rehab[supervised_pt]", "n_with_level"] == (
-        courses["rehab"] == "supervised_pt").sum()
+    assert (
+        table.loc["rehab[supervised_pt]", "n_with_level"]
+        == (courses["rehab"] == "supervised_pt").sum()
+    )
     assert table.loc["rehab[supervised_pt]", "reference"] == "none"
     assert table.loc["rehab[supervised_pt]", "odds_ratio"] > 1.3  # planted +0.5 on the logit
 
 
 def test_standardised_differences_match_hand_computation():
-    frame = pd.DataFrame({
-        "is_responder": [False] * 4 + [True] * 6,
-        "sex": ["male", "male", "male", "female", "male", "female", "female", "female",
-                "female", "male"],
-        "lifestyle_support": [False, False, False, True, True, True, True, False, True, True],
-        "overtraining": [True, None, False, None, False, False, False, False, True, False],
-        "baseline_score": [8.0, 9.0, 7.0, 8.0, 6.0, 5.0, 7.0, 6.0, 5.0, 6.0],
-    })
-    out = standardised_differences(frame, "is_responder",
-                                   ["sex", "lifestyle_support", "baseline_score",
-                                    "overtraining"])
+    frame = pd.DataFrame(
+        {
+            "is_responder": [False] * 4 + [True] * 6,
+            "sex": [
+                "male",
+                "male",
+                "male",
+                "female",
+                "male",
+                "female",
+                "female",
+                "female",
+                "female",
+                "male",
+            ],
+            "lifestyle_support": [False, False, False, True, True, True, True, False, True, True],
+            "overtraining": [True, None, False, None, False, False, False, False, True, False],
+            "baseline_score": [8.0, 9.0, 7.0, 8.0, 6.0, 5.0, 7.0, 6.0, 5.0, 6.0],
+        }
+    )
+    out = standardised_differences(
+        frame, "is_responder", ["sex", "lifestyle_support", "baseline_score", "overtraining"]
+    )
     rows = {(r.factor, r.level): r for r in out.itertuples()}
     # sex = male: non-responders 3/4, responders 2/6
     pa, pb = 3 / 4, 2 / 6
@@ -85,5 +100,6 @@ def test_standardised_differences_match_hand_computation():
     assert (base.share_group_a, base.share_group_b) == pytest.approx((ma, mb))
     assert (base.n_group_a, base.n_group_b) == (4, 6)
     # sorted by |d|, largest first
-    assert list(np.abs(out["std_difference"])) == sorted(np.abs(out["std_difference"]),
-                                                         reverse=True)
+    assert list(np.abs(out["std_difference"])) == sorted(
+        np.abs(out["std_difference"]), reverse=True
+    )

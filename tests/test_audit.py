@@ -30,8 +30,9 @@ SERVER_RUN = textwrap.dedent("""
 
 def _run_servers(path: Path, users: list[str], concurrently: bool) -> None:
     def start(user: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-c", SERVER_RUN, str(path), user,
-                                 str(EVENTS_PER_RUN)])
+        return subprocess.Popen(
+            [sys.executable, "-c", SERVER_RUN, str(path), user, str(EVENTS_PER_RUN)]
+        )
 
     if concurrently:
         runs = [start(user) for user in users]
@@ -51,8 +52,9 @@ def test_two_server_runs_are_all_read_back_in_order(tmp_path, concurrently):
         seqs = [json.loads(f)["seq"] for f in frame.loc[frame["user"] == user, "filters"]]
         assert seqs == list(range(EVENTS_PER_RUN))
     if not concurrently:
-        assert list(frame["user"]) == (["run1@clinic.example"] * EVENTS_PER_RUN
-                                       + ["run2@clinic.example"] * EVENTS_PER_RUN)
+        assert list(frame["user"]) == (
+            ["run1@clinic.example"] * EVENTS_PER_RUN + ["run2@clinic.example"] * EVENTS_PER_RUN
+        )
     assert len(path.read_text().splitlines()) == 2 * EVENTS_PER_RUN
 
 
@@ -62,8 +64,15 @@ def test_writer_threads_never_interleave(tmp_path):
 
     def write(user: str) -> None:
         for _ in range(EVENTS_PER_RUN):
-            audit.record(path, user=user, role="director", action="export", page="providers",
-                         filters=long_filters, rows=1)
+            audit.record(
+                path,
+                user=user,
+                role="director",
+                action="export",
+                page="providers",
+                filters=long_filters,
+                rows=1,
+            )
 
     threads = [threading.Thread(target=write, args=(f"t{i}@clinic.example",)) for i in range(4)]
     for thread in threads:
@@ -73,7 +82,8 @@ def test_writer_threads_never_interleave(tmp_path):
     frame = audit.read(path)
     assert len(frame) == 4 * EVENTS_PER_RUN and frame["at"].is_monotonic_increasing
     assert frame["user"].value_counts().to_dict() == {
-        f"t{i}@clinic.example": EVENTS_PER_RUN for i in range(4)}
+        f"t{i}@clinic.example": EVENTS_PER_RUN for i in range(4)
+    }
 
 
 def test_columns_are_exact_and_since_filters(tmp_path):
@@ -81,9 +91,16 @@ def test_columns_are_exact_and_since_filters(tmp_path):
     assert list(audit.read(path).columns) == list(audit.AUDIT_COLUMNS)  # no file yet: no rows
     days = [datetime(2026, 3, d, 23, 59, tzinfo=UTC) for d in (1, 2, 3)]
     for i, at in enumerate(days):
-        audit.record(path, user="dr.lee@clinic.example", role="provider", action="export",
-                     page="patterns", filters={"since": date(2025, 1, 1), "by": "severity"},
-                     rows=i if i else None, at=at)
+        audit.record(
+            path,
+            user="dr.lee@clinic.example",
+            role="provider",
+            action="export",
+            page="patterns",
+            filters={"since": date(2025, 1, 1), "by": "severity"},
+            rows=i if i else None,
+            at=at,
+        )
     frame = audit.read(path)
     assert list(frame.columns) == ["at", "user", "role", "action", "page", "filters", "rows"]
     assert frame["filters"].iat[0] == '{"by": "severity", "since": "2025-01-01"}'
@@ -96,32 +113,66 @@ def test_columns_are_exact_and_since_filters(tmp_path):
 def test_csv_and_json_exports(tmp_path):
     path = tmp_path / "audit.jsonl"
     at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
-    audit.record(path, user="d@clinic.example", role="director", action="view", page="data",
-                 filters={}, rows=None, at=at)
-    audit.record(path, user="d@clinic.example", role="director", action="export",
-                 page="providers", filters={"provider": "P_A"}, rows=3, at=at)
+    audit.record(
+        path,
+        user="d@clinic.example",
+        role="director",
+        action="view",
+        page="data",
+        filters={},
+        rows=None,
+        at=at,
+    )
+    audit.record(
+        path,
+        user="d@clinic.example",
+        role="director",
+        action="export",
+        page="providers",
+        filters={"provider": "P_A"},
+        rows=3,
+        at=at,
+    )
     frame = audit.read(path)
     assert audit.to_csv(frame).splitlines() == [
         "at,user,role,action,page,filters,rows",
         "2026-03-01T09:30:00+00:00,d@clinic.example,director,view,data,{},",
-        '2026-03-01T09:30:00+00:00,d@clinic.example,director,export,providers,'
+        "2026-03-01T09:30:00+00:00,d@clinic.example,director,export,providers,"
         '"{""provider"": ""P_A""}",3',
     ]
     assert json.loads(audit.to_json(frame))[1] == {
-        "at": "2026-03-01T09:30:00+00:00", "user": "d@clinic.example", "role": "director",
-        "action": "export", "page": "providers", "filters": {"provider": "P_A"}, "rows": 3}
+        "at": "2026-03-01T09:30:00+00:00",
+        "user": "d@clinic.example",
+        "role": "director",
+        "action": "export",
+        "page": "providers",
+        "filters": {"provider": "P_A"},
+        "rows": 3,
+    }
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"action": "edit"}, "action 'edit' is not logged"),
-    ({"role": "admin"}, "role 'admin' is not a role"),
-    ({"rows": -1}, "rows must be a count"),
-    ({"at": datetime(2026, 3, 1)}, "must carry its time zone"),
-    ({"filters": {"x": object()}}, "filters cannot be logged"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"action": "edit"}, "action 'edit' is not logged"),
+        ({"role": "admin"}, "role 'admin' is not a role"),
+        ({"rows": -1}, "rows must be a count"),
+        ({"at": datetime(2026, 3, 1)}, "must carry its time zone"),
+        ({"filters": {"x": object()}}, "filters cannot be logged"),
+    ],
+)
 def test_bad_events_are_refused(tmp_path, change, message):
-    event = dict(user="u@clinic.example", role="director", action="view", page="overview",
-                 filters={}, rows=1) | change
+    event = (
+        dict(
+            user="u@clinic.example",
+            role="director",
+            action="view",
+            page="overview",
+            filters={},
+            rows=1,
+        )
+        | change
+    )
     with pytest.raises(AuditLogError, match=message):
         audit.record(tmp_path / "audit.jsonl", **event)
     assert not (tmp_path / "audit.jsonl").exists()
@@ -129,15 +180,29 @@ def test_bad_events_are_refused(tmp_path, change, message):
 
 def test_never_inside_the_database(tmp_path):
     with pytest.raises(AuditLogError, match="never the database"):
-        audit.record(tmp_path / "clinic.duckdb", user="u@clinic.example", role="director",
-                     action="view", page="overview", filters={}, rows=1)
+        audit.record(
+            tmp_path / "clinic.duckdb",
+            user="u@clinic.example",
+            role="director",
+            action="view",
+            page="overview",
+            filters={},
+            rows=1,
+        )
 
 
 def test_a_line_cut_short_stays_its_own_line_and_is_reported(tmp_path):
     path = tmp_path / "audit.jsonl"
     path.write_text('{"at": "2026-03-01T09:30:00+00:00", "user": "u@cl')  # a crashed write
-    audit.record(path, user="u@clinic.example", role="director", action="view",
-                 page="overview", filters={}, rows=1)
+    audit.record(
+        path,
+        user="u@clinic.example",
+        role="director",
+        action="view",
+        page="overview",
+        filters={},
+        rows=1,
+    )
     assert len(path.read_text().splitlines()) == 2
     with pytest.raises(AuditLogError, match="line 1: not an audit record"):
         audit.read(path)
@@ -145,5 +210,8 @@ def test_a_line_cut_short_stays_its_own_line_and_is_reported(tmp_path):
 
 def test_the_module_offers_no_way_to_edit_or_delete():
     public = {name for name in dir(audit) if not name.startswith("_")}
-    assert not {n for n in public if any(w in n for w in ("delete", "remove", "edit",
-                                                          "update", "truncate", "clear"))}
+    assert not {
+        n
+        for n in public
+        if any(w in n for w in ("delete", "remove", "edit", "update", "truncate", "clear"))
+    }

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from ozone_testkit import ROOT
 from ozone_testkit.screens import IDLE, open_page
 
@@ -32,7 +33,9 @@ def test_patterns_page_draws_its_charts(server, page):
     open_page(page, f"{server}/patterns", "Patterns")
     page.wait_for_function(
         """n => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                  .filter(c => c.querySelector('.main-svg')).length >= n""", arg=PATTERNS_CHARTS)
+                  .filter(c => c.querySelector('.main-svg')).length >= n""",
+        arg=PATTERNS_CHARTS,
+    )
     page.wait_for_selector(IDLE)
     assert page.locator('[data-testid="stPlotlyChart"] .main-svg').first.is_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -45,8 +48,12 @@ def test_patterns_page_draws_its_charts(server, page):
 
 
 def _courses(page) -> int:
-    value = page.locator('[data-testid="stMetric"]').filter(has_text="Courses") \
-        .locator('[data-testid="stMetricValue"]').first.inner_text()
+    value = (
+        page.locator('[data-testid="stMetric"]')
+        .filter(has_text="Courses")
+        .locator('[data-testid="stMetricValue"]')
+        .first.inner_text()
+    )
     return int(value.replace(",", ""))
 
 

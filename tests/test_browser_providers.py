@@ -8,6 +8,7 @@ waits for the title and the idle script state (docs/engineering.md "A real brows
 from __future__ import annotations
 
 import pytest
+
 from ozone_testkit.screens import IDLE, open_page
 
 pytestmark = pytest.mark.browser

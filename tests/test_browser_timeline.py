@@ -8,6 +8,7 @@ interaction the test waits for the app to be idle, as Streamlit's own browser te
 from __future__ import annotations
 
 import pytest
+
 from ozone_testkit.screens import IDLE, open_page
 
 pytestmark = pytest.mark.browser

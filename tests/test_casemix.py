@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
-from ozone_testkit.casemix_simulation import independent_design, simulate_courses
 
+from ozone_testkit.casemix_simulation import independent_design, simulate_courses
 from queries.stats.associations import adjusted_odds_ratios
 from queries.stats.casemix import (
     CASEMIX_COVARIATES,
@@ -44,15 +44,13 @@ def model(courses):
     return fit_casemix(courses)
 
 
-
 def test_coefficients_equal_statsmodels_logit(courses, model):
     x = independent_design(courses)
     logit = sm.Logit(courses["is_responder"].to_numpy(float), x).fit(disp=0, tol=1e-12)
     assert set(model.params.index) == set(x.columns)
     for name in x.columns:
         assert model.params[name] == pytest.approx(logit.params[name], abs=1e-6), name
-        assert math.exp(model.params[name]) == pytest.approx(math.exp(logit.params[name]),
-                                                             abs=1e-6)
+        assert math.exp(model.params[name]) == pytest.approx(math.exp(logit.params[name]), abs=1e-6)
     np.testing.assert_allclose(model.predict(courses), logit.predict(x), atol=1e-8)
     assert model.n == len(courses) and model.dropped_terms == ()
 
@@ -82,8 +80,7 @@ def test_c_statistic_equals_pairwise_count_with_ties():
 
 def test_model_c_statistic_equals_pairwise_count(courses, model):
     y = courses["is_responder"].to_numpy(float)
-    assert model.c_statistic == pytest.approx(brute_force_c(y, model.predict(courses)),
-                                              abs=1e-12)
+    assert model.c_statistic == pytest.approx(brute_force_c(y, model.predict(courses)), abs=1e-12)
     assert 0.6 < model.c_statistic < 0.8
 
 
@@ -97,8 +94,9 @@ def test_calibration_table_sums_to_totals(courses, model):
     # logistic score equation with an intercept: Σ fitted = Σ observed
     assert table["expected"].sum() == pytest.approx(table["observed"].sum(), abs=1e-6)
     assert table["expected_rate"].is_monotonic_increasing
-    assert (table["predicted_min"].iloc[1:].to_numpy()
-            >= table["predicted_max"].iloc[:-1].to_numpy()).all()
+    assert (
+        table["predicted_min"].iloc[1:].to_numpy() >= table["predicted_max"].iloc[:-1].to_numpy()
+    ).all()
     assert {"observed_ci_lower_95", "observed_ci_upper_95"} <= set(table.columns)
 
 
@@ -135,7 +133,8 @@ def test_casemix_refuses_provider_rehab_and_sessions(courses):
 
 def test_missing_symptom_months_indicator_and_median(courses, model):
     assert model.spec.fill_values["symptom_months"] == pytest.approx(
-        courses["symptom_months"].median())
+        courses["symptom_months"].median()
+    )
     one = courses.iloc[[0]].copy()
     one["symptom_months"] = np.nan
     filled = one.copy()
@@ -157,14 +156,17 @@ def test_aliased_route_is_dropped_and_reported():
     rng = np.random.default_rng(11)
     n = 600
     indication = rng.choice(["knee_oa", "low_back_pain"], n)
-    frame = pd.DataFrame({
-        "indication": indication,
-        "route": np.where(indication == "knee_oa", "intra_articular", "paravertebral"),
-        "baseline_score": rng.integers(3, 11, n).astype(float),
-        "is_responder": rng.random(n) < 0.5,
-    })
-    assert aliased_columns(pd.DataFrame({"const": 1.0, "a": [1.0, 0, 1], "b": [1.0, 0, 1]})) \
-        == ["b"]
+    frame = pd.DataFrame(
+        {
+            "indication": indication,
+            "route": np.where(indication == "knee_oa", "intra_articular", "paravertebral"),
+            "baseline_score": rng.integers(3, 11, n).astype(float),
+            "is_responder": rng.random(n) < 0.5,
+        }
+    )
+    assert aliased_columns(pd.DataFrame({"const": 1.0, "a": [1.0, 0, 1], "b": [1.0, 0, 1]})) == [
+        "b"
+    ]
     model = fit_casemix(frame, covariates=("indication", "route", "baseline_score"))
     assert model.dropped_terms == ("route[paravertebral]",)
     table = adjusted_odds_ratios(frame, "is_responder", ("indication", "route"))
@@ -175,15 +177,23 @@ def test_aliased_route_is_dropped_and_reported():
 def test_levels_follow_the_registry_with_the_reference_first():
     # Natural order from queries/core/factors.py (severity none -> end_stage, unknown last)
     values = pd.Series(["severe", "none", "unknown", "mild", "severe"])
-    assert ordered_levels("severity_class", values, None) == ("none", "mild", "severe",
-                                                               "unknown")
-    assert ordered_levels("severity_class", values, "severe") == ("severe", "none", "mild",
-                                                                   "unknown")
+    assert ordered_levels("severity_class", values, None) == ("none", "mild", "severe", "unknown")
+    assert ordered_levels("severity_class", values, "severe") == (
+        "severe",
+        "none",
+        "mild",
+        "unknown",
+    )
     # lifestyle_support as yes/no is not the registry's levels: most common first, as before
     assert ordered_levels("lifestyle_support", pd.Series(["no", "yes", "yes"]), None) == (
-        "yes", "no")
+        "yes",
+        "no",
+    )
     # booleans: False (the reference), True, then missing
     assert ordered_levels("flag", as_levels(pd.Series([True, None, False])), None) == (
-        "False", "True", "(missing)")
+        "False",
+        "True",
+        "(missing)",
+    )
     with pytest.raises(CasemixSpecificationError, match="does not occur"):
         ordered_levels("severity_class", values, "end_stage")

@@ -60,7 +60,8 @@ def test_weights_and_path_by_hand():
     assert result.signals.to_dict("records") == [
         {"signal": "alert", "course": 2, "onset": 1},
         {"signal": "alert", "course": 4, "onset": 1},
-        {"signal": "alarm", "course": 4, "onset": 1}]
+        {"signal": "alarm", "course": 4, "onset": 1},
+    ]
 
 
 def test_the_chart_resets_after_an_alarm_and_restarts_from_zero():
@@ -103,8 +104,7 @@ def test_highest_signal_and_too_few():
     assert highest_signal(result) == "too_few"  # 7 courses < 20
     quiet = risk_adjusted_cusum([0.5] * 25, [0] * 25, thresholds=given_thresholds(1.0, 2.0))
     assert highest_signal(quiet) == "none"
-    warned = risk_adjusted_cusum([0.5] * 25, [1] + [0] * 24,
-                                 thresholds=given_thresholds(0.2, 2.0))
+    warned = risk_adjusted_cusum([0.5] * 25, [1] + [0] * 24, thresholds=given_thresholds(0.2, 2.0))
     assert highest_signal(warned) == "alert" and warned.first_alert == 0
     assert SIGNAL_LEVELS == ("too_few", "none", "alert", "alarm")
 
@@ -132,6 +132,7 @@ def test_calibration_is_deterministic_and_checks_its_inputs():
 
 
 # --- simulation: false and true signals -----------------------------------------------------
+
 
 def signal_shares(p_model, p_true, thresholds, runs: int, seed: int):
     """Share of simulated series (y ~ Bernoulli(p_true)) with at least one alert / alarm."""
@@ -168,6 +169,7 @@ def test_doubled_odds_of_non_response_signal_in_most_runs(n):
     thresholds = calibrate_thresholds(p)
     alert, alarm = signal_shares(p, 2 * p / (1 + p), thresholds, 1000, seed=2000 + n)
     for share, measured in zip((alert, alarm), DOUBLED_ODDS_MEASURED[n], strict=True):
-        assert share == pytest.approx(measured, abs=3 * math.sqrt(measured * (1 - measured)
-                                                                   / 1000) + 1e-3)
+        assert share == pytest.approx(
+            measured, abs=3 * math.sqrt(measured * (1 - measured) / 1000) + 1e-3
+        )
     assert alert > 0.5  # most runs alert, even with 60 courses

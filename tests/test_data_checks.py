@@ -9,15 +9,16 @@ import re
 from pathlib import Path
 
 import pytest
-from ozone_testkit.fixture_clinic import EXPECTED_TOTAL
 
+from ozone_testkit.fixture_clinic import EXPECTED_TOTAL
 from queries.analytics import checks
 from queries.data import contract, db
 from queries.data.loading import STAGING_VIEWS
 
 SQL = Path(db.SQL_DIR)
-RAW_TABLE = re.compile(r"\b(from|join)\s+(" + "|".join(f.name for f in contract.FILES)
-                       + r")\b", re.I)
+RAW_TABLE = re.compile(
+    r"\b(from|join)\s+(" + "|".join(f.name for f in contract.FILES) + r")\b", re.I
+)
 
 
 @pytest.fixture()
@@ -35,8 +36,10 @@ def flagged(con) -> dict[str, int]:
 def test_checks_count_what_the_fixture_was_built_with(con):
     found = flagged(con)
     assert found["courses_without_baseline"] == EXPECTED_TOTAL["n_no_baseline"]
-    assert found["eligible_without_primary_followup"] == \
-        EXPECTED_TOTAL["n_eligible"] - EXPECTED_TOTAL["n_followup"]
+    assert (
+        found["eligible_without_primary_followup"]
+        == EXPECTED_TOTAL["n_eligible"] - EXPECTED_TOTAL["n_followup"]
+    )
     assert found["sessions_beyond_plan"] == 1  # kl_1_is_none_beyond_plan: 4 given, 3 planned
     assert found["same_day_duplicate_assessments"] == 1  # same_day_duplicate_followup
 
@@ -52,8 +55,9 @@ def test_baseline_and_follow_up_checks_read_course_outcomes():
     for name in ("courses_without_baseline", "eligible_without_primary_followup"):
         text = db.sql_text(f"checks/{name}")
         assert re.search(r"\bfrom\s+course_outcomes\b", text), name
-        assert "assessment" not in re.sub(r"--.*", "", text), \
+        assert "assessment" not in re.sub(r"--.*", "", text), (
             f"checks/{name} derives from assessments what course_outcomes defines"
+        )
 
 
 def test_no_check_or_mart_reads_a_raw_contract_table():
@@ -67,8 +71,9 @@ def test_staging_views_hold_every_row_of_their_table(con):
     cur = con.cursor()
     for view in STAGING_VIEWS:
         table = view.removeprefix("stg_")
-        n_view, n_table = (cur.execute(f"select count(*) from {name}").fetchone()[0]
-                           for name in (view, table))
+        n_view, n_table = (
+            cur.execute(f"select count(*) from {name}").fetchone()[0] for name in (view, table)
+        )
         assert n_view == n_table, view
     stg_courses = [r[0] for r in cur.execute("describe stg_courses").fetchall()]
     assert stg_courses == list(contract.COURSES.column_names)
@@ -79,5 +84,7 @@ def test_load_history_and_row_counts(con):
     assert set(history["file_name"]) == {f"{f.name}.csv" for f in contract.FILES}
     assert not checks.is_synthetic(con)
     counts = checks.table_row_counts(con)
-    assert dict(zip(counts["table_name"], counts["n_rows"], strict=True))["courses"] == \
-        EXPECTED_TOTAL["n_courses"]
+    assert (
+        dict(zip(counts["table_name"], counts["n_rows"], strict=True))["courses"]
+        == EXPECTED_TOTAL["n_courses"]
+    )

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ozone_testkit import fixture_clinic, raw_clinic
 
+from ozone_testkit import fixture_clinic, raw_clinic
 from queries.analytics import rates
 from queries.data import db
 from queries.data.contract import FILES
@@ -94,8 +94,10 @@ def test_outcomes_equal_those_of_the_clinic_deidentified_by_hand(databases):
     cons = {name: db.connect(path) for name, path in databases.items()}
     try:
         for by in GROUPINGS:
-            pd.testing.assert_frame_equal(rates.responder_rates(cons["deidentified"], by),
-                                          rates.responder_rates(cons["by_hand"], by))
+            pd.testing.assert_frame_equal(
+                rates.responder_rates(cons["deidentified"], by),
+                rates.responder_rates(cons["by_hand"], by),
+            )
         assert rates.overview(cons["deidentified"]) == rates.overview(cons["by_hand"])
         total = rates.responder_rates(cons["deidentified"], "all")
         assert int(total["n_responders"].sum()) == fixture_clinic.EXPECTED_TOTAL["n_responders"]
@@ -113,19 +115,25 @@ def test_dates_ages_and_ids_become_what_the_contract_says(deidentified):
     assert second["patient_id"] == tie["patient_id"] and second["patient_id"].startswith("p_")
     assert tie["course_id"].startswith("c_") and tie["course_id"] != second["course_id"]
     # exact_30_percent: escalation_date 200 days after its first session
-    assert _course(deidentified, raw_clinic.raw_course_id("exact_30_percent")
-                   )["escalated_day"] == "200"
+    assert (
+        _course(deidentified, raw_clinic.raw_course_id("exact_30_percent"))["escalated_day"]
+        == "200"
+    )
     # 89 stays 80-89, 18 is 18-29
     assert _course(deidentified, raw_clinic.raw_course_id("zero_sessions"))["age_band"] == "80-89"
-    days = [r["day"] for r in _read(deidentified / "assessments.csv")
-            if r["course_id"] == second["course_id"]]
+    days = [
+        r["day"]
+        for r in _read(deidentified / "assessments.csv")
+        if r["course_id"] == second["course_id"]
+    ]
     assert days == ["-14", "0", "84"]  # baseline 14 days before the first session
 
 
 def test_quarter_and_observed_days_only_when_asked(raw, tmp_path):
     out = tmp_path / "out"
-    deidentify(raw, out, _key_file(tmp_path / "k"), keep_quarter=True,
-               extract_date=date(2025, 6, 30))
+    deidentify(
+        raw, out, _key_file(tmp_path / "k"), keep_quarter=True, extract_date=date(2025, 6, 30)
+    )
     # window_last_day_112 is course 10: 2024-02-01 + 10 weeks = 2024-04-11 -> quarter 2;
     # 2025-06-30 - 2024-04-11 = 445 days
     row = _course(out, raw_clinic.raw_course_id("window_last_day_112"))
@@ -139,8 +147,10 @@ def test_the_same_key_gives_the_same_pseudonyms_another_key_others(raw, deidenti
     for spec in FILES:
         name = f"{spec.name}.csv"
         assert (tmp_path / "again" / name).read_bytes() == (deidentified / name).read_bytes()
-    ids = {folder: {r["course_id"] for r in _read(folder / "courses.csv")}
-           for folder in (deidentified, tmp_path / "other")}
+    ids = {
+        folder: {r["course_id"] for r in _read(folder / "courses.csv")}
+        for folder in (deidentified, tmp_path / "other")
+    }
     assert ids[deidentified].isdisjoint(ids[tmp_path / "other"])
 
 
@@ -162,28 +172,40 @@ def test_a_parquet_export_with_date_columns_gives_the_same_files(raw, deidentifi
 def test_the_report_names_what_was_removed_and_the_key_fingerprint(deidentified):
     text = (deidentified / REPORT_NAME).read_text()
     assert key_fingerprint(KEY.encode()) in text and KEY not in text
-    for column in (*raw_clinic.IDENTIFIER_COLUMNS, raw_clinic.EXTRA_COLUMN, "first_session_date",
-                   "age", "session_date", "assessment_date", "event_date"):
+    for column in (
+        *raw_clinic.IDENTIFIER_COLUMNS,
+        raw_clinic.EXTRA_COLUMN,
+        "first_session_date",
+        "age",
+        "session_date",
+        "assessment_date",
+        "event_date",
+    ):
         assert f"column {column}:" in text
     assert f"courses.csv, column patient_name: {len(fixture_clinic.COURSES)} value(s)" in text
 
 
-def test_raw_export_reason_recognises_the_raw_export_and_accepts_the_result(raw, deidentified,
-                                                                            tmp_path):
+def test_raw_export_reason_recognises_the_raw_export_and_accepts_the_result(
+    raw, deidentified, tmp_path
+):
     reason = raw_export_reason(raw)
     assert reason is not None and "deidentify" in reason and "patient_name" in reason
     assert raw_export_reason(deidentified) is None
     assert raw_export_reason(fixture_clinic.write(tmp_path / "fixture")) is None
 
 
-@pytest.mark.parametrize(("column", "value", "what"), [
-    ("site_id", "front.desk@clinic.example", "an email address"),
-    ("provider_id", "555-010-4477", "a phone number"),
-    ("site_id", "078-05-1120", "a social security number"),
-    ("provider_id", "03/04/1961", "a full calendar date"),
-])
-def test_raw_export_reason_finds_identifier_values_without_showing_them(tmp_path, column, value,
-                                                                        what):
+@pytest.mark.parametrize(
+    ("column", "value", "what"),
+    [
+        ("site_id", "front.desk@clinic.example", "an email address"),
+        ("provider_id", "555-010-4477", "a phone number"),
+        ("site_id", "078-05-1120", "a social security number"),
+        ("provider_id", "03/04/1961", "a full calendar date"),
+    ],
+)
+def test_raw_export_reason_finds_identifier_values_without_showing_them(
+    tmp_path, column, value, what
+):
     rows = fixture_clinic.rows()
     rows["courses"][3][column] = value
     reason = raw_export_reason(fixture_clinic.write(tmp_path / "extract", rows))
@@ -218,8 +240,10 @@ def test_bad_dates_and_ages_are_named_by_file_line_and_column(tmp_path):
     assert "courses.csv line 7, column age: not an age in whole years from 18" in message
     assert "sessions.csv line 7, column session_date: not a date YYYY-MM-DD" in message
     assert "assessments.csv line 3, column assessment_date: empty, but a date" in message
-    assert "courses.csv line 12, column course_id: course_id must be unique; this id is " \
-           "already on line 11" in message
+    assert (
+        "courses.csv line 12, column course_id: course_id must be unique; this id is "
+        "already on line 11" in message
+    )
     assert "01/02/2023" not in message and "forty" not in message
     assert not (tmp_path / "out").exists()
 

@@ -22,8 +22,14 @@ PROVIDER = Policy(audience="provider", min_cell_size=11)
 
 def groups(followup: list[int]) -> pd.DataFrame:
     names = ["clinic"] + [f"g{i}" for i in range(1, len(followup))]
-    return pd.DataFrame({"group": names, "n_courses": followup, "n_followup": followup,
-                         "responder_rate": [0.5] * len(followup)})
+    return pd.DataFrame(
+        {
+            "group": names,
+            "n_courses": followup,
+            "n_followup": followup,
+            "responder_rate": [0.5] * len(followup),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,11 @@ class Declared:
 
 @dataclass(frozen=True)
 class Weeks:
-    weeks: pd.DataFrame = field(metadata=declares(SmallRows(
-        count="n_courses", keep=("week",), when_all_hidden="under {min_cell_size}")))
+    weeks: pd.DataFrame = field(
+        metadata=declares(
+            SmallRows(count="n_courses", keep=("week",), when_all_hidden="under {min_cell_size}")
+        )
+    )
 
 
 def test_declared_frames_are_hidden_with_the_policy_threshold():
@@ -44,8 +53,12 @@ def test_declared_frames_are_hidden_with_the_policy_threshold():
     shown = disclose(result, DIRECTOR)
     # g1 (3 < 11) hidden; g3 (the next smallest) too, or g1 = 40 - 25 - 12 would show
     assert shown.table["is_hidden"].tolist() == [False, True, False, True]
-    assert shown.table.loc[shown.table["is_hidden"], ["n_courses", "responder_rate"]] \
-        .isna().all().all()
+    assert (
+        shown.table.loc[shown.table["is_hidden"], ["n_courses", "responder_rate"]]
+        .isna()
+        .all()
+        .all()
+    )
     assert shown.other is result.other  # undeclared: passed as it is
     off = disclose(result, Policy(min_cell_size=1))
     assert off.table["is_hidden"].sum() == 0

@@ -20,8 +20,12 @@ CONTRACT_MD = ROOT / "docs" / "data-contract.md"
 SHARED = ROOT.parent / "shared" / "docs"
 SHARED_DOCS = ["data-contract.md", "methods.md", "product.md", "engineering.md", "style.md"]
 KINDS = {"text": "text", "int": "int", "enum": "enum", "bool": "bool", "decimal": "decimal"}
-DUCKDB_TYPES = {"text": {"VARCHAR"}, "int": {"INTEGER"}, "bool": {"BOOLEAN"},
-                "decimal": {"DOUBLE", "DECIMAL(12,2)"}}
+DUCKDB_TYPES = {
+    "text": {"VARCHAR"},
+    "int": {"INTEGER"},
+    "bool": {"BOOLEAN"},
+    "decimal": {"DOUBLE", "DECIMAL(12,2)"},
+}
 
 
 def contract_tables() -> dict[str, list[tuple[str, str, str]]]:
@@ -37,8 +41,12 @@ def contract_tables() -> dict[str, list[tuple[str, str, str]]]:
         if line.startswith("## ") or (current and tables[current] and not line.startswith("|")):
             current = None  # only the first table of a section lists its columns
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if current and line.startswith("|") and len(cells) == 3 and cells[0] not in (
-                "column", "---"):
+        if (
+            current
+            and line.startswith("|")
+            and len(cells) == 3
+            and cells[0] not in ("column", "---")
+        ):
             tables[current].append((cells[0], cells[1], cells[2]))
     return tables
 
@@ -46,8 +54,9 @@ def contract_tables() -> dict[str, list[tuple[str, str, str]]]:
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared is not beside this checkout")
 @pytest.mark.parametrize("name", SHARED_DOCS)
 def test_project_copies_equal_the_shared_docs(name):
-    assert (ROOT / "docs" / name).read_text() == (SHARED / name).read_text(), \
+    assert (ROOT / "docs" / name).read_text() == (SHARED / name).read_text(), (
         f"docs/{name} drifted from ../shared/docs/{name}: copy it again and update the code"
+    )
 
 
 def test_contract_module_matches_markdown():
@@ -58,8 +67,9 @@ def test_contract_module_matches_markdown():
         assert [c[0] for c in md] == list(spec.column_names), spec.name
         for (name, kind, rule), col in zip(md, spec.columns, strict=True):
             assert KINDS[kind] == col.kind, f"{spec.name}.{name}"
-            assert col.required == ("optional" not in rule and name != "severity_grade"), \
+            assert col.required == ("optional" not in rule and name != "severity_grade"), (
                 f"{spec.name}.{name}: optional-ness differs from the contract"
+            )
             if kind == "enum" and spec.name != "assessments":
                 values = tuple(re.findall(r"`([^`]+)`", rule))
                 assert values == col.values, f"{spec.name}.{name}"
@@ -77,15 +87,14 @@ def test_instrument_ranges_match_markdown():
     for names, lo, hi in re.findall(r"^\| (`[^|]+`) \| (\d+)\.\.(\d+)", text, re.M):
         for name in re.findall(r"`([^`]+)`", names):
             found[name] = (float(lo), float(hi))
-    assert found == {k: (float(a), float(b)) for k, (a, b) in
-                     contract.INSTRUMENT_RANGES.items()}
+    assert found == {k: (float(a), float(b)) for k, (a, b) in contract.INSTRUMENT_RANGES.items()}
 
 
 def test_derived_classes_match_markdown():
     text = CONTRACT_MD.read_text()
     sev = re.search(r"`severity_class` in\s+((?:`\w+`,?\s*)+)", text).group(1)
     assert tuple(re.findall(r"`(\w+)`", sev)) == contract.SEVERITY_CLASSES
-    adherence_text = text[text.index("`adherence_class`"):]
+    adherence_text = text[text.index("`adherence_class`") :]
     found = re.findall(r"`(not_started|full_protocol|one_and_done|partial)`", adherence_text)
     assert set(found) == set(contract.ADHERENCE_CLASSES)
 
@@ -96,7 +105,9 @@ def test_ddl_columns_and_enums_match_contract():
     for spec in contract.FILES:
         cols = con.execute(
             "select column_name, data_type from information_schema.columns "
-            "where table_name = $t order by ordinal_position", {"t": spec.name}).fetchall()
+            "where table_name = $t order by ordinal_position",
+            {"t": spec.name},
+        ).fetchall()
         assert [c[0] for c in cols] == list(spec.column_names), spec.name
         for (name, dtype), col in zip(cols, spec.columns, strict=True):
             if col.kind == "enum":
@@ -105,9 +116,14 @@ def test_ddl_columns_and_enums_match_contract():
                 assert values == col.values, f"{spec.name}.{name}"
             else:
                 assert dtype in DUCKDB_TYPES[col.kind], f"{spec.name}.{name}: {dtype}"
-        not_null = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_name = $t "
-            "and is_nullable = 'NO'", {"t": spec.name}).fetchall()}
+        not_null = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_name = $t "
+                "and is_nullable = 'NO'",
+                {"t": spec.name},
+            ).fetchall()
+        }
         required = {c.name for c in spec.columns if c.required}
         assert not_null == required, spec.name
 

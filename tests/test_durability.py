@@ -23,8 +23,11 @@ def test_durability_course_by_course(timeline_con):
     assert set(got.index) == set(fx.EXPECTED_DURABILITY)
     for course_id, (rehab, duration, lost) in fx.EXPECTED_DURABILITY.items():
         row = got.loc[course_id]
-        assert (row["group"], int(row["duration_days"]), bool(row["is_response_lost"])) == \
-            (rehab, duration, lost), course_id
+        assert (row["group"], int(row["duration_days"]), bool(row["is_response_lost"])) == (
+            rehab,
+            duration,
+            lost,
+        ), course_id
 
 
 def test_durability_km_equals_statsmodels(timeline_con):
@@ -48,27 +51,35 @@ def test_durability_km_equals_statsmodels(timeline_con):
 
 def test_escalation_by_severity(timeline_con):
     courses = durability.escalation_courses(timeline_con, Scope(), Filters(), SETTINGS).set_index(
-        "course_id")
+        "course_id"
+    )
     for course_id, (severity, duration, escalated) in fx.EXPECTED_ESCALATION.items():
         row = courses.loc[course_id]
-        assert (row["group"], int(row["duration_days"]), bool(row["is_escalated"])) == \
-            (severity, duration, escalated), course_id
+        assert (row["group"], int(row["duration_days"]), bool(row["is_escalated"])) == (
+            severity,
+            duration,
+            escalated,
+        ), course_id
 
     got = durability.escalation_by_severity(timeline_con, Scope(), Filters(), SETTINGS)
     got = got.set_index("group")
     assert list(got.index) == list(fx.EXPECTED_ESCALATION_BY_SEVERITY)  # natural order
     for severity, (n, n_esc, n_within, inc) in fx.EXPECTED_ESCALATION_BY_SEVERITY.items():
         row = got.loc[severity]
-        assert (row["n_courses"], row["n_escalated"], row["n_escalated_within_horizon"]) == \
-            (n, n_esc, n_within), severity
+        assert (row["n_courses"], row["n_escalated"], row["n_escalated_within_horizon"]) == (
+            n,
+            n_esc,
+            n_within,
+        ), severity
         if inc is None:
             assert np.isnan(row["cumulative_incidence"]), severity
         else:
             assert row["cumulative_incidence"] == pytest.approx(inc), severity
             # 1 - KM at day 365 from statsmodels on the same durations
             rows = [(d, e) for s, d, e in fx.EXPECTED_ESCALATION.values() if s == severity]
-            sf = SurvfuncRight(np.array([d for d, _ in rows], float),
-                               np.array([int(e) for _, e in rows]))
+            sf = SurvfuncRight(
+                np.array([d for d, _ in rows], float), np.array([int(e) for _, e in rows])
+            )
             at = np.searchsorted(sf.surv_times, 365, side="right") - 1
             s365 = sf.surv_prob[at] if at >= 0 else 1.0
             assert row["cumulative_incidence"] == pytest.approx(1 - s365)

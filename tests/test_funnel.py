@@ -111,8 +111,9 @@ def test_tau2_rule_follows_funnelplotr_not_phi_above_one():
 
 
 def test_no_overdispersion_gives_exact_limits_and_says_so():
-    frame = pd.DataFrame({"unit_id": list("abcde"), "n": [50, 60, 80, 100, 120],
-                          "observed": [25, 30, 40, 50, 60]})
+    frame = pd.DataFrame(
+        {"unit_id": list("abcde"), "n": [50, 60, 80, 100, 120], "observed": [25, 30, 40, 50, 60]}
+    )
     result = funnel(frame)
     assert result.tau2 == 0.0 and not result.overdispersion_applied
     exact = exact_binomial_limits(0.5, [50, 60, 80, 100, 120], 0.95)
@@ -122,20 +123,26 @@ def test_no_overdispersion_gives_exact_limits_and_says_so():
 
 # --- flags --------------------------------------------------------------------------------
 
+
 def flag_frame():
     # Ten units of 100 courses around 50 %, one far below (20 %), one moderately below
     # (34 %), one far above (70 %). Target 474/1000.
-    return pd.DataFrame({"unit_id": [f"u{i}" for i in range(10)], "n": [100] * 10,
-                         "observed": [47, 50, 52, 49, 51, 48, 53, 20, 34, 70]})
+    return pd.DataFrame(
+        {
+            "unit_id": [f"u{i}" for i in range(10)],
+            "n": [100] * 10,
+            "observed": [47, 50, 52, 49, 51, 48, 53, 20, 34, 70],
+        }
+    )
 
 
 def test_flags_unadjusted_alert_and_alarm():
     result = funnel(flag_frame(), adjust_overdispersion=False)
     flags = dict(zip(result.units["unit_id"], result.units["flag"], strict=True))
     # exact binomial limits at p0 = 0.474, n = 100: 95 % 0.371-0.567, 99.8 % 0.316-0.624
-    assert flags["u7"] == "low_alarm"      # 0.20 < 0.316
-    assert flags["u8"] == "low_alert"      # 0.316 < 0.34 < 0.371
-    assert flags["u9"] == "high_alarm"     # 0.70 > 0.624
+    assert flags["u7"] == "low_alarm"  # 0.20 < 0.316
+    assert flags["u8"] == "low_alert"  # 0.316 < 0.34 < 0.371
+    assert flags["u9"] == "high_alarm"  # 0.70 > 0.624
     assert {flags[f"u{i}"] for i in range(7)} == {"within"}
     assert set(result.units["flag"]) <= set(FLAGS)
     assert not result.overdispersion_applied and result.tau2 > 0  # estimated, not applied
@@ -146,7 +153,7 @@ def test_flags_with_overdispersion_use_widened_limits():
     assert result.overdispersion_applied
     flags = dict(zip(result.units["unit_id"], result.units["flag"], strict=True))
     assert flags["u7"] == "low_alarm"
-    assert flags["u8"] == "within"         # inside the widened 95 % limits
+    assert flags["u8"] == "within"  # inside the widened 95 % limits
     lower = overdispersed_proportion_limits(0.474, [100], result.tau2, 0.95).lower[0]
     assert result.units["lower_95"].iloc[0] == pytest.approx(lower)
     assert lower < 0.34
@@ -163,8 +170,9 @@ def test_unit_on_the_limit_counts_as_within():
 
 
 def test_too_few_below_min_n_and_left_out_of_the_estimate():
-    frame = pd.DataFrame({"unit_id": list("abcdefghs"), "n": [*TABLE_N, 15],
-                          "observed": [*TABLE_X, 0]})
+    frame = pd.DataFrame(
+        {"unit_id": list("abcdefghs"), "n": [*TABLE_N, 15], "observed": [*TABLE_X, 0]}
+    )
     result = funnel(frame, min_n=20)
     small = result.units.set_index("unit_id").loc["s"]
     assert small["flag"] == "too_few" and not small["in_overdispersion_estimate"]
@@ -179,8 +187,10 @@ def test_too_few_below_min_n_and_left_out_of_the_estimate():
 
 
 def test_limits_narrow_as_n_grows():
-    result = funnel(pd.DataFrame({"unit_id": list("abcdefgh"), "n": TABLE_N,
-                                  "observed": TABLE_X}), adjust_overdispersion=False)
+    result = funnel(
+        pd.DataFrame({"unit_id": list("abcdefgh"), "n": TABLE_N, "observed": TABLE_X}),
+        adjust_overdispersion=False,
+    )
     exact = exact_binomial_limits(result.target, [20, 100, 1000, 10000], 0.998)
     width = exact.upper - exact.lower
     assert np.all(np.diff(width) < 0)
@@ -193,8 +203,7 @@ def test_limits_narrow_as_n_grows():
 
 
 def test_limit_curve_overdispersed_is_wider_than_unadjusted_at_large_n():
-    result = funnel(pd.DataFrame({"unit_id": list("abcdefgh"), "n": TABLE_N,
-                                  "observed": TABLE_X}))
+    result = funnel(pd.DataFrame({"unit_id": list("abcdefgh"), "n": TABLE_N, "observed": TABLE_X}))
     curve = funnel_limit_curve(result, precision_grid=[50, 200, 1000])
     assert list(curve.columns[:2]) == ["n", "target"]
     assert np.all(curve["upper_99_8"] > curve["unadjusted_upper_99_8"])
@@ -203,10 +212,16 @@ def test_limit_curve_overdispersed_is_wider_than_unadjusted_at_large_n():
 
 # --- ratio (O/E) funnel -------------------------------------------------------------------
 
+
 def test_ratio_funnel_uses_expected_and_target_one():
-    frame = pd.DataFrame({"unit_id": list("abcdef"), "n": [60, 80, 100, 120, 90, 70],
-                          "observed": [30, 38, 45, 70, 30, 40],
-                          "expected": [31.0, 36.5, 48.2, 58.0, 44.1, 35.2]})
+    frame = pd.DataFrame(
+        {
+            "unit_id": list("abcdef"),
+            "n": [60, 80, 100, 120, 90, 70],
+            "observed": [30, 38, 45, 70, 30, 40],
+            "expected": [31.0, 36.5, 48.2, 58.0, 44.1, 35.2],
+        }
+    )
     result = funnel(frame)
     assert result.data_type == "SR" and result.measure == "oe_ratio"
     assert result.precision == "expected" and result.target == 1.0
@@ -214,8 +229,9 @@ def test_ratio_funnel_uses_expected_and_target_one():
     np.testing.assert_allclose(units["oe_ratio"], units["observed"] / units["expected"])
     pooled = frame["observed"].sum() / frame["n"].sum()
     np.testing.assert_allclose(units["adjusted_rate"], units["oe_ratio"] * pooled)
-    np.testing.assert_allclose(units["z"], 2 * (np.sqrt(units["observed"])
-                                                - np.sqrt(units["expected"])))
+    np.testing.assert_allclose(
+        units["z"], 2 * (np.sqrt(units["observed"]) - np.sqrt(units["expected"]))
+    )
     assert not result.overdispersion_applied  # phi 0.70 < (I-1)/I: exact Poisson limits
     exact = exact_ratio_limits(units["expected"], 0.95)
     np.testing.assert_allclose(units["lower_95"], exact.lower)
@@ -224,9 +240,14 @@ def test_ratio_funnel_uses_expected_and_target_one():
 
 def test_ratio_funnel_overdispersed_limits_when_applied():
     # O/E spread far beyond Poisson: tau² > 0, limits from the square-root scale.
-    frame = pd.DataFrame({"unit_id": list("abcdefgh"), "n": [100] * 8,
-                          "observed": [20, 35, 50, 65, 80, 42, 58, 30],
-                          "expected": [50.0] * 8})
+    frame = pd.DataFrame(
+        {
+            "unit_id": list("abcdefgh"),
+            "n": [100] * 8,
+            "observed": [20, 35, 50, 65, 80, 42, 58, 30],
+            "expected": [50.0] * 8,
+        }
+    )
     result = funnel(frame)
     assert result.overdispersion_applied and result.tau2 > 0
     od = overdispersed_ratio_limits([50.0], result.tau2, 0.998)
@@ -252,6 +273,8 @@ def test_input_errors_are_specific():
 def test_proportion_z_scores_formula():
     scores = proportion_z_scores([10, 0, 40], [40, 25, 40], 0.3)
     t = math.asin(math.sqrt(0.3))
-    expected = [(math.asin(math.sqrt(x / n)) - t) * 2 * math.sqrt(n)
-                for x, n in [(10, 40), (0, 25), (40, 40)]]
+    expected = [
+        (math.asin(math.sqrt(x / n)) - t) * 2 * math.sqrt(n)
+        for x, n in [(10, 40), (0, 25), (40, 40)]
+    ]
     np.testing.assert_allclose(scores.z, expected)

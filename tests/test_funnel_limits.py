@@ -29,6 +29,7 @@ FUNNELPLOTR_Z = {0.95: 1.959964, 0.998: 3.090232}  # constants hard-coded in Fun
 
 # --- exact binomial limits ----------------------------------------------------------------
 
+
 def reference_exact_limit(p0: float, n: int, q: float) -> float:
     """Spiegelhalter 2005 A.1.1 by brute force: scan r = 0, 1, ... for F(r) >= q."""
     cdf = sps.binom.cdf(np.arange(n + 1), n, p0)
@@ -95,6 +96,7 @@ def test_exact_binomial_close_to_funnelplotr_arcsine_limits_at_large_n(level):
 
 
 # --- FunnelPlotR formulas, re-typed -------------------------------------------------------
+
 
 @pytest.mark.parametrize("level", [0.95, 0.998])
 def test_overdispersed_proportion_limits_match_funnelplotr_formula(level):

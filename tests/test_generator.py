@@ -15,8 +15,8 @@ import json
 
 import pandas as pd
 import pytest
-from ozone_testkit.synthetic_outcomes import BOOL_COLUMNS, CONTRACT_COLUMNS
 
+from ozone_testkit.synthetic_outcomes import BOOL_COLUMNS, CONTRACT_COLUMNS
 from sample_data import generate_clinic, write_clinic
 
 
@@ -70,8 +70,12 @@ def test_written_files_are_byte_identical(tmp_path, fmt):
     for p, q in zip(first, second, strict=True):
         assert p.read_bytes() == q.read_bytes(), p.name
     manifest = json.loads(first[-1].read_text())
-    assert manifest == {"generator": "ozone-outcomes synthetic clinic", "seed": 3,
-                        "n_courses": 1500, "version": 1}
+    assert manifest == {
+        "generator": "ozone-outcomes synthetic clinic",
+        "seed": 3,
+        "n_courses": 1500,
+        "version": 1,
+    }
 
 
 # --- Writing -----------------------------------------------------------------------------
@@ -85,7 +89,7 @@ def test_csv_format_header_empty_cells_and_booleans(tmp_path):
     courses = pd.read_csv(tmp_path / "courses.csv", dtype=str, keep_default_na=False)
     for col in BOOL_COLUMNS:
         assert set(courses[col]) <= {"true", "false", ""}, col
-    assert (courses["severity_grade"] == "").any()       # unknown grade = empty cell
+    assert (courses["severity_grade"] == "").any()  # unknown grade = empty cell
     assert not courses["start_year"].str.contains(r"\.").any()  # ints not written as floats
     back = pd.read_csv(tmp_path / "courses.csv", keep_default_na=True)
     n_unknown = clinic.tables["courses"]["severity_grade"].isna().sum()
@@ -112,4 +116,3 @@ def test_tiny_clinic_is_valid():
     clinic = generate_clinic(1, seed=1)
     assert len(clinic.tables["courses"]) == 1
     assert set(clinic.tables["sessions"]["course_id"]) <= {clinic.tables["courses"]["course_id"][0]}
-

@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+
 from ozone_testkit.synthetic_outcomes import (
     BOOL_COLUMNS,
     CONTRACT_COLUMNS,
@@ -21,29 +22,71 @@ from ozone_testkit.synthetic_outcomes import (
     shared_clinic,
     shared_outcomes,
 )
-
 from sample_data import TABLE_COLUMNS
 
 ENUMS = {
     "age_band": {"18-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+"},
     "sex": {"female", "male", "other", "unknown"},
-    "indication": {"knee_oa", "hip_oa", "shoulder", "lumbar_disc_herniation", "low_back_pain",
-                   "neck_pain", "tendinopathy", "other"},
-    "route": {"intra_articular", "periarticular", "paravertebral", "intradiscal",
-              "intramuscular", "major_autohemotherapy", "rectal_insufflation", "topical"},
+    "indication": {
+        "knee_oa",
+        "hip_oa",
+        "shoulder",
+        "lumbar_disc_herniation",
+        "low_back_pain",
+        "neck_pain",
+        "tendinopathy",
+        "other",
+    },
+    "route": {
+        "intra_articular",
+        "periarticular",
+        "paravertebral",
+        "intradiscal",
+        "intramuscular",
+        "major_autohemotherapy",
+        "rectal_insufflation",
+        "topical",
+    },
     "severity_scale": {"kl", "pfirrmann", "clinician", "none"},
     "rehab": {"none", "home_program", "supervised_pt"},
     "expectations": {"realistic", "unrealistic", "unknown"},
-    "contraindication": {"none", "g6pd_deficiency", "pregnancy", "bleeding_disorder",
-                         "hyperthyroidism", "other", "not_screened"},
+    "contraindication": {
+        "none",
+        "g6pd_deficiency",
+        "pregnancy",
+        "bleeding_disorder",
+        "hyperthyroidism",
+        "other",
+        "not_screened",
+    },
 }
-GRADES = {"kl": {"0", "1", "2", "3", "4"}, "pfirrmann": {"I", "II", "III", "IV", "V"},
-          "clinician": {"mild", "moderate", "severe", "end_stage"}}
-RANGES = {"nrs_pain": (0, 10), "odi": (0, 100), "womac_pain": (0, 100),
-          "womac_function": (0, 100), "koos_pain": (0, 100), "koos_adl": (0, 100),
-          "ptga": (0, 10), "pgic": (1, 7), "rom_degrees": (0, 180)}
-EVENTS = {"post_injection_flare", "swelling", "soreness", "fatigue", "headache", "erythema",
-          "vasovagal", "infection", "other"}
+GRADES = {
+    "kl": {"0", "1", "2", "3", "4"},
+    "pfirrmann": {"I", "II", "III", "IV", "V"},
+    "clinician": {"mild", "moderate", "severe", "end_stage"},
+}
+RANGES = {
+    "nrs_pain": (0, 10),
+    "odi": (0, 100),
+    "womac_pain": (0, 100),
+    "womac_function": (0, 100),
+    "koos_pain": (0, 100),
+    "koos_adl": (0, 100),
+    "ptga": (0, 10),
+    "pgic": (1, 7),
+    "rom_degrees": (0, 180),
+}
+EVENTS = {
+    "post_injection_flare",
+    "swelling",
+    "soreness",
+    "fatigue",
+    "headache",
+    "erythema",
+    "vasovagal",
+    "infection",
+    "other",
+}
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +131,23 @@ def test_courses_rules(clinic):
     c = clinic.tables["courses"]
     assert c["course_id"].notna().all() and (c["course_id"].str.len() > 0).all()
     assert c["course_id"].is_unique
-    required = ["course_id", "patient_id", "site_id", "provider_id", "start_year", "age_band",
-                "sex", "indication", "route", "severity_scale", "planned_sessions", "rehab",
-                "lifestyle_support", "expectations", "contraindication"]
+    required = [
+        "course_id",
+        "patient_id",
+        "site_id",
+        "provider_id",
+        "start_year",
+        "age_band",
+        "sex",
+        "indication",
+        "route",
+        "severity_scale",
+        "planned_sessions",
+        "rehab",
+        "lifestyle_support",
+        "expectations",
+        "contraindication",
+    ]
     for col in required:
         assert c[col].notna().all(), col
     for col, allowed in ENUMS.items():
@@ -167,12 +224,19 @@ def test_clinic_shape(clinic, outcomes):
     assert (oa["route"] == "intra_articular").mean() > 0.85
     assert (oa["severity_scale"].isin(["kl", "none"])).all()
     spine = c[c["indication"].isin(["lumbar_disc_herniation", "low_back_pain"])]
-    assert spine["route"].isin(["paravertebral", "intradiscal", "intramuscular",
-                                "major_autohemotherapy"]).all()
+    assert (
+        spine["route"]
+        .isin(["paravertebral", "intradiscal", "intramuscular", "major_autohemotherapy"])
+        .all()
+    )
     assert spine["severity_scale"].isin(["pfirrmann", "none"]).all()
     assert c["planned_sessions"].between(3, 6).mean() > 0.7
-    assert set(outcomes["adherence_class"]) == {"not_started", "one_and_done", "partial",
-                                                "full_protocol"}
+    assert set(outcomes["adherence_class"]) == {
+        "not_started",
+        "one_and_done",
+        "partial",
+        "full_protocol",
+    }
     assert 0.005 < (outcomes["adherence_class"] == "not_started").mean() < 0.03
     b = outcomes["baseline"]
     assert b.between(4, 9).mean() > 0.75 and (b < 3).mean() > 0.02 and b.isna().mean() > 0.01

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from ozone_testkit.synthetic_outcomes import (
     GAP_TOLERANCE,
     N,
     shared_clinic,
     shared_outcomes,
 )
-
 from sample_data import generate_clinic
 
 
@@ -53,8 +53,13 @@ def test_truth_ids_exist_and_roles_differ(clinic):
 def test_small_provider_stays_small(clinic, completers):
     t = clinic.truth
     assert (completers["provider_id"] == t.small_provider_id).sum() < 20
-    counts = [(generate_clinic(n, seed=11).tables["courses"]["provider_id"]
-               == generate_clinic(n, seed=11).truth.small_provider_id).sum() for n in (400, 3000)]
+    counts = [
+        (
+            generate_clinic(n, seed=11).tables["courses"]["provider_id"]
+            == generate_clinic(n, seed=11).truth.small_provider_id
+        ).sum()
+        for n in (400, 3000)
+    ]
     assert counts == [t.small_provider_courses] * 2  # fixed, not a fraction of n_courses
     assert (clinic.tables["courses"]["provider_id"] == t.small_provider_id).sum() == 14
 
@@ -75,13 +80,20 @@ def test_truth_probabilities_are_the_model_at_reference(clinic):
     for cid in started:
         x, row = lat.loc[cid], c.loc[cid]
         p = t.response_prob(
-            severity_class=x["severity_class"], adherence_class=x["adherence_class"],
-            rehab=row["rehab"], lifestyle_support=bool(row["lifestyle_support"]),
-            expectations=row["expectations"], overtraining_reported=bool(x["overtraining"]),
+            severity_class=x["severity_class"],
+            adherence_class=x["adherence_class"],
+            rehab=row["rehab"],
+            lifestyle_support=bool(row["lifestyle_support"]),
+            expectations=row["expectations"],
+            overtraining_reported=bool(x["overtraining"]),
             early_antioxidants_reported=bool(x["early_antioxidants"]),
-            early_flare=bool(x["early_flare"]), age_band=row["age_band"],
-            baseline_nrs=x["baseline_nrs"], indication=row["indication"], route=row["route"],
-            provider_id=row["provider_id"])
+            early_flare=bool(x["early_flare"]),
+            age_band=row["age_band"],
+            baseline_nrs=x["baseline_nrs"],
+            indication=row["indication"],
+            route=row["route"],
+            provider_id=row["provider_id"],
+        )
         assert p == pytest.approx(x["response_prob"]), cid
 
 
@@ -133,12 +145,17 @@ def test_flare_then_quit(clinic, outcomes):
     """methods.md section 5: flare = NRS at day 1-10 >= baseline + 1 or a flare event;
     quit = stopped at 1-2 sessions with more planned. Planted: 30-55 % vs 7 %."""
     a, e = clinic.tables["assessments"], clinic.tables["adverse_events"]
-    early = (a[(a["instrument"] == "nrs_pain") & a["day"].between(1, 10)]
-             .groupby("course_id")["score"].max())
+    early = (
+        a[(a["instrument"] == "nrs_pain") & a["day"].between(1, 10)]
+        .groupby("course_id")["score"]
+        .max()
+    )
     flare = (early.reindex(outcomes.index) >= outcomes["baseline"] + 1) | outcomes.index.isin(
-        e.loc[e["event"] == "post_injection_flare", "course_id"])
-    quit = (outcomes["completed"].isin([1, 2])
-            & (outcomes["planned_sessions"] > outcomes["completed"]))
+        e.loc[e["event"] == "post_injection_flare", "course_id"]
+    )
+    quit = outcomes["completed"].isin([1, 2]) & (
+        outcomes["planned_sessions"] > outcomes["completed"]
+    )
     can_quit = outcomes["planned_sessions"] >= 3
     assert quit[flare & can_quit].mean() > quit[~flare & can_quit].mean() + 0.2
     unreal = outcomes["expectations"] == "unrealistic"
@@ -186,8 +203,11 @@ def test_safety_and_screening(clinic):
     assert (e["seriousness"] == "mild").mean() > 0.5
     share = c["contraindication"].value_counts(normalize=True)
     assert 0.01 < share["not_screened"] < 0.02
-    real = c["contraindication"].isin(["g6pd_deficiency", "pregnancy", "bleeding_disorder",
-                                       "hyperthyroidism", "other"]).sum()
+    real = (
+        c["contraindication"]
+        .isin(["g6pd_deficiency", "pregnancy", "bleeding_disorder", "hyperthyroidism", "other"])
+        .sum()
+    )
     assert 10 < real < 0.01 * N
     tested = c["g6pd_tested"].astype("boolean")
     assert 0.75 < tested.mean() < 0.95 and tested.isna().any()
@@ -201,11 +221,16 @@ def test_providers_hard_case_mix_and_worse(clinic, completers):
     sm = pytest.importorskip("statsmodels.api")
     t = clinic.truth
     d = completers.reset_index()
-    d = d.assign(y=d["responder"].astype(int), b=d["baseline"].astype(float),
-                 log_months=np.log1p(d["symptom_months"].astype(float)
-                                     .fillna(d["symptom_months"].median())))
-    fit = smf.glm("y ~ C(severity_class) + b + C(age_band) + C(sex) + C(indication) + C(route)"
-                  " + log_months", data=d, family=sm.families.Binomial()).fit()
+    d = d.assign(
+        y=d["responder"].astype(int),
+        b=d["baseline"].astype(float),
+        log_months=np.log1p(d["symptom_months"].astype(float).fillna(d["symptom_months"].median())),
+    )
+    fit = smf.glm(
+        "y ~ C(severity_class) + b + C(age_band) + C(sex) + C(indication) + C(route) + log_months",
+        data=d,
+        family=sm.families.Binomial(),
+    ).fit()
     d["p"] = fit.predict(d)
     per = d.groupby("provider_id").agg(o=("y", "sum"), e=("p", "sum"), crude=("y", "mean"))
     oe = per["o"] / per["e"]
@@ -222,8 +247,12 @@ def test_readme_states_the_planted_sizes():
     text = (Path(__file__).resolve().parents[1] / "sample_data" / "README.md").read_text()
     text = " ".join(text.split())
     t = generate_clinic(50).truth  # the README names the default seed's roles
-    for table in (t.response_prob_by_severity, t.response_prob_by_adherence,
-                  t.response_prob_by_rehab, t.response_prob_by_expectations):
+    for table in (
+        t.response_prob_by_severity,
+        t.response_prob_by_adherence,
+        t.response_prob_by_rehab,
+        t.response_prob_by_expectations,
+    ):
         for level, p in table.items():
             assert f"{level} {p:.2f}" in text, (level, p)
     worse = f"{t.provider_logit_effects[t.worse_provider_id]}".replace("-", "\u2212")
@@ -232,7 +261,9 @@ def test_readme_states_the_planted_sizes():
     label = {"none": "no rehab", "home_program": "home program", "supervised_pt": "supervised PT"}
     for rehab, p in t.wane_by_week_52_prob_by_rehab.items():
         assert f"{label[rehab]} {round(100 * p)} %" in text, rehab
-    assert (f"hard case mix `{t.hard_case_mix_provider_id}`, worse provider "
-            f"`{t.worse_provider_id}`, small provider `{t.small_provider_id}`") in text
+    assert (
+        f"hard case mix `{t.hard_case_mix_provider_id}`, worse provider "
+        f"`{t.worse_provider_id}`, small provider `{t.small_provider_id}`"
+    ) in text
     for command in ("ozone-outcomes generate --courses", "--seed", "--out", "--format parquet"):
         assert command in text

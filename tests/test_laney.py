@@ -21,8 +21,7 @@ from queries.stats.spc import p_chart
 
 
 def periods(n, events):
-    return pd.DataFrame({"period": [f"q{i}" for i in range(len(events))], "n": n,
-                         "events": events})
+    return pd.DataFrame({"period": [f"q{i}" for i in range(len(events))], "n": n, "events": events})
 
 
 def test_wide_series_gets_the_p_prime_chart_by_hand():
@@ -62,11 +61,11 @@ def test_variable_denominators_by_hand():
     # 0.740993 (n = 100), 0.510496 (n = 400); lower 0 (clipped) and 0.049504
     chart = trend_chart(periods([100, 400, 100, 400], [30, 100, 10, 140]))
     pts = chart.points
-    assert pts["z"].to_numpy() == pytest.approx([0.445435, -1.336306, -4.008919, 3.118048],
-                                                abs=1e-6)
+    assert pts["z"].to_numpy() == pytest.approx(
+        [0.445435, -1.336306, -4.008919, 3.118048], abs=1e-6
+    )
     assert chart.choice.sigma_z == pytest.approx(3.422376, abs=1e-6)
-    assert pts["upper_limit"].to_numpy() == pytest.approx([0.740993, 0.510496] * 2,
-                                                          abs=1e-6)
+    assert pts["upper_limit"].to_numpy() == pytest.approx([0.740993, 0.510496] * 2, abs=1e-6)
     assert pts["lower_limit"].to_numpy() == pytest.approx([0.0, 0.049504] * 2, abs=1e-6)
 
 
@@ -81,8 +80,38 @@ def test_p_prime_only_when_sigma_z_is_above_one():
 
 def test_p_branch_is_the_spc_p_chart():
     # The planted series of tests/test_spc.py (30 quarters of 100, p̄ = 0.3).
-    events = ([30, 29, 31, 30, 45, 30, 27, 25, 28, 26, 27, 25, 28, 30, 24, 26, 28, 30, 32,
-               34, 36, 29, 40, 31, 41, 29, 27, 28, 27, 27])
+    events = [
+        30,
+        29,
+        31,
+        30,
+        45,
+        30,
+        27,
+        25,
+        28,
+        26,
+        27,
+        25,
+        28,
+        30,
+        24,
+        26,
+        28,
+        30,
+        32,
+        34,
+        36,
+        29,
+        40,
+        31,
+        41,
+        29,
+        27,
+        28,
+        27,
+        27,
+    ]
     frame = periods(100, events)
     ours = trend_chart(frame, chart=P_CHART).points
     ref = p_chart(frame).points
@@ -101,8 +130,7 @@ def test_large_denominators_signal_on_the_p_chart_but_not_on_p_prime():
     forced_p = trend_chart(frame, chart=P_CHART)
     assert auto.chart == LANEY
     assert auto.choice.sigma_z == pytest.approx(51.2 / 7 / 1.128)
-    assert list(np.flatnonzero(forced_p.points["signal_beyond_limits"])) == [0, 1, 2, 3, 5,
-                                                                              6, 7]
+    assert list(np.flatnonzero(forced_p.points["signal_beyond_limits"])) == [0, 1, 2, 3, 5, 6, 7]
     assert not auto.points["signal_beyond_limits"].any()
     assert "as asked" in forced_p.choice.reason
 

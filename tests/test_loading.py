@@ -12,8 +12,8 @@ import shutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from ozone_testkit import fixture_clinic
 
+from ozone_testkit import fixture_clinic
 from queries.cli import main
 from queries.data import db, loading
 from queries.data.loading import load_folder
@@ -93,10 +93,14 @@ BROKEN_RULES = [
 ]
 
 
-@pytest.mark.parametrize(("file", "course_id", "nth", "column", "value", "words"), BROKEN_RULES,
-                         ids=[f"{r[0]}.{r[3]}={r[4]!r}" for r in BROKEN_RULES])
-def test_each_broken_rule_is_refused_with_its_place(tmp_path, loaded, capsys, file, course_id,
-                                                    nth, column, value, words):
+@pytest.mark.parametrize(
+    ("file", "course_id", "nth", "column", "value", "words"),
+    BROKEN_RULES,
+    ids=[f"{r[0]}.{r[3]}={r[4]!r}" for r in BROKEN_RULES],
+)
+def test_each_broken_rule_is_refused_with_its_place(
+    tmp_path, loaded, capsys, file, course_id, nth, column, value, words
+):
     data = copy.deepcopy(fixture_clinic.rows())
     index = [i for i, r in enumerate(data[file]) if r["course_id"] == course_id][nth]
     data[file][index][column] = value
@@ -124,8 +128,20 @@ def test_every_violation_is_reported_not_just_the_first(tmp_path):
     assert lines == [("courses.csv", n) for n in range(2, 7)] + [("assessments.csv", 5)]
 
 
-@pytest.mark.parametrize("column", ["patient_name", "DOB", "mrn", "SSN", "phone_number",
-                                    "email", "home_address", "zip", "visit_date"])
+@pytest.mark.parametrize(
+    "column",
+    [
+        "patient_name",
+        "DOB",
+        "mrn",
+        "SSN",
+        "phone_number",
+        "email",
+        "home_address",
+        "zip",
+        "visit_date",
+    ],
+)
 def test_identifier_columns_are_refused(tmp_path, loaded, capsys, column):
     folder = fixture_clinic.write(tmp_path / "bad")
     path = folder / "courses.csv"
@@ -143,8 +159,17 @@ def test_identifier_columns_are_refused(tmp_path, loaded, capsys, column):
 def test_identifier_names_are_recognised_but_contract_names_are_not():
     for name in ("first_name", "Last Name", "date_of_birth", "zipcode", "admission_date"):
         assert identifier_reason(name), name
-    for name in ("course_id", "patient_id", "site_id", "start_year", "day", "score",
-                 "indication", "severity_grade", "symptom_months"):
+    for name in (
+        "course_id",
+        "patient_id",
+        "site_id",
+        "start_year",
+        "day",
+        "score",
+        "indication",
+        "severity_grade",
+        "symptom_months",
+    ):
         assert identifier_reason(name) is None, name
 
 
@@ -256,20 +281,24 @@ def test_newer_extract_replaces_courses_by_id_and_keeps_the_others(tmp_path, loa
     newer["courses"].append({**newer["courses"][0], "course_id": "brand_new"})
     folder = fixture_clinic.write(tmp_path / "newer", newer)
     report = load_folder(folder, loaded)
-    assert (report.n_courses_replaced, report.n_courses_added, report.n_courses_after) == \
-        (2, 1, 14)
+    assert (report.n_courses_replaced, report.n_courses_added, report.n_courses_after) == (2, 1, 14)
     con = db.connect(loaded)
     try:
         cur = con.cursor()
-        n_assess = cur.execute("select count(*) from assessments where course_id = "
-                               "'tie_in_window'").fetchone()[0]
-        resp = cur.execute("select is_responder from course_outcomes where course_id = "
-                           "'tie_in_window' and window_name = '12w'").fetchone()[0]
-        hist = cur.execute("select load_id, n_courses_after from load_history order by 1"
-                           ).fetchall()
+        n_assess = cur.execute(
+            "select count(*) from assessments where course_id = 'tie_in_window'"
+        ).fetchone()[0]
+        resp = cur.execute(
+            "select is_responder from course_outcomes where course_id = "
+            "'tie_in_window' and window_name = '12w'"
+        ).fetchone()[0]
+        hist = cur.execute(
+            "select load_id, n_courses_after from load_history order by 1"
+        ).fetchall()
         files = cur.execute("select count(*) from load_files").fetchone()[0]
-        other = cur.execute("select count(*) from sessions where course_id = "
-                            "'second_older_baseline'").fetchone()[0]
+        other = cur.execute(
+            "select count(*) from sessions where course_id = 'second_older_baseline'"
+        ).fetchone()[0]
     finally:
         con.close()
     assert n_assess == 3 and resp is False
@@ -277,8 +306,7 @@ def test_newer_extract_replaces_courses_by_id_and_keeps_the_others(tmp_path, loa
     assert other == 4
 
 
-def test_a_failure_while_building_leaves_the_database_as_it_was(tmp_path, loaded,
-                                                                monkeypatch):
+def test_a_failure_while_building_leaves_the_database_as_it_was(tmp_path, loaded, monkeypatch):
     data = fixture_clinic.rows()
     data["courses"][0]["provider_id"] = "P_Z"
     folder = fixture_clinic.write(tmp_path / "newer", data)
@@ -306,8 +334,14 @@ def test_parquet_extract_loads_like_csv(tmp_path):
     assert a.rows == b.rows
     con = db.connect(tmp_path / "b.duckdb")
     try:
-        n = con.cursor().execute("select count(*) filter (where is_responder) from "
-                                 "course_outcomes where window_name = '12w'").fetchone()[0]
+        n = (
+            con.cursor()
+            .execute(
+                "select count(*) filter (where is_responder) from "
+                "course_outcomes where window_name = '12w'"
+            )
+            .fetchone()[0]
+        )
     finally:
         con.close()
     assert n == fixture_clinic.EXPECTED_TOTAL["n_responders"]
@@ -321,8 +355,9 @@ def test_bad_parquet_names_the_row(tmp_path):
         frame = table.to_pandas()
         if name == "sessions":
             frame.loc[2, "volume_ml"] = 500.0
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
-                       folder / f"{name}.parquet")
+        pq.write_table(
+            pa.Table.from_pandas(frame, preserve_index=False), folder / f"{name}.parquet"
+        )
     with pytest.raises(ContractViolation) as info:
         read_extract(folder)
     assert "sessions.parquet row 3, column volume_ml: value '500'" in str(info.value)
@@ -362,11 +397,13 @@ def test_line_numbers_count_quoted_newlines_and_blank_lines(tmp_path):
         read_extract(folder)
     assert [str(v) for v in info.value.violations] == [
         "courses.csv line 6, column age_band: value '91' — not allowed here (use one of "
-        "18-29, 30-39, 40-49, 50-59, 60-69, 70-79, 80-89, 90+)"]
+        "18-29, 30-39, 40-49, 50-59, 60-69, 70-79, 80-89, 90+)"
+    ]
 
 
-def test_a_database_from_an_older_schema_is_refused_then_rebuilt(tmp_path, loaded, capsys,
-                                                                  monkeypatch):
+def test_a_database_from_an_older_schema_is_refused_then_rebuilt(
+    tmp_path, loaded, capsys, monkeypatch
+):
     """After an upgrade changes the marts, the old file is not read with the new queries: the
     CLI says to load again, and loading the same extract again rebuilds it."""
     monkeypatch.setattr(db, "SCHEMA_VERSION", db.SCHEMA_VERSION + 1)

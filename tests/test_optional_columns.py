@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from ozone_testkit import fixture_clinic
 
+from ozone_testkit import fixture_clinic
 from queries.cli import main
 from queries.data import contract, db
 from queries.data.loading import load_folder
@@ -28,8 +28,7 @@ def drop_column(path: Path, column: str) -> None:
         rows = list(csv.DictReader(fh))
         names = [n for n in rows[0] if n != column] if rows else []
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore",
-                                lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
 
@@ -88,7 +87,8 @@ def test_a_required_column_left_out_of_a_parquet_file_is_refused(tmp_path):
     with pytest.raises(ContractViolation) as info:
         read_extract(folder)
     assert [str(v) for v in info.value.violations] == [
-        "sessions.parquet, column volume_ml: required column is missing from the header"]
+        "sessions.parquet, column volume_ml: required column is missing from the header"
+    ]
 
 
 def test_a_parquet_extract_without_an_optional_column_loads(tmp_path):
@@ -110,11 +110,14 @@ def with_observed_days(value: str) -> dict[str, list[dict[str, str]]]:
     return data
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    ("-1", "out of range (expected a whole number >= 0)"),
-    ("12.5", "not a whole number >= 0"),
-    ("soon", "not a whole number >= 0"),
-])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("-1", "out of range (expected a whole number >= 0)"),
+        ("12.5", "not a whole number >= 0"),
+        ("soon", "not a whole number >= 0"),
+    ],
+)
 def test_a_bad_observed_days_is_refused_with_its_place(tmp_path, capsys, value, words):
     folder = fixture_clinic.write(tmp_path / "bad", with_observed_days(value))
     assert main(["load", str(folder), "--db", str(tmp_path / "x.duckdb")]) == 2
@@ -147,8 +150,9 @@ def test_observed_days_does_not_change_any_outcome(tmp_path):
     for path in (plain, observed):
         con = db.connect(path)
         try:
-            frames.append([con.cursor().execute(f"select * from {t} order by all").df()
-                           for t in marts])
+            frames.append(
+                [con.cursor().execute(f"select * from {t} order by all").df() for t in marts]
+            )
         finally:
             con.close()
     for before, after in zip(*frames, strict=True):
@@ -161,12 +165,19 @@ def as_older_file(built: Path, older: Path) -> None:
     con = duckdb.connect(str(older))
     try:
         con.execute("attach $path as built (read_only)", {"path": str(built)})
-        for table in ("courses", "sessions", "assessments", "adverse_events", "load_history",
-                      "load_files"):
+        for table in (
+            "courses",
+            "sessions",
+            "assessments",
+            "adverse_events",
+            "load_history",
+            "load_files",
+        ):
             drop = " exclude (observed_days)" if table == "courses" else ""
             con.execute(f"create table {table} as select *{drop} from built.{table}")
-        con.execute("create table schema_info as select $v as schema_version",
-                    {"v": db.SCHEMA_VERSION - 1})
+        con.execute(
+            "create table schema_info as select $v as schema_version", {"v": db.SCHEMA_VERSION - 1}
+        )
     finally:
         con.close()
 
@@ -181,8 +192,10 @@ def test_a_file_from_before_observed_days_is_upgraded_by_a_new_load(tmp_path):
     keep = {data["courses"][0]["course_id"]}
     newer = {name: [r for r in rows if r["course_id"] in keep] for name, rows in data.items()}
     report = load_folder(fixture_clinic.write(tmp_path / "newer", newer), path)
-    assert (report.n_courses_replaced, report.n_courses_after) == \
-        (1, fixture_clinic.EXPECTED_TOTAL["n_courses"])
+    assert (report.n_courses_replaced, report.n_courses_after) == (
+        1,
+        fixture_clinic.EXPECTED_TOTAL["n_courses"],
+    )
     stored = courses_column(path, "observed_days")
     assert {k: v for k, v in stored.items() if not pd.isna(v)} == {next(iter(keep)): 30}
     assert db.file_schema_version(path) == db.SCHEMA_VERSION

@@ -10,12 +10,12 @@ readers of ozone_testkit/screens.py.
 from __future__ import annotations
 
 import pytest
-from ozone_testkit.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
-from ozone_testkit.screens import charts, metrics, open_app, start_app, texts, trace
 
 from dashboard import sidebar
 from dashboard.charts.rates import rate_chart_title
 from dashboard.state import NO_MATCH
+from ozone_testkit.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
+from ozone_testkit.screens import charts, metrics, open_app, start_app, texts, trace
 
 PAGES = ("overview", "patterns", "data")
 SYNTHETIC = "Synthetic data"
@@ -53,10 +53,10 @@ def test_patterns_charts_hold_the_fixture_rates(fixture_env, by):
     expected = EXPECTED_COUNTS[by]
     assert list(complete_case) == [label(g, by) for g in expected]  # natural order, none dropped
     for group, (_courses, eligible, followup, responders) in expected.items():
-        assert complete_case[label(group, by)] == (pytest.approx(responders / followup)
-                                                   if followup else None)
-        assert itt[label(group, by)] == (pytest.approx(responders / eligible)
-                                         if eligible else None)
+        assert complete_case[label(group, by)] == (
+            pytest.approx(responders / followup) if followup else None
+        )
+        assert itt[label(group, by)] == (pytest.approx(responders / eligible) if eligible else None)
 
 
 def test_patterns_has_all_six_charts_with_titles_and_captions(fixture_env):
@@ -89,8 +89,12 @@ def test_every_table_has_a_csv_download(fixture_env):
 def test_data_page_lists_loads_tables_and_checks(fixture_env):
     at = open_app("data")
     history, row_counts, checks = (d.value for d in at.dataframe)
-    assert set(history["File"]) == {"courses.csv", "sessions.csv", "assessments.csv",
-                                    "adverse_events.csv"}
+    assert set(history["File"]) == {
+        "courses.csv",
+        "sessions.csv",
+        "assessments.csv",
+        "adverse_events.csv",
+    }
     assert history["SHA-256"].str.fullmatch(r"[0-9a-f]{64}").all()
     assert not history["Synthetic"].any()
     assert dict(zip(row_counts["Table"], row_counts["Rows"], strict=True))["courses"] == 13
@@ -115,8 +119,9 @@ def test_filters_are_read_from_the_url(fixture_env):
 
 
 def test_no_matching_course_gives_one_calm_sentence(fixture_env):
-    at = open_app("overview", {sidebar.SITE_KEY: "S1",
-                               sidebar.INDICATION_KEY: "lumbar_disc_herniation"})
+    at = open_app(
+        "overview", {sidebar.SITE_KEY: "S1", sidebar.INDICATION_KEY: "lumbar_disc_herniation"}
+    )
     assert [i.value for i in at.info] == [NO_MATCH]
     at.switch_page("views/patterns.py").run()
     assert not at.exception

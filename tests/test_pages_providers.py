@@ -15,21 +15,23 @@ import re
 
 import numpy as np
 import pytest
-from ozone_testkit.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
-from ozone_testkit.screens import charts, open_app, texts
 
 from dashboard.charts.timeline import trajectory_title
+from ozone_testkit.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
+from ozone_testkit.screens import charts, open_app, texts
 from queries.analytics.providers import PROVIDER_TABLE_COLUMNS
 
 FIXTURE_PROVIDERS = tuple(EXPECTED_COUNTS["provider"])  # P_A, P_B, P_SMALL
-TITLES = {"providers": "Providers", "my_practice": "My practice",
-          "cases_like_this": "Cases like this"}
+TITLES = {
+    "providers": "Providers",
+    "my_practice": "My practice",
+    "cases_like_this": "Cases like this",
+}
 ADJUSTED_FUNNEL = "Responders by provider, adjusted for case mix"
 CRUDE_FUNNEL = "Responder rate by provider, crude"
 TRAJECTORY = trajectory_title(None)  # the Timeline page's trajectory chart, reused
 # "rank", "league", "#1" (not a colour like #0072B2), "1st", "2nd" ...
-RANK_WORDS = re.compile(r"\brank(ed|ing|s)?\b|\bleague\b|#\s?\d{1,2}\b|\b\d+(st|nd|rd|th)\b",
-                        re.I)
+RANK_WORDS = re.compile(r"\brank(ed|ing|s)?\b|\bleague\b|#\s?\d{1,2}\b|\b\d+(st|nd|rd|th)\b", re.I)
 
 
 def as_provider(monkeypatch, provider_id: str) -> None:
@@ -78,13 +80,20 @@ def visible_text(at) -> str:
     parts += [m.label for m in at.metric]
     for spec in charts(at).values():
         layout = {k: v for k, v in spec["layout"].items() if k != "template"}
-        parts.append(json.dumps({"layout": layout,
-                                 "text": [t.get("text") for t in spec["data"]],
-                                 "names": [t.get("name") for t in spec["data"]]}))
+        parts.append(
+            json.dumps(
+                {
+                    "layout": layout,
+                    "text": [t.get("text") for t in spec["data"]],
+                    "names": [t.get("name") for t in spec["data"]],
+                }
+            )
+        )
     return "\n".join(str(p) for p in parts)
 
 
 # --- every page runs ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("page", sorted(TITLES))
 def test_every_provider_page_runs_for_the_director(fixture_env, page):
@@ -115,6 +124,7 @@ def test_providers_page_is_not_reachable_for_a_provider(fixture_env, monkeypatch
 
 # --- Providers ----------------------------------------------------------------------------
 
+
 def test_adjusted_funnel_puts_the_worse_provider_below_the_alarm_limit(synthetic_env, planted):
     spec = charts(open_app("providers"))[ADJUSTED_FUNNEL]
     (points,) = traces(spec, "Provider")
@@ -137,8 +147,12 @@ def test_funnels_show_limits_target_and_the_overdispersion_note(synthetic_env, p
     specs = charts(at)
     for title in (CRUDE_FUNNEL, ADJUSTED_FUNNEL):
         metas = {t.get("meta") for t in specs[title]["data"]}
-        assert {"lower 95 % limits", "upper 95 % limits", "lower 99.8 % limits",
-                "upper 99.8 % limits"} <= metas
+        assert {
+            "lower 95 % limits",
+            "upper 95 % limits",
+            "lower 99.8 % limits",
+            "upper 99.8 % limits",
+        } <= metas
         assert traces(specs[title], "Clinic rate" if title == CRUDE_FUNNEL else "O/E = 1")
     notes = [m.value for m in at.markdown if m.value.startswith("Overdispersion adjustment")]
     assert len(notes) == 2 and all("phi = " in n and "tau² = " in n for n in notes)
@@ -178,11 +192,11 @@ def test_nonresponder_profile_for_one_provider(synthetic_env, planted):
     at.selectbox(key="nonresponders_of").set_value(planted.worse_provider_id).run()
     assert not at.exception
     assert f"Non-responders vs responders: {planted.worse_provider_id}" in charts(at)
-    assert "times as often" in texts(at, "markdown") or "than responders" in \
-        texts(at, "markdown")
+    assert "times as often" in texts(at, "markdown") or "than responders" in texts(at, "markdown")
 
 
 # --- My practice --------------------------------------------------------------------------
+
 
 def test_my_practice_shows_peers_without_names(synthetic_env, monkeypatch, planted):
     me = planted.hard_case_mix_provider_id
@@ -234,6 +248,7 @@ def test_my_practice_outcomes_beside_the_clinic(fixture_env, monkeypatch):
 
 # --- Cases like this ----------------------------------------------------------------------
 
+
 def cases_table(at):
     (rows,) = [d.value for d in at.dataframe if "Note" in d.value.columns]
     return rows.set_index("Group")
@@ -261,8 +276,7 @@ def test_cases_like_this_shows_counts_with_min_cell_1(fixture_env, monkeypatch):
     rows = cases_table(open_app("cases_like_this"))
     assert (rows["Note"] == "").all()
     assert rows.loc["clinic", "Courses"] == EXPECTED_TOTAL["n_courses"]
-    for provider, (courses, _eligible, followup, responders) in \
-            EXPECTED_COUNTS["provider"].items():
+    for provider, (courses, _eligible, followup, responders) in EXPECTED_COUNTS["provider"].items():
         assert rows.loc[provider, "Courses"] == courses
         assert rows.loc[provider, "With follow-up"] == followup
         assert rows.loc[provider, "Responders"] == responders
@@ -274,8 +288,12 @@ def test_cases_like_this_reads_the_case_from_the_url(fixture_env, monkeypatch):
     assert at.selectbox(key="like_severity").value == "moderate"
     courses, eligible, followup, responders = EXPECTED_COUNTS["severity"]["moderate"]
     clinic = cases_table(at).loc["clinic"]
-    assert (clinic["Courses"], clinic["Eligible"], clinic["With follow-up"],
-            clinic["Responders"]) == (courses, eligible, followup, responders)
+    assert (
+        clinic["Courses"],
+        clinic["Eligible"],
+        clinic["With follow-up"],
+        clinic["Responders"],
+    ) == (courses, eligible, followup, responders)
     at.selectbox(key="like_age_band").set_value("90+").run()
     assert at.info[0].value.startswith("No course in the clinic matches")
 
@@ -296,29 +314,43 @@ def test_a_fully_hidden_trajectory_is_one_calm_sentence(fixture_env):
 
 # --- the small-cell rule itself (queries.disclosure.small_cells, pure pandas) -------------
 
+
 def small_table(followup: list[int]):
     import pandas as pd
 
     groups = ["clinic"] + [f"g{i}" for i in range(1, len(followup))]
-    return pd.DataFrame({"group": groups, "n_courses": followup, "n_followup": followup,
-                         "n_responders": [f // 2 for f in followup],
-                         "responder_rate": [0.5] * len(followup)})
+    return pd.DataFrame(
+        {
+            "group": groups,
+            "n_courses": followup,
+            "n_followup": followup,
+            "n_responders": [f // 2 for f in followup],
+            "responder_rate": [0.5] * len(followup),
+        }
+    )
 
 
-@pytest.mark.parametrize("followup, hidden", [
-    ([40, 3, 25, 12], [False, True, False, True]),    # one small group: the next one too
-    ([40, 3, 4, 12, 21], [False, True, True, True, False]),  # hidden total 7 < 11: one more
-    ([40, 6, 7, 27], [False, True, True, False]),     # two hidden, total 13: enough
-    ([40, 3], [False, True]),                          # a provider's view: nothing to pair
-    ([8, 3, 5], [True, True, True]),                   # the clinic itself is small
-])
+@pytest.mark.parametrize(
+    "followup, hidden",
+    [
+        ([40, 3, 25, 12], [False, True, False, True]),  # one small group: the next one too
+        ([40, 3, 4, 12, 21], [False, True, True, True, False]),  # hidden total 7 < 11: one more
+        ([40, 6, 7, 27], [False, True, True, False]),  # two hidden, total 13: enough
+        ([40, 3], [False, True]),  # a provider's view: nothing to pair
+        ([8, 3, 5], [True, True, True]),  # the clinic itself is small
+    ],
+)
 def test_small_groups_and_complementary_suppression(followup, hidden):
     from queries.disclosure.small_cells import hide_small_groups
 
     out = hide_small_groups(small_table(followup), 11)
     assert out["is_hidden"].tolist() == hidden
-    assert out.loc[out["is_hidden"], ["n_courses", "n_followup", "n_responders",
-                                      "responder_rate"]].isna().all().all()
+    assert (
+        out.loc[out["is_hidden"], ["n_courses", "n_followup", "n_responders", "responder_rate"]]
+        .isna()
+        .all()
+        .all()
+    )
     shown = out[~out["is_hidden"]]
     assert (shown["n_followup"] >= 11).all() and (shown["note"] == "").all()
     assert hide_small_groups(small_table(followup), 1)["is_hidden"].sum() == 0

@@ -13,12 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ozone_testkit import fixture_timeline as fx
-from ozone_testkit.screens import charts, open_app, texts
 
 from dashboard.charts import safety
 from dashboard.charts import timeline as ct
 from dashboard.state import NO_MATCH
+from ozone_testkit import fixture_timeline as fx
+from ozone_testkit.screens import charts, open_app, texts
 from queries.analytics.safety import adverse_event_rates
 from queries.analytics.trajectories import nrs_trajectory
 from queries.analytics.trends import quarterly_pchart
@@ -60,9 +60,21 @@ def _shifted_courses() -> tuple[fx.TimelineCourse, ...]:
         responders = 9 if k < 7 else 2 if k < 15 else 0
         for j in range(10):
             followup = 2 if j < responders else 6  # baseline 6: drop 4 (67 %) or none
-            courses.append(fx.TimelineCourse(
-                f"q{k:02d}_{j}", "P_A", fx.IA, 2020 + k // 4, str(k % 4 + 1), "moderate", 4,
-                4, "none", "realistic", ((0, 6), (84, followup))))
+            courses.append(
+                fx.TimelineCourse(
+                    f"q{k:02d}_{j}",
+                    "P_A",
+                    fx.IA,
+                    2020 + k // 4,
+                    str(k % 4 + 1),
+                    "moderate",
+                    4,
+                    4,
+                    "none",
+                    "realistic",
+                    ((0, 6), (84, followup)),
+                )
+            )
     return tuple(courses)
 
 
@@ -110,8 +122,7 @@ def test_page_runs_for_each_role(request, role, page):
     request.getfixturevalue(role)
     at = open_app(page)
     assert at.title[0].value == PAGES[page]
-    assert len(at.get("plotly_chart")) == (TIMELINE_CHARTS if page == "timeline"
-                                           else SAFETY_CHARTS)
+    assert len(at.get("plotly_chart")) == (TIMELINE_CHARTS if page == "timeline" else SAFETY_CHARTS)
     assert not at.info  # every section of the timeline clinic has something to show
     assert len(at.download_button) == len(at.dataframe)  # every table downloadable
 
@@ -121,8 +132,7 @@ def _trace(spec: dict, name: str) -> dict:
     return found
 
 
-@pytest.mark.parametrize("split, by", [("All", None), ("Rehab", "rehab"),
-                                       ("Severity", "severity")])
+@pytest.mark.parametrize("split, by", [("All", None), ("Rehab", "rehab"), ("Severity", "severity")])
 def test_trajectory_chart_holds_the_core_means_and_n(director, split, by):
     expected = _core(director, nrs_trajectory, by=by)
     at = open_app("timeline", {"split": split})  # the split is read from the page address
@@ -193,13 +203,21 @@ def test_serious_event_table_lists_exactly_the_input(director):
     at = open_app("safety")
     (table,) = [d.value for d in at.dataframe if "Event" in d.value.columns]
     provider_of = {c.course_id: c.provider_id for c in fx.COURSES}
-    expected = sorted((course, int(day), event, provider_of[course],
-                       int(session) if session else None)
-                      for course, session, day, event, seriousness in fx.ADVERSE_EVENTS
-                      if seriousness == "serious")
-    shown = sorted((r.Course, int(r.Day), r.Event, r.Provider,
-                    None if r.Session is None or str(r.Session) == "<NA>" else int(r.Session))
-                   for r in table.itertuples())
+    expected = sorted(
+        (course, int(day), event, provider_of[course], int(session) if session else None)
+        for course, session, day, event, seriousness in fx.ADVERSE_EVENTS
+        if seriousness == "serious"
+    )
+    shown = sorted(
+        (
+            r.Course,
+            int(r.Day),
+            r.Event,
+            r.Provider,
+            None if r.Session is None or str(r.Session) == "<NA>" else int(r.Session),
+        )
+        for r in table.itertuples()
+    )
     assert shown == expected
     assert "3 serious events in 2 courses" in texts(at, "markdown").replace("*", "")
 
@@ -237,4 +255,3 @@ def test_no_matching_course_gives_one_calm_sentence(director):
     for page in PAGES:
         at = open_app(page, {"indication": "knee_oa", "route": "paravertebral"})
         assert [i.value for i in at.info] == [NO_MATCH]
-

@@ -9,9 +9,9 @@ measured crude-minus-planted difference).
 """
 
 import pytest
+
 from ozone_testkit.reference_outcomes import rates_by
 from ozone_testkit.synthetic_outcomes import GAP_TOLERANCE
-
 from queries.analytics import rates as analytics
 from queries.data import db
 from queries.data.loading import load_folder
@@ -47,24 +47,24 @@ def test_severity_gradient_recovered(loaded):
     con, clinic = loaded
     r, p = rates(con, "severity"), clinic.truth.response_prob_by_severity
     assert r["moderate"] > r["severe"] > r["end_stage"]
-    assert abs((r["moderate"] - r["end_stage"]) - (p["moderate"] - p["end_stage"])) \
-        < GAP_TOLERANCE
+    assert abs((r["moderate"] - r["end_stage"]) - (p["moderate"] - p["end_stage"])) < GAP_TOLERANCE
 
 
 def test_adherence_gradient_recovered(loaded):
     con, clinic = loaded
     r, p = rates(con, "adherence"), clinic.truth.response_prob_by_adherence
     assert r["full_protocol"] > r["partial"] > r["one_and_done"]
-    assert abs((r["full_protocol"] - r["one_and_done"])
-               - (p["full_protocol"] - p["one_and_done"])) < GAP_TOLERANCE
+    assert (
+        abs((r["full_protocol"] - r["one_and_done"]) - (p["full_protocol"] - p["one_and_done"]))
+        < GAP_TOLERANCE
+    )
 
 
 def test_rehab_gradient_recovered(loaded):
     con, clinic = loaded
     r, p = rates(con, "rehab"), clinic.truth.response_prob_by_rehab
     assert r["supervised_pt"] > r["home_program"] > r["none"]
-    assert abs((r["supervised_pt"] - r["none"]) - (p["supervised_pt"] - p["none"])) \
-        < GAP_TOLERANCE
+    assert abs((r["supervised_pt"] - r["none"]) - (p["supervised_pt"] - p["none"])) < GAP_TOLERANCE
 
 
 def test_missing_followup_is_commoner_where_response_is_rarer(loaded):

@@ -51,12 +51,12 @@ def dft_cf_pmf(p) -> np.ndarray:
     """Hong (2013) DFT-CF: xi_k = 1/(n+1) Σ_l exp(-i w l k) Π_j (1 - p_j + p_j exp(i w l))."""
     n = len(p)
     w = 2 * np.pi / (n + 1)
-    char = np.prod(1 - p[None, :] + p[None, :] * np.exp(1j * w * np.arange(n + 1))[:, None],
-                   axis=1)
+    char = np.prod(1 - p[None, :] + p[None, :] * np.exp(1j * w * np.arange(n + 1))[:, None], axis=1)
     return np.real(np.fft.fft(char)) / (n + 1)
 
 
 # --- the distribution -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("n", [1, 2, 5, 9, 12])
 def test_pmf_matches_brute_force_enumeration(n):
@@ -71,7 +71,8 @@ def test_pmf_matches_brute_force_enumeration(n):
     dist = poisson_binomial(p)
     assert dist.cdf == pytest.approx(np.cumsum(expected), abs=1e-14)
     assert dist.mean == pytest.approx(p.sum()) and dist.variance == pytest.approx(
-        np.sum(p * (1 - p)))
+        np.sum(p * (1 - p))
+    )
 
 
 @pytest.mark.parametrize(("n", "p0"), [(50, 0.3), (333, 0.62), (20_000, 0.37)])
@@ -94,17 +95,24 @@ def test_twenty_thousand_courses_sum_to_one_with_the_right_moments():
     k = np.arange(dist.n + 1)
     assert dist.pmf.sum() == pytest.approx(1.0, abs=1e-12)
     assert np.sum(k * dist.pmf) == pytest.approx(p.sum(), rel=1e-12)
-    assert np.sum((k - p.sum()) ** 2 * dist.pmf) == pytest.approx(np.sum(p * (1 - p)),
-                                                                  rel=1e-9)
+    assert np.sum((k - p.sum()) ** 2 * dist.pmf) == pytest.approx(np.sum(p * (1 - p)), rel=1e-9)
 
 
 def test_cdf_and_quantile_outside_and_inside_the_support():
     dist = poisson_binomial([0.2, 0.5, 0.8])  # pmf 0.08, 0.42, 0.42, 0.08 (by hand)
     assert dist.pmf == pytest.approx([0.08, 0.42, 0.42, 0.08])
     assert poisson_binomial_cdf(dist, [-1, 0, 1.5, 2, 3, 7]) == pytest.approx(
-        [0.0, 0.08, 0.5, 0.92, 1.0, 1.0])
-    assert list(poisson_binomial_quantile(dist, [0.0, 0.05, 0.079, 0.081, 0.5, 0.93, 1.0])) \
-        == [0, 0, 0, 1, 1, 3, 3]
+        [0.0, 0.08, 0.5, 0.92, 1.0, 1.0]
+    )
+    assert list(poisson_binomial_quantile(dist, [0.0, 0.05, 0.079, 0.081, 0.5, 0.93, 1.0])) == [
+        0,
+        0,
+        0,
+        1,
+        1,
+        3,
+        3,
+    ]
     with pytest.raises(ValueError, match="probability"):
         poisson_binomial([0.2, 1.2])
 
@@ -121,6 +129,7 @@ def test_quantiles_agree_with_a_seeded_monte_carlo_for_500_courses():
 
 
 # --- limits and z ---------------------------------------------------------------------------
+
 
 def test_exact_limits_by_hand_for_three_courses():
     # p = (0.2, 0.5, 0.8): F = 0.08, 0.50, 0.92, 1; E = 1.5. Level 0.8, tails q = 0.1, 0.9.
@@ -169,9 +178,15 @@ def test_normal_limits_and_z_by_hand():
 def test_oe_units_table_columns_limits_and_flags():
     rng = np.random.default_rng(11)
     p = rng.uniform(0.3, 0.7, 130)
-    courses = pd.DataFrame({"unit_id": ["a"] * 60 + ["b"] * 60 + ["c"] * 10, "p": p,
-                            "observed": np.r_[np.ones(50), np.zeros(10), np.zeros(50),
-                                              np.ones(10), np.ones(10)].astype(int)})
+    courses = pd.DataFrame(
+        {
+            "unit_id": ["a"] * 60 + ["b"] * 60 + ["c"] * 10,
+            "p": p,
+            "observed": np.r_[
+                np.ones(50), np.zeros(10), np.zeros(50), np.ones(10), np.ones(10)
+            ].astype(int),
+        }
+    )
     table = oe_units(courses)
     assert list(table["unit_id"]) == ["a", "b", "c"]
     assert list(table["flag"]) == ["high_alarm", "low_alarm", "too_few"]
@@ -196,8 +211,7 @@ def test_limit_curve_uses_v_of_e_from_the_clinic_weighted_mean():
     assert curve["expected"].to_numpy() == pytest.approx([0.6, 6.0, 60.0, 600.0])
     for m, row in zip([1, 10, 100, 1000], curve.itertuples(), strict=True):
         assert row.lower_95 * p_w == pytest.approx(float(exact_binomial_limit(0.6, m, 0.025)))
-        assert row.upper_99_8 * p_w == pytest.approx(float(exact_binomial_limit(0.6, m,
-                                                                                0.999)))
+        assert row.upper_99_8 * p_w == pytest.approx(float(exact_binomial_limit(0.6, m, 0.999)))
     normal = oe_limit_curve(p, expected_grid=[60.0], method=NORMAL)
     half = 1.959964 * math.sqrt(0.4 / 60.0)  # V(E)/E² = (1 - p_w)/E
     assert normal["upper_95"].iloc[0] == pytest.approx(1 + half, abs=1e-6)
@@ -205,6 +219,7 @@ def test_limit_curve_uses_v_of_e_from_the_clinic_weighted_mean():
 
 
 # --- calibration by simulation --------------------------------------------------------------
+
 
 def null_clinic_providers(rng, providers: int):
     """Providers of 20..400 courses, each with its own case mix p_i ~ Beta, no effect."""
@@ -218,8 +233,9 @@ def null_clinic_providers(rng, providers: int):
 
 
 def share_outside(rows, index: int) -> float:
-    return float(np.mean([not (r.exact[index].lower <= r.oe_ratio <= r.exact[index].upper)
-                          for r in rows]))
+    return float(
+        np.mean([not (r.exact[index].lower <= r.oe_ratio <= r.exact[index].upper) for r in rows])
+    )
 
 
 def test_no_provider_effect_puts_about_five_percent_outside_the_95_limits():

@@ -74,8 +74,10 @@ def test_model_reports_discrimination_and_calibration(synthetic):
     assert cal["observed"].sum() == model.n_events
     # a logistic model with an intercept reproduces the total exactly (score equations)
     assert cal["expected"].sum() == pytest.approx(model.n_events, rel=1e-6)
-    assert not any(term.startswith(("provider", "rehab", "adherence", "sessions"))
-                   for term in model.params.index)
+    assert not any(
+        term.startswith(("provider", "rehab", "adherence", "sessions"))
+        for term in model.params.index
+    )
 
 
 def test_overdispersion_is_reported(synthetic):
@@ -112,13 +114,15 @@ def test_odds_ratios_match_statsmodels_formula_fit(synthetic):
     rows = completers(course_factors(con))
     rows["y"] = rows["is_responder"].astype(int)
     rows["symptoms"] = rows["symptom_months"]
-    formula = ("y ~ C(severity_class, Treatment('moderate')) + "
-               "C(adherence_class, Treatment('full_protocol')) + C(rehab, Treatment('none')) + "
-               "C(lifestyle_support, Treatment('no')) + "
-               "C(expectations, Treatment('realistic')) + "
-               "C(overtraining_reported, Treatment('no')) + "
-               "C(early_antioxidants_reported, Treatment('no')) + baseline_score + "
-               "C(age_band, Treatment('50-59')) + C(indication, Treatment('knee_oa'))")
+    formula = (
+        "y ~ C(severity_class, Treatment('moderate')) + "
+        "C(adherence_class, Treatment('full_protocol')) + C(rehab, Treatment('none')) + "
+        "C(lifestyle_support, Treatment('no')) + "
+        "C(expectations, Treatment('realistic')) + "
+        "C(overtraining_reported, Treatment('no')) + "
+        "C(early_antioxidants_reported, Treatment('no')) + baseline_score + "
+        "C(age_band, Treatment('50-59')) + C(indication, Treatment('knee_oa'))"
+    )
     data = rows.copy()
     for col in ("overtraining_reported", "early_antioxidants_reported"):
         data[col] = data[col].fillna("(missing)")
@@ -163,10 +167,13 @@ def test_providers_cli_has_exactly_the_documented_columns(synthetic, capsys):
 
 def test_cases_like_this_on_the_fixture(fixture_con):
     got = cases_like_this(fixture_con, CaseProfile(severity_class="moderate")).groups
-    counts = got.set_index("group")[["n_courses", "n_eligible", "n_followup",
-                                     "n_responders"]]
-    expected = {"clinic": (5, 5, 3, 2), "P_A": (3, 3, 2, 2), "P_B": (1, 1, 1, 0),
-                "P_SMALL": (1, 1, 0, 0)}
+    counts = got.set_index("group")[["n_courses", "n_eligible", "n_followup", "n_responders"]]
+    expected = {
+        "clinic": (5, 5, 3, 2),
+        "P_A": (3, 3, 2, 2),
+        "P_B": (1, 1, 1, 0),
+        "P_SMALL": (1, 1, 0, 0),
+    }
     assert {g: tuple(int(v) for v in r) for g, r in counts.iterrows()} == expected
     assert got["group"].iloc[0] == "clinic"
     assert np.isnan(got.set_index("group").loc["P_SMALL", "responder_rate"])
@@ -183,7 +190,8 @@ def test_case_mix_shares_and_process_on_the_fixture(fixture_con):
     sev = mix[(mix["group"] == "clinic") & (mix["factor"] == "severity_class")]
     assert list(sev["level"]) == ["none", "mild", "moderate", "severe", "end_stage", "unknown"]
     assert dict(zip(sev["level"], sev["n_courses"], strict=True)) == {
-        k: v[0] for k, v in fixture_clinic.EXPECTED_COUNTS["severity"].items()}
+        k: v[0] for k, v in fixture_clinic.EXPECTED_COUNTS["severity"].items()
+    }
     proc = process_indicators(fixture_con).set_index("group")
     assert proc.loc["clinic", "n_sessions_completed"] == 31
     assert proc.loc["P_A", "n_followup"] == 3 and proc.loc["P_A", "n_eligible"] == 4

@@ -19,8 +19,17 @@ from queries.core.scope import Filters, Scope
 from queries.data import db
 from queries.stats.intervals import wilson_interval
 
-RATES_HEADER = ["group", "n_courses", "n_eligible", "n_followup", "n_responders",
-                "responder_rate", "ci_lower_95", "ci_upper_95", "itt_rate"]
+RATES_HEADER = [
+    "group",
+    "n_courses",
+    "n_eligible",
+    "n_followup",
+    "n_responders",
+    "responder_rate",
+    "ci_lower_95",
+    "ci_upper_95",
+    "itt_rate",
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +58,18 @@ def test_rates_cli_csv_matches_hand_counts(fixture_db, capsys, by):
     assert [r["group"] for r in rows] == list(expected)  # natural order, unknown last
     for row in rows:
         _, n_eligible, n_followup, n_responders = expected[row["group"]]
-        assert (int(row["n_courses"]), int(row["n_eligible"]), int(row["n_followup"]),
-                int(row["n_responders"])) == expected[row["group"]]
+        assert (
+            int(row["n_courses"]),
+            int(row["n_eligible"]),
+            int(row["n_followup"]),
+            int(row["n_responders"]),
+        ) == expected[row["group"]]
         if n_followup == 0:
             assert row["responder_rate"] == row["ci_lower_95"] == row["ci_upper_95"] == ""
         else:
-            assert float(row["responder_rate"]) == pytest.approx(n_responders / n_followup,
-                                                                 abs=1e-6)
+            assert float(row["responder_rate"]) == pytest.approx(
+                n_responders / n_followup, abs=1e-6
+            )
             lo, hi = wilson_interval(n_responders, n_followup)
             assert float(row["ci_lower_95"]) == pytest.approx(float(lo), abs=1e-6)
             assert float(row["ci_upper_95"]) == pytest.approx(float(hi), abs=1e-6)
@@ -77,8 +91,10 @@ def test_rates_cli_json(fixture_db, capsys):
 
 def test_rates_groups_by_indication_and_route(fixture_db, capsys):
     rows = list(csv.DictReader(io.StringIO(_rates_cli(capsys, fixture_db, "route"))))
-    assert {r["group"]: int(r["n_courses"]) for r in rows} == {"intra_articular": 12,
-                                                               "paravertebral": 1}
+    assert {r["group"]: int(r["n_courses"]) for r in rows} == {
+        "intra_articular": 12,
+        "paravertebral": 1,
+    }
 
 
 def test_course_level_outcomes(fixture_db):
@@ -86,10 +102,15 @@ def test_course_level_outcomes(fixture_db):
     con = db.connect(fixture_db)
     try:
         cur = con.cursor()
-        got = cur.execute(
-            "select course_id, baseline_score, followup_score, followup_day, is_eligible, "
-            "has_followup, is_responder, is_substantial_responder from course_outcomes "
-            "where window_name = '12w'").df().set_index("course_id")
+        got = (
+            cur.execute(
+                "select course_id, baseline_score, followup_score, followup_day, is_eligible, "
+                "has_followup, is_responder, is_substantial_responder from course_outcomes "
+                "where window_name = '12w'"
+            )
+            .df()
+            .set_index("course_id")
+        )
     finally:
         con.close()
     assert got.loc["tie_in_window", "followup_day"] == 88
@@ -136,8 +157,7 @@ def test_scope_and_filters_are_applied_in_sql(fixture_db):
             analytics.overview(con, Scope.provider("nobody"))
         with pytest.raises(ValueError):
             analytics.responder_rates(con, "provider_id; drop table courses", Scope.clinic())
-        injected = analytics.responder_rates(con, "provider",
-                                             Scope.provider("P_A' or '1'='1"))
+        injected = analytics.responder_rates(con, "provider", Scope.provider("P_A' or '1'='1"))
         assert injected.empty
     finally:
         con.close()
@@ -161,8 +181,10 @@ def test_independent_pandas_reference_agrees_with_hand_counts(tmp_path, by):
     from ozone_testkit.reference_outcomes import rates_by
     from queries.data.validation import read_extract
 
-    tables = {k: v.to_pandas() for k, v in
-              read_extract(fixture_clinic.write(tmp_path / "x")).tables.items()}
+    tables = {
+        k: v.to_pandas()
+        for k, v in read_extract(fixture_clinic.write(tmp_path / "x")).tables.items()
+    }
     got = rates_by(tables, by)
     expected = fixture_clinic.EXPECTED_COUNTS[by]
     assert {g: tuple(int(v) for v in row) for g, row in got.iterrows()} == expected
@@ -173,12 +195,16 @@ def test_early_flare_and_quit_after_flare(fixture_db):
     continued), an NRS rise of 1 on day 3 (drop_2_under_30_percent, 1 of 4: quit)."""
     con = db.connect(fixture_db)
     try:
-        got = con.cursor().execute(
-            "select course_id, is_early_flare, is_quit_after_flare from course_facts").df()
+        got = (
+            con.cursor()
+            .execute("select course_id, is_early_flare, is_quit_after_flare from course_facts")
+            .df()
+        )
     finally:
         con.close()
-    flags = {r.course_id: (bool(r.is_early_flare), bool(r.is_quit_after_flare))
-             for r in got.itertuples()}
+    flags = {
+        r.course_id: (bool(r.is_early_flare), bool(r.is_quit_after_flare)) for r in got.itertuples()
+    }
     assert flags.pop("tie_in_window") == (True, False)
     assert flags.pop("drop_2_under_30_percent") == (True, True)
     assert set(flags.values()) == {(False, False)}

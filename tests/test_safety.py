@@ -28,11 +28,23 @@ def test_serious_events_equal_the_input_rows(timeline_con):
     assert list(got.columns) == ["course_id", "provider_id", "session_number", "day", "event"]
     provider = {c.course_id: c.provider_id for c in fx.COURSES}
     expected = sorted(
-        ((cid, provider[cid], int(s) if s else None, int(d), ev)
-         for cid, s, d, ev, seriousness in fx.ADVERSE_EVENTS if seriousness == "serious"),
-        key=lambda r: (r[0], r[3]))
-    rows = [(r.course_id, r.provider_id, None if pd.isna(r.session_number)
-             else int(r.session_number), int(r.day), r.event) for r in got.itertuples()]
+        (
+            (cid, provider[cid], int(s) if s else None, int(d), ev)
+            for cid, s, d, ev, seriousness in fx.ADVERSE_EVENTS
+            if seriousness == "serious"
+        ),
+        key=lambda r: (r[0], r[3]),
+    )
+    rows = [
+        (
+            r.course_id,
+            r.provider_id,
+            None if pd.isna(r.session_number) else int(r.session_number),
+            int(r.day),
+            r.event,
+        )
+        for r in got.itertuples()
+    ]
     assert rows == expected
 
 
@@ -42,27 +54,37 @@ def _poisson_exact(k, exposure, per=100.0):
     return lo / exposure * per, hi / exposure * per
 
 
-@pytest.mark.parametrize("by, expected", [("route", fx.EXPECTED_SAFETY_BY_ROUTE),
-                                          ("provider", fx.EXPECTED_SAFETY_BY_PROVIDER)])
+@pytest.mark.parametrize(
+    "by, expected",
+    [("route", fx.EXPECTED_SAFETY_BY_ROUTE), ("provider", fx.EXPECTED_SAFETY_BY_PROVIDER)],
+)
 def test_adverse_event_rates(timeline_con, by, expected):
     got = safety.adverse_event_rates(timeline_con, Scope(), Filters(), SETTINGS, by=by)
     got = got.set_index("group")
     assert list(got.index) == list(expected)
     for group, (n, sessions, events, serious, with_event) in expected.items():
         row = got.loc[group]
-        assert (row["n_courses"], row["n_sessions"], row["n_events"], row["n_serious_events"],
-                row["n_courses_with_event"]) == (n, sessions, events, serious, with_event)
+        assert (
+            row["n_courses"],
+            row["n_sessions"],
+            row["n_events"],
+            row["n_serious_events"],
+            row["n_courses_with_event"],
+        ) == (n, sessions, events, serious, with_event)
         assert row["events_per_100_sessions"] == pytest.approx(100 * events / sessions)
-        assert (row["events_per_100_sessions_ci_lower_95"],
-                row["events_per_100_sessions_ci_upper_95"]) == \
-            pytest.approx(_poisson_exact(events, sessions), rel=1e-9)
-        assert (row["serious_events_per_100_sessions_ci_lower_95"],
-                row["serious_events_per_100_sessions_ci_upper_95"]) == \
-            pytest.approx(_poisson_exact(serious, sessions), rel=1e-9)
+        assert (
+            row["events_per_100_sessions_ci_lower_95"],
+            row["events_per_100_sessions_ci_upper_95"],
+        ) == pytest.approx(_poisson_exact(events, sessions), rel=1e-9)
+        assert (
+            row["serious_events_per_100_sessions_ci_lower_95"],
+            row["serious_events_per_100_sessions_ci_upper_95"],
+        ) == pytest.approx(_poisson_exact(serious, sessions), rel=1e-9)
         assert row["events_per_course"] == pytest.approx(events / n)
         assert row["course_event_rate"] == pytest.approx(with_event / n)
-        assert (row["course_event_ci_lower_95"], row["course_event_ci_upper_95"]) == \
-            pytest.approx(_wilson(with_event, n), abs=1e-9)
+        assert (row["course_event_ci_lower_95"], row["course_event_ci_upper_95"]) == pytest.approx(
+            _wilson(with_event, n), abs=1e-9
+        )
 
 
 def test_screening(timeline_con):
@@ -70,15 +92,19 @@ def test_screening(timeline_con):
     e = fx.EXPECTED_SCREENING
     assert s.n_courses == e["n_courses"]
     assert (s.not_screened.successes, s.not_screened.n) == (e["n_not_screened"], e["n_courses"])
-    assert (s.contraindicated.successes, s.contraindicated.n) == \
-        (e["n_contraindicated"], e["n_courses"])
+    assert (s.contraindicated.successes, s.contraindicated.n) == (
+        e["n_contraindicated"],
+        e["n_courses"],
+    )
     assert (s.g6pd_tested.successes, s.g6pd_tested.n) == (e["n_g6pd_tested"], e["n_g6pd_known"])
     assert s.n_g6pd_unknown == e["n_g6pd_unknown"]
-    assert (s.g6pd_tested.lower, s.g6pd_tested.upper) == \
-        pytest.approx(_wilson(e["n_g6pd_tested"], e["n_g6pd_known"]), abs=1e-9)
+    assert (s.g6pd_tested.lower, s.g6pd_tested.upper) == pytest.approx(
+        _wilson(e["n_g6pd_tested"], e["n_g6pd_known"]), abs=1e-9
+    )
     listed = safety.screening_exceptions(timeline_con, Scope(), Filters(), SETTINGS)
-    assert [tuple(r) for r in listed.itertuples(index=False)] == \
-        list(fx.EXPECTED_SCREENING_EXCEPTIONS)
+    assert [tuple(r) for r in listed.itertuples(index=False)] == list(
+        fx.EXPECTED_SCREENING_EXCEPTIONS
+    )
 
 
 def test_clinic_reference_for_adverse_events_is_the_same_for_every_viewer(timeline_con):

@@ -18,13 +18,13 @@ SHRINK_X = [20, 12, 27, 50, 60, 141]
 def hand_beta_prior(n, x):
     """Method of moments in plain Python (see queries.stats.shrinkage.beta_binomial_prior)."""
     total = sum(n)
-    m = sum(x) / total                                        # pooled mean
+    m = sum(x) / total  # pooled mean
     units = len(n)
     # S = sum n_i (p_i - m)^2
     s_stat = sum(k * (xi / k - m) ** 2 for xi, k in zip(x, n, strict=True))
     denom = total - sum(k * k for k in n) / total - (units - 1)
     sigma2 = max(0.0, (s_stat - (units - 1) * m * (1 - m)) / denom)
-    strength = m * (1 - m) / sigma2 - 1                       # alpha + beta
+    strength = m * (1 - m) / sigma2 - 1  # alpha + beta
     return m, sigma2, strength
 
 
@@ -39,8 +39,9 @@ def beta_quantile_by_integration(a, b, q):
 
 
 def test_shrunken_rates_match_hand_computation():
-    frame = pd.DataFrame({"unit_id": [f"u{i}" for i in range(6)], "n": SHRINK_N,
-                          "observed": SHRINK_X})
+    frame = pd.DataFrame(
+        {"unit_id": [f"u{i}" for i in range(6)], "n": SHRINK_N, "observed": SHRINK_X}
+    )
     m, sigma2, strength = hand_beta_prior(SHRINK_N, SHRINK_X)
     prior = beta_binomial_prior(SHRINK_X, SHRINK_N)
     assert prior.mean == pytest.approx(m) and prior.between_variance == pytest.approx(sigma2)
@@ -59,20 +60,23 @@ def test_shrunken_rates_match_hand_computation():
 
 
 def test_shrinkage_pulls_small_units_more():
-    frame = pd.DataFrame({"unit_id": [f"u{i}" for i in range(6)], "n": SHRINK_N,
-                          "observed": SHRINK_X})
+    frame = pd.DataFrame(
+        {"unit_id": [f"u{i}" for i in range(6)], "n": SHRINK_N, "observed": SHRINK_X}
+    )
     out = shrunken_rates(frame)
     assert out["shrinkage"].is_monotonic_decreasing  # n increases down the table
     pulled = (out["rate"] - out["shrunken_rate"]) / (out["rate"] - out["prior_mean"])
     np.testing.assert_allclose(pulled, out["shrinkage"])
     # u0 (n 25, 80 %) moves further towards the mean than u5 (n 300, 47 %)
     assert abs(out["rate"][0] - out["shrunken_rate"][0]) > abs(
-        out["rate"][5] - out["shrunken_rate"][5])
+        out["rate"][5] - out["shrunken_rate"][5]
+    )
 
 
 def test_shrinkage_below_min_n_and_complete_pooling():
-    frame = pd.DataFrame({"unit_id": ["a", "b", "c", "tiny"], "n": [50, 50, 50, 8],
-                          "observed": [25, 25, 25, 8]})
+    frame = pd.DataFrame(
+        {"unit_id": ["a", "b", "c", "tiny"], "n": [50, 50, 50, 8], "observed": [25, 25, 25, 8]}
+    )
     out = shrunken_rates(frame, min_n=20).set_index("unit_id")
     assert not out.loc["tiny", "enough_courses"] and np.isnan(out.loc["tiny", "shrunken_rate"])
     # identical rates: sigma² = 0, every eligible unit pulled fully to the pooled 50 %

@@ -23,21 +23,43 @@ from queries.stats.spc import (
 # upper limit = 0.3 + 3 * 0.0458258 = 0.4374773; lower = 0.3 - 0.1374773 = 0.1625227
 # near-limit lines (2 sigma): 0.3916515 and 0.2083485
 PLANTED = [
-    30, 29, 31, 30,                   # 0-3   common cause (30 = on the centre line)
-    45,                               # 4     beyond the upper limit (0.45 > 0.4375)
-    30,                               # 5     on the line: ends any run
-    27, 25, 28, 26, 27, 25, 28,       # 6-12  shift: 7 below, zig-zag so no trend
-    30,                               # 13    on the line
-    24, 26, 28, 30, 32, 34, 36,       # 14-20 trend: 7 rising, crossing the line
-    29,                               # 21    below: breaks the run above
-    40, 31, 41,                       # 22-24 two of three close to the upper limit
-    29, 27, 28, 27, 27,               # 25-29 five below: too short for a shift
+    30,
+    29,
+    31,
+    30,  # 0-3   common cause (30 = on the centre line)
+    45,  # 4     beyond the upper limit (0.45 > 0.4375)
+    30,  # 5     on the line: ends any run
+    27,
+    25,
+    28,
+    26,
+    27,
+    25,
+    28,  # 6-12  shift: 7 below, zig-zag so no trend
+    30,  # 13    on the line
+    24,
+    26,
+    28,
+    30,
+    32,
+    34,
+    36,  # 14-20 trend: 7 rising, crossing the line
+    29,  # 21    below: breaks the run above
+    40,
+    31,
+    41,  # 22-24 two of three close to the upper limit
+    29,
+    27,
+    28,
+    27,
+    27,  # 25-29 five below: too short for a shift
 ]
 
 
 def planted_frame():
-    return pd.DataFrame({"period": [f"q{i}" for i in range(len(PLANTED))],
-                         "n": 100, "events": PLANTED})
+    return pd.DataFrame(
+        {"period": [f"q{i}" for i in range(len(PLANTED))], "n": 100, "events": PLANTED}
+    )
 
 
 def flagged(chart, column):
@@ -68,8 +90,7 @@ def test_planted_signals_found_and_nothing_else():
 
 
 def test_varying_n_limits_by_hand_clipped_and_empty_period_skipped():
-    frame = pd.DataFrame({"period": [1, 2, 3, 4], "n": [10, 50, 200, 0],
-                          "events": [0, 2, 6, 0]})
+    frame = pd.DataFrame({"period": [1, 2, 3, 4], "n": [10, 50, 200, 0], "events": [0, 2, 6, 0]})
     chart = p_chart(frame)
     # p̄ = 8 / 260 = 0.0307692
     # n = 10:  sigma = sqrt(0.0307692 * 0.9692308 / 10) = 0.0546100 -> 0.0307692 ± 0.1638299
@@ -77,29 +98,47 @@ def test_varying_n_limits_by_hand_clipped_and_empty_period_skipped():
     # n = 200: sigma = 0.0122112 -> upper 0.0674027, lower -0.0058642 -> clipped to 0
     assert chart.centre == pytest.approx(8 / 260)
     pts = chart.points
-    assert pts["sigma"][:3].to_numpy() == pytest.approx([0.0546100, 0.0244223, 0.0122112],
-                                                        abs=1e-7)
+    assert pts["sigma"][:3].to_numpy() == pytest.approx([0.0546100, 0.0244223, 0.0122112], abs=1e-7)
     assert pts["upper_limit"][:3].to_numpy() == pytest.approx(
-        [0.1945991, 0.1040362, 0.0674027], abs=1e-7)
+        [0.1945991, 0.1040362, 0.0674027], abs=1e-7
+    )
     assert (pts["lower_limit"][:3] == 0).all()
     # the 2-sigma line stays above 0 only for n = 200: 0.0307692 - 2 * 0.0122112 = 0.0063469
     assert pts["lower_near_limit"][2] == pytest.approx(0.0063469, abs=1e-7)
     assert np.isnan(pts["proportion"][3]) and np.isnan(pts["upper_limit"][3])
-    assert not pts.loc[3, ["signal_beyond_limits", "signal_shift", "signal_trend",
-                           "signal_two_of_three", "signal_any"]].any()
+    assert not pts.loc[
+        3,
+        [
+            "signal_beyond_limits",
+            "signal_shift",
+            "signal_trend",
+            "signal_two_of_three",
+            "signal_any",
+        ],
+    ].any()
     assert not chart.has_signal  # 0/10 sits on the clipped lower limit, not below it
 
 
 def test_shift_needs_seven_and_runs_over_an_empty_period():
     # p̄ = 374 / 1400 = 0.267: the six 20-22s are below, the 30s and 35s above
-    six_low = pd.DataFrame({"period": range(14), "n": 100,
-                            "events": [35, 30, 20, 21, 22, 20, 21, 22, 35, 30, 24, 35, 24, 35]})
+    six_low = pd.DataFrame(
+        {
+            "period": range(14),
+            "n": 100,
+            "events": [35, 30, 20, 21, 22, 20, 21, 22, 35, 30, 24, 35, 24, 35],
+        }
+    )
     chart = p_chart(six_low)
     assert chart.centre == pytest.approx(374 / 1400)
     assert not chart.points["signal_shift"].any()  # 6 below is not a shift
     # p̄ = 269 / 1000 = 0.269; seven below, split by a quarter with no courses
-    seven_with_gap = pd.DataFrame({"period": range(11), "n": [100] * 6 + [0] + [100] * 4,
-                                   "events": [40, 41, 39, 20, 22, 21, 0, 23, 20, 22, 21]})
+    seven_with_gap = pd.DataFrame(
+        {
+            "period": range(11),
+            "n": [100] * 6 + [0] + [100] * 4,
+            "events": [40, 41, 39, 20, 22, 21, 0, 23, 20, 22, 21],
+        }
+    )
     chart = p_chart(seven_with_gap)
     assert chart.centre == pytest.approx(269 / 1000)
     assert flagged(chart, "signal_shift") == [3, 4, 5, 7, 8, 9, 10]
@@ -121,11 +160,14 @@ def test_rule_functions_directly():
     assert rule_two_of_three(v, 0.3, lo, hi, lo_near, hi_near).tolist() == [True, False, True]
 
 
-@pytest.mark.parametrize("frame", [
-    pd.DataFrame({"period": [1, 2], "n": [10, 10], "events": [11, 1]}),
-    pd.DataFrame({"period": [1, 1], "n": [10, 10], "events": [1, 1]}),
-    pd.DataFrame({"period": [1, 2], "n": [0, 0], "events": [0, 0]}),
-])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"period": [1, 2], "n": [10, 10], "events": [11, 1]}),
+        pd.DataFrame({"period": [1, 1], "n": [10, 10], "events": [1, 1]}),
+        pd.DataFrame({"period": [1, 2], "n": [0, 0], "events": [0, 0]}),
+    ],
+)
 def test_bad_input_is_refused(frame):
     with pytest.raises(ValueError):
         p_chart(frame)

@@ -190,8 +190,10 @@ def test_edges_curve_to_zero_and_no_events():
     assert (km["survival"] == 1).all() and (km["ci_lower_95"] == 1).all()
 
 
-@pytest.mark.parametrize(("time", "event"), [([1, -2], [1, 0]), ([1, np.nan], [1, 0]),
-                                             ([1, 2], [1, 2]), ([1, 2], [1, None]), ([], [])])
+@pytest.mark.parametrize(
+    ("time", "event"),
+    [([1, -2], [1, 0]), ([1, np.nan], [1, 0]), ([1, 2], [1, 2]), ([1, 2], [1, None]), ([], [])],
+)
 def test_bad_input_is_refused(time, event):
     with pytest.raises(ValueError):
         kaplan_meier(time, event)
@@ -199,8 +201,9 @@ def test_bad_input_is_refused(time, event):
 
 def test_by_group_is_each_group_on_its_own_in_natural_order():
     frame = simulated()
-    frame["severity"] = pd.Categorical(frame["severity"],
-                                       ["none", "mild", "moderate", "severe", "unknown"])
+    frame["severity"] = pd.Categorical(
+        frame["severity"], ["none", "mild", "moderate", "severe", "unknown"]
+    )
     long = kaplan_meier_by_group(frame, "time", "event", "severity")
     assert list(long["group"].unique()) == ["mild", "moderate", "severe"]  # empty skipped
     for key in ["mild", "moderate", "severe"]:
@@ -209,8 +212,13 @@ def test_by_group_is_each_group_on_its_own_in_natural_order():
         got = long[long["group"] == key].drop(columns="group").reset_index(drop=True)
         pd.testing.assert_frame_equal(got, own)
     table = at_risk_table(long, [0, 7])
-    assert list(table.columns) == ["group", "time", "n_at_risk", "n_events_so_far",
-                                   "n_censored_so_far"]
+    assert list(table.columns) == [
+        "group",
+        "time",
+        "n_at_risk",
+        "n_events_so_far",
+        "n_censored_so_far",
+    ]
     mild = frame[frame["severity"] == "mild"]
     assert table.iloc[1]["n_at_risk"] == (mild["time"] >= 7).sum()
 

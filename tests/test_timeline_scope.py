@@ -20,8 +20,9 @@ def test_unknown_measure_and_grouping_are_refused(timeline_con):
     with pytest.raises(ValueError):
         trends.quarterly_pchart(timeline_con, Scope(), Filters(), SETTINGS, measure="nope")
     with pytest.raises(ValueError):
-        trajectories.nrs_trajectory(timeline_con, Scope(), Filters(), SETTINGS,
-                                    by="course_id; drop")
+        trajectories.nrs_trajectory(
+            timeline_con, Scope(), Filters(), SETTINGS, by="course_id; drop"
+        )
     with pytest.raises(ValueError):
         safety.adverse_event_rates(timeline_con, Scope(), Filters(), SETTINGS, by="patient_id")
 
@@ -29,6 +30,7 @@ def test_unknown_measure_and_grouping_are_refused(timeline_con):
 # ---------------------------------------------------------------------------------------
 # Scope and filters
 # ---------------------------------------------------------------------------------------
+
 
 def test_provider_scope_sees_only_their_courses(timeline_con):
     scope = Scope.provider("P_B")
@@ -41,8 +43,9 @@ def test_provider_scope_sees_only_their_courses(timeline_con):
     rates = safety.adverse_event_rates(timeline_con, scope, Filters(), SETTINGS, by="provider")
     assert list(rates["group"]) == ["P_B"]
     assert safety.screening_summary(timeline_con, scope, Filters(), SETTINGS).n_courses == len(own)
-    assert set(safety.screening_exceptions(timeline_con, scope, Filters(), SETTINGS)["course_id"]) \
-        == {"not_screened"}
+    assert set(
+        safety.screening_exceptions(timeline_con, scope, Filters(), SETTINGS)["course_id"]
+    ) == {"not_screened"}
     traj = trajectories.nrs_trajectory(timeline_con, scope, Filters(), SETTINGS, by="provider")
     assert set(traj["group"]) == {"P_B"}
     dur = durability.durability_courses(timeline_con, scope, Filters(), SETTINGS)

@@ -71,8 +71,9 @@ def test_synthetic_escalation_by_severity(synthetic):
 
 def test_synthetic_safety_and_screening(synthetic):
     clinic, connection = synthetic
-    clinic_rates = safety.adverse_event_rates(connection, Scope(), Filters(), SETTINGS,
-                                                by="all").iloc[0]
+    clinic_rates = safety.adverse_event_rates(
+        connection, Scope(), Filters(), SETTINGS, by="all"
+    ).iloc[0]
     n_serious = int((clinic.tables["adverse_events"]["seriousness"] == "serious").sum())
     assert clinic_rates["n_serious_events"] == n_serious > 0
     assert clinic_rates["n_sessions"] == len(clinic.tables["sessions"])
@@ -82,11 +83,13 @@ def test_synthetic_safety_and_screening(synthetic):
     assert len(safety.serious_events(connection, Scope(), Filters(), SETTINGS)) == n_serious
     screening = safety.screening_summary(connection, Scope(), Filters(), SETTINGS)
     assert screening.not_screened.successes > 0
-    assert screening.not_screened.lower <= clinic.truth.not_screened_share \
+    assert (
+        screening.not_screened.lower
+        <= clinic.truth.not_screened_share
         <= screening.not_screened.upper
+    )
     listed = safety.screening_exceptions(connection, Scope(), Filters(), SETTINGS)
-    assert (listed["contraindication"] == "not_screened").sum() == \
-        screening.not_screened.successes
+    assert (listed["contraindication"] == "not_screened").sum() == screening.not_screened.successes
 
 
 def test_synthetic_quarterly_pchart(synthetic):

@@ -23,8 +23,18 @@ SETTINGS = Settings()
 # Independent restatement of the trajectory weeks (methods.md section 5, queries/trajectory.py
 # docstring): target day 7 x week; a day goes to the nearest target (later week on a tie) and
 # counts only inside that week's window; week 0 = day -60..0.
-WEEKS = {0: (-60, 0), 1: (4, 10), 2: (11, 17), 3: (18, 24), 4: (25, 31), 6: (35, 49),
-         8: (49, 63), 12: (70, 98), 26: (154, 210), 52: (322, 406)}
+WEEKS = {
+    0: (-60, 0),
+    1: (4, 10),
+    2: (11, 17),
+    3: (18, 24),
+    4: (25, 31),
+    6: (35, 49),
+    8: (49, 63),
+    12: (70, 98),
+    26: (154, 210),
+    52: (322, 406),
+}
 
 
 def _week_of(day: int) -> int | None:
@@ -35,8 +45,10 @@ def _week_of(day: int) -> int | None:
 
 def _expected_trajectory(group_of) -> pd.DataFrame:
     """Mean change by week from the fixture rows, with pandas and scipy only."""
-    raw = pd.DataFrame([(c.course_id, d, s) for c in fx.COURSES for d, s in c.nrs],
-                       columns=["course_id", "day", "score"])
+    raw = pd.DataFrame(
+        [(c.course_id, d, s) for c in fx.COURSES for d, s in c.nrs],
+        columns=["course_id", "day", "score"],
+    )
     daily = raw.groupby(["course_id", "day"], as_index=False)["score"].mean()
     base = daily[daily["day"] <= 0].sort_values("day").groupby("course_id").last()["score"]
     daily = daily[daily["course_id"].isin(base.index)].copy()
@@ -44,8 +56,9 @@ def _expected_trajectory(group_of) -> pd.DataFrame:
     daily["week"] = daily["day"].map(_week_of)
     daily = daily.dropna(subset=["week"])
     daily["dist"] = (daily["day"] - 7 * daily["week"]).abs()
-    daily = daily.sort_values(["course_id", "week", "dist", "day"],
-                              ascending=[True, True, True, False])
+    daily = daily.sort_values(
+        ["course_id", "week", "dist", "day"], ascending=[True, True, True, False]
+    )
     one = daily.drop_duplicates(["course_id", "week"])
     one = one.assign(group=one["course_id"].map(group_of))
     rows = []
@@ -57,8 +70,16 @@ def _expected_trajectory(group_of) -> pd.DataFrame:
             lo, hi = mean - half, mean + half
         else:
             lo = hi = np.nan
-        rows.append({"group": group, "week": int(week), "n_courses": n, "mean_change": mean,
-                     "ci_lower_95": lo, "ci_upper_95": hi})
+        rows.append(
+            {
+                "group": group,
+                "week": int(week),
+                "n_courses": n,
+                "mean_change": mean,
+                "ci_lower_95": lo,
+                "ci_upper_95": hi,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -71,12 +92,17 @@ def test_trajectory_matches_pandas_and_scipy(timeline_con, by):
         return "all courses" if attr is None else getattr(courses[course_id], attr)
 
     got = trajectories.nrs_trajectory(timeline_con, Scope(), Filters(), SETTINGS, by=by)
-    assert list(got.columns) == ["group", "week", "n_courses", "mean_change", "ci_lower_95",
-                                 "ci_upper_95"]
+    assert list(got.columns) == [
+        "group",
+        "week",
+        "n_courses",
+        "mean_change",
+        "ci_lower_95",
+        "ci_upper_95",
+    ]
     expected = _expected_trajectory(group_of)
     key = ["group", "week"]
-    merged = got.merge(expected, on=key, suffixes=("", "_expected"), how="outer",
-                       indicator=True)
+    merged = got.merge(expected, on=key, suffixes=("", "_expected"), how="outer", indicator=True)
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
     assert (merged["n_courses"] == merged["n_courses_expected"]).all()
     for col in ("mean_change", "ci_lower_95", "ci_upper_95"):

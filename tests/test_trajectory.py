@@ -21,55 +21,132 @@ from queries.stats.trajectory import (
 
 # course, day, change, severity; the comment says where the row goes
 ROWS = [
-    ("a", -10, 0.5, "mild"),     # week 0 candidate, older
-    ("a", -2, 0.0, "mild"),      # week 0: latest day <= 0 wins
-    ("a", 2, 1.0, "mild"),       # day 2: nearest week 0 but after day 0 -> dropped (flare days)
-    ("a", 6, -1.0, "mild"),      # week 1, 1 day before target 7
-    ("a", 8, -2.0, "mild"),      # week 1, 1 day after: tie -> the later day wins
-    ("a", 33, -3.0, "mild"),     # between week 4 (25-31) and week 6 (35-49) -> dropped
-    ("a", 49, -4.0, "mild"),     # 7 days from both week 6 and week 8 -> week 8 (later week)
-    ("a", 84, -5.0, "mild"),     # week 12
-    ("a", 120, -9.0, "mild"),    # past week 12's window (70-98), before 26's -> dropped
-    ("b", 0, 0.0, "severe"),     # week 0
-    ("b", 7, -0.5, "severe"),    # week 1
-    ("b", 47, -1.5, "severe"),   # week 6 (42 +/- 7)
-    ("b", 80, -3.0, "severe"),   # week 12, 4 days off
-    ("b", 90, -4.0, "severe"),   # week 12, 6 days off -> loses to day 80
+    ("a", -10, 0.5, "mild"),  # week 0 candidate, older
+    ("a", -2, 0.0, "mild"),  # week 0: latest day <= 0 wins
+    ("a", 2, 1.0, "mild"),  # day 2: nearest week 0 but after day 0 -> dropped (flare days)
+    ("a", 6, -1.0, "mild"),  # week 1, 1 day before target 7
+    ("a", 8, -2.0, "mild"),  # week 1, 1 day after: tie -> the later day wins
+    ("a", 33, -3.0, "mild"),  # between week 4 (25-31) and week 6 (35-49) -> dropped
+    ("a", 49, -4.0, "mild"),  # 7 days from both week 6 and week 8 -> week 8 (later week)
+    ("a", 84, -5.0, "mild"),  # week 12
+    ("a", 120, -9.0, "mild"),  # past week 12's window (70-98), before 26's -> dropped
+    ("b", 0, 0.0, "severe"),  # week 0
+    ("b", 7, -0.5, "severe"),  # week 1
+    ("b", 47, -1.5, "severe"),  # week 6 (42 +/- 7)
+    ("b", 80, -3.0, "severe"),  # week 12, 4 days off
+    ("b", 90, -4.0, "severe"),  # week 12, 6 days off -> loses to day 80
     ("b", 400, -6.0, "severe"),  # week 52 (364 +/- 42)
-    ("c", -1, 0.0, "mild"),      # week 0
-    ("c", 9, -3.0, "mild"),      # week 1
-    ("c", 56, -2.0, "mild"),     # week 8
-    ("c", 86, np.nan, "mild"),   # missing value -> dropped
-    ("c", 98, -6.0, "mild"),     # week 12 (edge of window)
-    ("d", 0, 0.0, "severe"),     # week 0
-    ("d", 10, 1.0, "severe"),    # week 1 (edge)
-    ("d", 77, -2.5, "severe"),   # week 12
+    ("c", -1, 0.0, "mild"),  # week 0
+    ("c", 9, -3.0, "mild"),  # week 1
+    ("c", 56, -2.0, "mild"),  # week 8
+    ("c", 86, np.nan, "mild"),  # missing value -> dropped
+    ("c", 98, -6.0, "mild"),  # week 12 (edge of window)
+    ("d", 0, 0.0, "severe"),  # week 0
+    ("d", 10, 1.0, "severe"),  # week 1 (edge)
+    ("d", 77, -2.5, "severe"),  # week 12
 ]
 FRAME = pd.DataFrame(ROWS, columns=["course_id", "day", "change_from_baseline", "severity"])
 
 EXPECTED_ASSIGNMENT = {  # (course, week) -> day kept
-    ("a", 0): -2, ("a", 1): 8, ("a", 8): 49, ("a", 12): 84,
-    ("b", 0): 0, ("b", 1): 7, ("b", 6): 47, ("b", 12): 80, ("b", 52): 400,
-    ("c", 0): -1, ("c", 1): 9, ("c", 8): 56, ("c", 12): 98,
-    ("d", 0): 0, ("d", 1): 10, ("d", 12): 77,
+    ("a", 0): -2,
+    ("a", 1): 8,
+    ("a", 8): 49,
+    ("a", 12): 84,
+    ("b", 0): 0,
+    ("b", 1): 7,
+    ("b", 6): 47,
+    ("b", 12): 80,
+    ("b", 52): 400,
+    ("c", 0): -1,
+    ("c", 1): 9,
+    ("c", 8): 56,
+    ("c", 12): 98,
+    ("d", 0): 0,
+    ("d", 1): 10,
+    ("d", 12): 77,
 }
 
 
 def test_windows_are_the_documented_ones():
     got = {w.week: (w.first_day, w.target_day, w.last_day) for w in TRAJECTORY_WINDOWS}
     assert tuple(got) == TRAJECTORY_WEEKS
-    assert got == {0: (-60, 0, 0), 1: (4, 7, 10), 2: (11, 14, 17), 3: (18, 21, 24),
-                   4: (25, 28, 31), 6: (35, 42, 49), 8: (49, 56, 63), 12: (70, 84, 98),
-                   26: (154, 182, 210), 52: (322, 364, 406)}
+    assert got == {
+        0: (-60, 0, 0),
+        1: (4, 7, 10),
+        2: (11, 14, 17),
+        3: (18, 21, 24),
+        4: (25, 28, 31),
+        6: (35, 42, 49),
+        8: (49, 56, 63),
+        12: (70, 84, 98),
+        26: (154, 182, 210),
+        52: (322, 364, 406),
+    }
     settings = Settings()
     assert (settings.flare_first_day, settings.flare_last_day) == (1, 10)  # methods.md 5
 
 
 def test_nearest_week_boundaries():
-    days = [-61, -60, 0, 1, 3, 4, 10, 11, 31, 32, 34, 35, 48, 49, 63, 64, 69, 70, 98, 99,
-            153, 154, 210, 211, 321, 322, 406, 407]
-    want = [-1, 0, 0, -1, -1, 1, 1, 2, 4, -1, -1, 6, 6, 8, 8, -1, -1, 12, 12, -1,
-            -1, 26, 26, -1, -1, 52, 52, -1]
+    days = [
+        -61,
+        -60,
+        0,
+        1,
+        3,
+        4,
+        10,
+        11,
+        31,
+        32,
+        34,
+        35,
+        48,
+        49,
+        63,
+        64,
+        69,
+        70,
+        98,
+        99,
+        153,
+        154,
+        210,
+        211,
+        321,
+        322,
+        406,
+        407,
+    ]
+    want = [
+        -1,
+        0,
+        0,
+        -1,
+        -1,
+        1,
+        1,
+        2,
+        4,
+        -1,
+        -1,
+        6,
+        6,
+        8,
+        8,
+        -1,
+        -1,
+        12,
+        12,
+        -1,
+        -1,
+        26,
+        26,
+        -1,
+        -1,
+        52,
+        52,
+        -1,
+    ]
     assert nearest_week(days).tolist() == want
 
 
@@ -86,15 +163,15 @@ def reference(frame, group_col=None, level=0.95):
     """Direct computation: pandas picks the rows, scipy.stats.t gives the quantile."""
     kept = [(c, w, d) for (c, w), d in EXPECTED_ASSIGNMENT.items()]
     picked = pd.DataFrame(kept, columns=["course_id", "week", "day"]).merge(
-        frame, on=["course_id", "day"])
+        frame, on=["course_id", "day"]
+    )
     keys = ["week"] if group_col is None else [group_col, "week"]
     out = []
     for key, rows in picked.groupby(keys):
         x = rows["change_from_baseline"].to_numpy()
         n = x.size
         mean = x.mean()
-        half = (sps.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)
-                if n > 1 else np.nan)
+        half = sps.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
         group = "all courses" if group_col is None else key[0]
         week = key[0] if group_col is None else key[1]
         out.append((group, week, n, mean, mean - half, mean + half))
@@ -106,8 +183,14 @@ def test_means_and_t_intervals_match_direct_computation(level):
     got = trajectory_by_week(FRAME, confidence_level=level)
     ref = reference(FRAME, level=level)
     sfx = "95" if level == 0.95 else "90"
-    assert list(got.columns) == ["group", "week", "n_courses", "mean_change",
-                                 f"ci_lower_{sfx}", f"ci_upper_{sfx}"]
+    assert list(got.columns) == [
+        "group",
+        "week",
+        "n_courses",
+        "mean_change",
+        f"ci_lower_{sfx}",
+        f"ci_upper_{sfx}",
+    ]
     assert got["week"].tolist() == ref["week"].tolist() == [0, 1, 6, 8, 12, 52]
     assert got["n_courses"].tolist() == ref["n_courses"].tolist() == [4, 4, 1, 2, 4, 1]
     np.testing.assert_allclose(got["mean_change"], ref["mean_change"], rtol=1e-12)
@@ -120,8 +203,11 @@ def test_means_and_t_intervals_match_direct_computation(level):
 
 
 def test_groups_in_natural_order_and_match_direct_computation():
-    frame = FRAME.assign(severity=pd.Categorical(
-        FRAME["severity"], ["none", "mild", "moderate", "severe", "unknown"]))
+    frame = FRAME.assign(
+        severity=pd.Categorical(
+            FRAME["severity"], ["none", "mild", "moderate", "severe", "unknown"]
+        )
+    )
     got = trajectory_by_week(frame, group_col="severity")
     assert list(dict.fromkeys(got["group"])) == ["mild", "severe"]
     ref = reference(FRAME, group_col="severity")

@@ -17,8 +17,10 @@ from queries.stats.spc import PChart
 SETTINGS = Settings()
 
 
-@pytest.mark.parametrize("measure, expected", [("responder", fx.EXPECTED_PCHART_RESPONDER),
-                                               ("followup", fx.EXPECTED_PCHART_FOLLOWUP)])
+@pytest.mark.parametrize(
+    "measure, expected",
+    [("responder", fx.EXPECTED_PCHART_RESPONDER), ("followup", fx.EXPECTED_PCHART_FOLLOWUP)],
+)
 def test_quarterly_pchart_periods_and_counts(timeline_con, measure, expected):
     chart = trends.quarterly_pchart(timeline_con, Scope(), Filters(), SETTINGS, measure=measure)
     assert isinstance(chart, PChart)
@@ -26,8 +28,9 @@ def test_quarterly_pchart_periods_and_counts(timeline_con, measure, expected):
     assert chart.n_courses_without_period == 1  # no_quarter_g6pd_unknown
     pts = chart.points
     assert list(pts["period"]) == list(expected)  # chronological, gaps filled with n = 0
-    assert {p: (n, e) for p, n, e in zip(pts["period"], pts["n"], pts["events"],
-                                         strict=True)} == expected
+    assert {
+        p: (n, e) for p, n, e in zip(pts["period"], pts["n"], pts["events"], strict=True)
+    } == expected
     total_n = sum(n for n, _ in expected.values())
     assert chart.centre == pytest.approx(sum(e for _, e in expected.values()) / total_n)
     assert pts.loc[pts["n"] == 0, "proportion"].isna().all()
@@ -44,7 +47,11 @@ def test_pchart_falls_back_to_years_without_quarters(tmp_path):
     finally:
         connection.close()
     assert chart.period_kind == "year" and chart.n_courses_without_period == 0
-    got = {p: (n, e) for p, n, e in zip(chart.points["period"], chart.points["n"],
-                                        chart.points["events"], strict=True)}
+    got = {
+        p: (n, e)
+        for p, n, e in zip(
+            chart.points["period"], chart.points["n"], chart.points["events"], strict=True
+        )
+    }
     assert got == fx.EXPECTED_PCHART_RESPONDER_YEARLY
     assert list(chart.points["period"]) == sorted(fx.EXPECTED_PCHART_RESPONDER_YEARLY)

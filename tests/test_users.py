@@ -37,8 +37,7 @@ class FakeClock:
 
 def test_add_list_remove_round_trip(path):
     users.add_user(path, "Director@Clinic.Example", "director")
-    users.add_user(path, "dr.lee@clinic.example", "provider", provider_id="P_A",
-                   password=PASSWORD)
+    users.add_user(path, "dr.lee@clinic.example", "provider", provider_id="P_A", password=PASSWORD)
     listed = users.list_users(path)
     assert [(u.email, u.role, u.provider_id, u.has_password) for u in listed] == [
         ("director@clinic.example", "director", None, False),
@@ -52,8 +51,9 @@ def test_add_list_remove_round_trip(path):
 def test_the_file_is_plain_toml_one_table_per_user(path):
     users.add_user(path, "dr.lee@clinic.example", "provider", provider_id='P "A"\\1')
     data = tomllib.loads(path.read_text())
-    assert data == {"users": {"dr.lee@clinic.example": {"role": "provider",
-                                                         "provider_id": 'P "A"\\1'}}}
+    assert data == {
+        "users": {"dr.lee@clinic.example": {"role": "provider", "provider_id": 'P "A"\\1'}}
+    }
 
 
 def test_lookup_ignores_case_and_reads_OUTCOMES_USERS(path, monkeypatch):
@@ -68,19 +68,21 @@ def test_lookup_ignores_case_and_reads_OUTCOMES_USERS(path, monkeypatch):
 
 
 def test_listing_never_shows_a_hash(path):
-    users.add_user(path, "dr.lee@clinic.example", "provider", provider_id="P_A",
-                   password=PASSWORD)
+    users.add_user(path, "dr.lee@clinic.example", "provider", provider_id="P_A", password=PASSWORD)
     listed = users.list_users(path)
     assert "argon2" not in repr(listed) and "argon2" not in users.describe_users(listed)
     assert "password set" in users.describe_users(listed)
 
 
-@pytest.mark.parametrize(("role", "provider_id", "message"), [
-    ("admin", None, "role 'admin' is not a role; use one of director, provider"),
-    ("provider", None, "a provider needs provider_id"),
-    ("provider", "  ", "a provider needs provider_id"),
-    ("director", "P_A", "a director sees every provider; remove provider_id"),
-])
+@pytest.mark.parametrize(
+    ("role", "provider_id", "message"),
+    [
+        ("admin", None, "role 'admin' is not a role; use one of director, provider"),
+        ("provider", None, "a provider needs provider_id"),
+        ("provider", "  ", "a provider needs provider_id"),
+        ("director", "P_A", "a director sees every provider; remove provider_id"),
+    ],
+)
 def test_bad_role_or_scope_is_refused_naming_file_and_user(path, role, provider_id, message):
     with pytest.raises(UsersFileError) as caught:
         users.add_user(path, "x@clinic.example", role, provider_id=provider_id)
@@ -98,17 +100,24 @@ def test_duplicates_and_short_passwords_are_refused(path):
         users.remove_user(path, "nobody@clinic.example")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[users."a@b.example"]\nrole = "provider"\n', "user 'a@b.example': a provider needs"),
-    ('[users."a@b.example"]\nrole = "director"\nteam = "x"\n', "unknown key(s) team"),
-    ('[users."a@b.example"]\nrole = "director"\npassword_hash = "plain"\n',
-     "password_hash is not an argon2id hash"),
-    ('[users."A@b.example"]\nrole = "director"\n[users."a@B.example"]\nrole = "director"\n',
-     "appears twice"),
-    ('[users."not-an-email"]\nrole = "director"\n', "not an email address"),
-    ("role = 'director'\n", "unexpected top-level key(s) role"),
-    ('[users."a@b.example"\n', "not a valid TOML file"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[users."a@b.example"]\nrole = "provider"\n', "user 'a@b.example': a provider needs"),
+        ('[users."a@b.example"]\nrole = "director"\nteam = "x"\n', "unknown key(s) team"),
+        (
+            '[users."a@b.example"]\nrole = "director"\npassword_hash = "plain"\n',
+            "password_hash is not an argon2id hash",
+        ),
+        (
+            '[users."A@b.example"]\nrole = "director"\n[users."a@B.example"]\nrole = "director"\n',
+            "appears twice",
+        ),
+        ('[users."not-an-email"]\nrole = "director"\n', "not an email address"),
+        ("role = 'director'\n", "unexpected top-level key(s) role"),
+        ('[users."a@b.example"\n', "not a valid TOML file"),
+    ],
+)
 def test_a_bad_file_is_refused_naming_the_file(path, text, message):
     path.parent.mkdir(parents=True)
     path.write_text(text)
@@ -118,8 +127,7 @@ def test_a_bad_file_is_refused_naming_the_file(path, text, message):
 
 
 def test_argon2id_verifies_the_right_password_only(path):
-    users.add_user(path, "dr.lee@clinic.example", "provider", provider_id="P_A",
-                   password=PASSWORD)
+    users.add_user(path, "dr.lee@clinic.example", "provider", provider_id="P_A", password=PASSWORD)
     user = users.lookup("dr.lee@clinic.example", path)
     assert user is not None and user.password_hash.startswith("$argon2id$")
     clock = FakeClock()

@@ -19,17 +19,41 @@ from queries.core.factors import factor
 from queries.core.settings import Settings
 
 OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73", "yellow": "#F0E442", "blue": "#0072B2",
-    "vermillion": "#D55E00", "reddish_purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
 }
 # Series in this order: blue and orange first (complete case and ITT, the provider and
 # "you"), yellow last (weak on white).
-SERIES_COLOURS = tuple(OKABE_ITO[k] for k in (
-    "blue", "orange", "bluish_green", "reddish_purple", "sky_blue", "vermillion", "black",
-    "yellow"))
-SERIES_SYMBOLS = ("circle", "diamond", "square", "triangle-up", "cross", "star",
-                  "hexagon", "triangle-down", "pentagon")
+SERIES_COLOURS = tuple(
+    OKABE_ITO[k]
+    for k in (
+        "blue",
+        "orange",
+        "bluish_green",
+        "reddish_purple",
+        "sky_blue",
+        "vermillion",
+        "black",
+        "yellow",
+    )
+)
+SERIES_SYMBOLS = (
+    "circle",
+    "diamond",
+    "square",
+    "triangle-up",
+    "cross",
+    "star",
+    "hexagon",
+    "triangle-down",
+    "pentagon",
+)
 NEUTRAL = "#999999"  # a tint of Okabe-Ito black: "no follow-up", reference lines, shading
 PALE = "#CCCCCC"  # a paler tint: "not eligible", "unknown"
 TEXT = "#333333"  # numbers written on a chart (coloured text is hard to read in yellow)
@@ -44,10 +68,16 @@ POINT = dict(color=SERIES_COLOURS[0], size=10, symbol=SERIES_SYMBOLS[0])  # one 
 TARGET_LINE = dict(color=OKABE_ITO["black"], width=1.2, dash="dot")  # a target or reference
 LegendPlace = Literal["top", "right"]
 LEGENDS: dict[str, dict] = {
-    "top": dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0,
-                font=dict(size=11)),
-    "right": dict(orientation="v", yanchor="top", y=1, xanchor="left", x=1.02,
-                  font=dict(size=11), traceorder="normal"),
+    "top": dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=11)),
+    "right": dict(
+        orientation="v",
+        yanchor="top",
+        y=1,
+        xanchor="left",
+        x=1.02,
+        font=dict(size=11),
+        traceorder="normal",
+    ),
 }
 
 
@@ -61,28 +91,45 @@ class SeriesStyle:
 
 def series_style(i: int) -> SeriesStyle:
     """Colour and marker of the i-th series."""
-    return SeriesStyle(SERIES_COLOURS[i % len(SERIES_COLOURS)],
-                       SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)])
+    return SeriesStyle(
+        SERIES_COLOURS[i % len(SERIES_COLOURS)], SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]
+    )
 
 
 def rgba(hex_colour: str, alpha: float) -> str:
     """A colour of the palette made transparent (bands, fills, faint points)."""
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def base_layout(fig: go.Figure, title: str, subtitle: str, *,
-                legend: LegendPlace | None = "top", height: int = FIGURE_HEIGHT,
-                top_margin: int = TOP_MARGIN) -> go.Figure:
+def base_layout(
+    fig: go.Figure,
+    title: str,
+    subtitle: str,
+    *,
+    legend: LegendPlace | None = "top",
+    height: int = FIGURE_HEIGHT,
+    top_margin: int = TOP_MARGIN,
+) -> go.Figure:
     """The one layout of every figure: a title saying what it shows, a one-line subtitle
     saying how it was made, the legend (above the plot, right of it, or none), margins,
     height, template and fonts."""
     fig.update_layout(
-        title=dict(text=title, subtitle=dict(text=subtitle, font=dict(size=12)), x=0,
-                   xanchor="left", y=0.98, yref="container", yanchor="top",
-                   font=dict(size=15)),
-        template=TEMPLATE, height=height, margin=dict(l=10, r=10, t=top_margin, b=10),
-        font=dict(size=12), hoverlabel=dict(align="left"),
+        title=dict(
+            text=title,
+            subtitle=dict(text=subtitle, font=dict(size=12)),
+            x=0,
+            xanchor="left",
+            y=0.98,
+            yref="container",
+            yanchor="top",
+            font=dict(size=15),
+        ),
+        template=TEMPLATE,
+        height=height,
+        margin=dict(l=10, r=10, t=top_margin, b=10),
+        font=dict(size=12),
+        hoverlabel=dict(align="left"),
     )
     if legend is None:
         fig.update_layout(showlegend=False)
@@ -92,6 +139,7 @@ def base_layout(fig: go.Figure, title: str, subtitle: str, *,
 
 
 # --- labels -----------------------------------------------------------------------------
+
 
 def category_label(value: object, by: str | None = None) -> str:
     """A code as people read it: ``lumbar_disc_herniation`` -> ``lumbar disc herniation``;

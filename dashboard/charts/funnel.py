@@ -31,10 +31,16 @@ from queries.disclosure.gate import format_interval, format_percent
 from queries.stats.funnel import FunnelResult
 from queries.stats.intervals import level_suffix
 
-SELF = dict(color=series_style(1).colour, size=16, symbol=series_style(1).symbol,
-            line=dict(color=OKABE_ITO["black"], width=1))
-LIMIT_STYLE = {"alert": dict(color=OKABE_ITO["sky_blue"], width=1.6, dash="dash"),
-               "alarm": dict(color=OKABE_ITO["blue"], width=1.6, dash="solid")}
+SELF = dict(
+    color=series_style(1).colour,
+    size=16,
+    symbol=series_style(1).symbol,
+    line=dict(color=OKABE_ITO["black"], width=1),
+)
+LIMIT_STYLE = {
+    "alert": dict(color=OKABE_ITO["sky_blue"], width=1.6, dash="dash"),
+    "alarm": dict(color=OKABE_ITO["blue"], width=1.6, dash="solid"),
+}
 NAME_ROOM = 1.12  # the x axis runs this far past the last point: room for the names
 OE_AXIS_CAP = 3  # O/E axis ends at 3 (x 1.05) at most, so one outlier does not flatten it
 OE_AXIS_FLOOR = 1.5  # and at 1.5 at least
@@ -42,10 +48,10 @@ OE_AXIS_FLOOR = 1.5  # and at 1.5 at least
 
 # --- funnel ---------------------------------------------------------------------------------
 
+
 def limits_text(result: FunnelResult) -> str:
     """'95 % and 99.8 % limits': the funnel's two levels."""
-    return (f"{percent_level(result.alert_level)} and {percent_level(result.alarm_level)} "
-            "limits")
+    return f"{percent_level(result.alert_level)} and {percent_level(result.alarm_level)} limits"
 
 
 def flag_words(result: FunnelResult) -> dict[str, str]:
@@ -63,9 +69,11 @@ def flag_words(result: FunnelResult) -> dict[str, str]:
 
 def flags_caption(result: FunnelResult, min_n: int) -> str:
     """The flags of the provider table (``providers`` command columns) and their levels."""
-    return (f"Flags: within, low/high_alert (outside {percent_level(result.alert_level)}), "
-            f"low/high_alarm (outside {percent_level(result.alarm_level)}), too_few (under "
-            f"{min_n} courses with follow-up). Listed by id.")
+    return (
+        f"Flags: within, low/high_alert (outside {percent_level(result.alert_level)}), "
+        f"low/high_alarm (outside {percent_level(result.alarm_level)}), too_few (under "
+        f"{min_n} courses with follow-up). Listed by id."
+    )
 
 
 def overdispersion_note(result: FunnelResult) -> str:
@@ -73,12 +81,13 @@ def overdispersion_note(result: FunnelResult) -> str:
     od = result.overdispersion
     numbers = f"phi = {od.phi:.2f}, tau² = {od.tau2:.4f}, from {od.n_units} providers"
     if od.applied:
-        return (f"Overdispersion adjustment **applied** ({numbers}): the providers differ "
-                "more than chance alone allows, so the limits are widened (additive random "
-                "effects, Spiegelhalter 2012).")
+        return (
+            f"Overdispersion adjustment **applied** ({numbers}): the providers differ "
+            "more than chance alone allows, so the limits are widened (additive random "
+            "effects, Spiegelhalter 2012)."
+        )
     limits = "exact binomial" if result.data_type == "PR" else "exact Poisson"
-    return (f"Overdispersion adjustment **not applied** ({numbers}): {limits} limits, "
-            "unwidened.")
+    return f"Overdispersion adjustment **not applied** ({numbers}): {limits} limits, unwidened."
 
 
 def not_enough_note(view: FunnelView, min_n: int) -> str | None:
@@ -87,12 +96,14 @@ def not_enough_note(view: FunnelView, min_n: int) -> str | None:
         return None
     if view.self_too_few:
         n = int(view.too_few["n"].iloc[0])
-        return (f"Not enough courses yet: {n:,} courses with follow-up, {min_n} needed "
-                "before a point of your own is drawn.")
-    names = ", ".join(f"{u} ({int(n):,})" for u, n in zip(view.too_few["unit_id"],
-                                                       view.too_few["n"], strict=True))
-    return (f"Not enough courses yet (fewer than {min_n} with follow-up, not drawn): "
-            f"{names}.")
+        return (
+            f"Not enough courses yet: {n:,} courses with follow-up, {min_n} needed "
+            "before a point of your own is drawn."
+        )
+    names = ", ".join(
+        f"{u} ({int(n):,})" for u, n in zip(view.too_few["unit_id"], view.too_few["n"], strict=True)
+    )
+    return f"Not enough courses yet (fewer than {min_n} with follow-up, not drawn): {names}."
 
 
 def _limits_text(lo: float, hi: float, percent: bool) -> str:
@@ -108,40 +119,61 @@ def _hover_rows(points: pd.DataFrame, result: FunnelResult, settings: Settings) 
     percent = result.data_type == "PR"
     rows = []
     for _, p in points.iterrows():
-        limits = (f"{percent_level(result.alert_level)} limits "
-                  f"{_limits_text(p[f'lower_{alert}'], p[f'upper_{alert}'], percent)}"
-                  f" · {percent_level(result.alarm_level)} limits "
-                  f"{_limits_text(p[f'lower_{alarm}'], p[f'upper_{alarm}'], percent)}")
-        rate = (f"responder rate {format_percent(p['rate'], p['n'])} ({level_text(settings)} CI "
-                f"{format_interval(p[f'rate_ci_lower_{sfx}'], p[f'rate_ci_upper_{sfx}'], p['n'])})")
+        limits = (
+            f"{percent_level(result.alert_level)} limits "
+            f"{_limits_text(p[f'lower_{alert}'], p[f'upper_{alert}'], percent)}"
+            f" · {percent_level(result.alarm_level)} limits "
+            f"{_limits_text(p[f'lower_{alarm}'], p[f'upper_{alarm}'], percent)}"
+        )
+        rate = (
+            f"responder rate {format_percent(p['rate'], p['n'])} ({level_text(settings)} CI "
+            f"{format_interval(p[f'rate_ci_lower_{sfx}'], p[f'rate_ci_upper_{sfx}'], p['n'])})"
+        )
         if percent:
             value = rate
         else:
-            value = (f"O/E {p['oe_ratio']:.2f} ({int(p['observed']):,} observed, "
-                     f"{p['expected']:.1f} expected) · adjusted rate "
-                     f"{format_percent(p['adjusted_rate'], p['n'])}<br>crude {rate}")
+            value = (
+                f"O/E {p['oe_ratio']:.2f} ({int(p['observed']):,} observed, "
+                f"{p['expected']:.1f} expected) · adjusted rate "
+                f"{format_percent(p['adjusted_rate'], p['n'])}<br>crude {rate}"
+            )
         rows.append([str(p["unit_id"]), f"{int(p['n']):,}", value, limits, words[p["flag"]]])
     return rows
 
 
-def _limit_lines(fig: go.Figure, result: FunnelResult, curve: pd.DataFrame,
-                 self_view: bool) -> None:
+def _limit_lines(
+    fig: go.Figure, result: FunnelResult, curve: pd.DataFrame, self_view: bool
+) -> None:
     """The alert and alarm limits (lower and upper) and the target, as lines."""
     for level, style in ((result.alert_level, "alert"), (result.alarm_level, "alarm")):
         sfx = level_suffix(level)
         name = f"{percent_level(level)} limit" + ("" if self_view else "s")
         for side in ("lower", "upper"):
-            fig.add_scatter(x=curve["x"], y=curve[f"{side}_{sfx}"], mode="lines",
-                            line=LIMIT_STYLE[style], name=name, legendgroup=name,
-                            showlegend=side == "lower", hoverinfo="skip",
-                            meta=f"{side} {name}")
+            fig.add_scatter(
+                x=curve["x"],
+                y=curve[f"{side}_{sfx}"],
+                mode="lines",
+                line=LIMIT_STYLE[style],
+                name=name,
+                legendgroup=name,
+                showlegend=side == "lower",
+                hoverinfo="skip",
+                meta=f"{side} {name}",
+            )
     target = "Clinic rate" if result.data_type == "PR" else "O/E = 1"
-    fig.add_scatter(x=curve["x"], y=curve["target"], mode="lines", line=TARGET_LINE,
-                    name=target, hoverinfo="skip")
+    fig.add_scatter(
+        x=curve["x"],
+        y=curve["target"],
+        mode="lines",
+        line=TARGET_LINE,
+        name=target,
+        hoverinfo="skip",
+    )
 
 
-def funnel_chart(view: FunnelView, settings: Settings, title: str, subtitle: str,
-                 self_view: bool = False) -> go.Figure:
+def funnel_chart(
+    view: FunnelView, settings: Settings, title: str, subtitle: str, self_view: bool = False
+) -> go.Figure:
     """Responder rate against courses (or O/E against expected) with the alert and alarm
     limits of the result.
 
@@ -150,22 +182,45 @@ def funnel_chart(view: FunnelView, settings: Settings, title: str, subtitle: str
     result, curve, points = view.result, view.curve, view.points
     fig = go.Figure()
     _limit_lines(fig, result, curve, self_view)
-    hover = ("<b>%{customdata[0]}</b><br>%{customdata[1]} courses with follow-up<br>"
-             "%{customdata[2]}<br>%{customdata[3]}<br>%{customdata[4]}<extra></extra>")
+    hover = (
+        "<b>%{customdata[0]}</b><br>%{customdata[1]} courses with follow-up<br>"
+        "%{customdata[2]}<br>%{customdata[3]}<br>%{customdata[4]}<extra></extra>"
+    )
     if self_view:
         peers, me = points[~points["is_self"]], points[points["is_self"]]
-        fig.add_scatter(x=peers["x"], y=peers["y"], mode="markers", name="Others",
-                        marker=dict(color=rgba(OKABE_ITO["black"], PEER_ALPHA), size=9),
-                        hoverinfo="skip")
-        fig.add_scatter(x=me["x"], y=me["y"], mode="markers+text", name="You",
-                        text=["you"] * len(me), textposition="top center", marker=SELF,
-                        customdata=_hover_rows(me, result, settings), hovertemplate=hover)
+        fig.add_scatter(
+            x=peers["x"],
+            y=peers["y"],
+            mode="markers",
+            name="Others",
+            marker=dict(color=rgba(OKABE_ITO["black"], PEER_ALPHA), size=9),
+            hoverinfo="skip",
+        )
+        fig.add_scatter(
+            x=me["x"],
+            y=me["y"],
+            mode="markers+text",
+            name="You",
+            text=["you"] * len(me),
+            textposition="top center",
+            marker=SELF,
+            customdata=_hover_rows(me, result, settings),
+            hovertemplate=hover,
+        )
     else:
-        fig.add_scatter(x=points["x"], y=points["y"], mode="markers+text", name="Provider",
-                        text=points["unit_id"], textposition="middle right",
-                        textfont=dict(size=10), marker=POINT, cliponaxis=False,
-                        customdata=_hover_rows(points, result, settings),
-                        hovertemplate=hover)
+        fig.add_scatter(
+            x=points["x"],
+            y=points["y"],
+            mode="markers+text",
+            name="Provider",
+            text=points["unit_id"],
+            textposition="middle right",
+            textfont=dict(size=10),
+            marker=POINT,
+            cliponaxis=False,
+            customdata=_hover_rows(points, result, settings),
+            hovertemplate=hover,
+        )
     right = float(np.nanmax([points["x"].max(), curve["x"].max()])) * NAME_ROOM
     if result.data_type == "PR":
         yaxis = percent_axis("Responder rate (complete case)")
@@ -173,14 +228,16 @@ def funnel_chart(view: FunnelView, settings: Settings, title: str, subtitle: str
     else:
         alarm_upper = curve[f"upper_{level_suffix(result.alarm_level)}"]
         top = float(np.nanmax([points["y"].max(), alarm_upper.max(), OE_AXIS_FLOOR]))
-        yaxis = dict(title="Observed / expected responders",
-                     range=[0, min(top, OE_AXIS_CAP) * 1.05])
+        yaxis = dict(
+            title="Observed / expected responders", range=[0, min(top, OE_AXIS_CAP) * 1.05]
+        )
         xaxis = dict(title="Expected responders (case-mix model)", range=[0, right])
     fig.update_layout(xaxis=xaxis, yaxis=yaxis)
     return base_layout(fig, title, subtitle)
 
 
 # --- caterpillar ----------------------------------------------------------------------------
+
 
 def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.Figure:
     """Shrunken (empirical Bayes, beta-binomial) rates with intervals, providers by id; the
@@ -189,29 +246,61 @@ def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.
     labels = rows["unit_id"].astype(str).tolist()
     est = rows["shrunken_rate"]
     fig = go.Figure()
-    fig.add_scatter(x=rows["rate"], y=labels, mode="markers", name="Crude rate",
-                    marker=dict(color=OKABE_ITO["black"], size=8, symbol="circle-open"),
-                    hovertemplate="%{y}: crude %{x:.0%}<extra></extra>")
     fig.add_scatter(
-        x=est, y=labels, mode="markers+text", name="Shrunken rate", marker=POINT,
-        text=[f"n={int(n):,}" for n in rows["n"]], textposition="top center",
-        textfont=dict(size=10), cliponaxis=False,
-        error_x=dict(type="data", symmetric=False, array=rows[f"ci_upper_{sfx}"] - est,
-                     arrayminus=est - rows[f"ci_lower_{sfx}"], color=POINT["color"]),
-        customdata=[[format_percent(r, n), format_interval(lo, hi, n), f"{int(n):,}",
-                     f"{s:.0%}"] for r, lo, hi, n, s in
-                    zip(est, rows[f"ci_lower_{sfx}"], rows[f"ci_upper_{sfx}"], rows["n"],
-                        rows["shrinkage"], strict=True)],
-        hovertemplate=("<b>%{y}</b><br>shrunken rate %{customdata[0]} "
-                       f"({level_text(settings)} interval %{{customdata[1]}})<br>"
-                       "%{customdata[2]} courses with follow-up · pulled %{customdata[3]} "
-                       "of the way to the clinic rate<extra></extra>"))
+        x=rows["rate"],
+        y=labels,
+        mode="markers",
+        name="Crude rate",
+        marker=dict(color=OKABE_ITO["black"], size=8, symbol="circle-open"),
+        hovertemplate="%{y}: crude %{x:.0%}<extra></extra>",
+    )
+    fig.add_scatter(
+        x=est,
+        y=labels,
+        mode="markers+text",
+        name="Shrunken rate",
+        marker=POINT,
+        text=[f"n={int(n):,}" for n in rows["n"]],
+        textposition="top center",
+        textfont=dict(size=10),
+        cliponaxis=False,
+        error_x=dict(
+            type="data",
+            symmetric=False,
+            array=rows[f"ci_upper_{sfx}"] - est,
+            arrayminus=est - rows[f"ci_lower_{sfx}"],
+            color=POINT["color"],
+        ),
+        customdata=[
+            [format_percent(r, n), format_interval(lo, hi, n), f"{int(n):,}", f"{s:.0%}"]
+            for r, lo, hi, n, s in zip(
+                est,
+                rows[f"ci_lower_{sfx}"],
+                rows[f"ci_upper_{sfx}"],
+                rows["n"],
+                rows["shrinkage"],
+                strict=True,
+            )
+        ],
+        hovertemplate=(
+            "<b>%{y}</b><br>shrunken rate %{customdata[0]} "
+            f"({level_text(settings)} interval %{{customdata[1]}})<br>"
+            "%{customdata[2]} courses with follow-up · pulled %{customdata[3]} "
+            "of the way to the clinic rate<extra></extra>"
+        ),
+    )
     if len(rows):
         fig.add_vline(x=float(rows["prior_mean"].iloc[0]), line=TARGET_LINE)
     fig.update_layout(
         xaxis=percent_axis("Responder rate"),
-        yaxis=dict(title="Provider", type="category", categoryorder="array",
-                   categoryarray=labels[::-1]))
-    return base_layout(fig, title, f"Beta-binomial empirical Bayes · {level_text(settings)} "
-                                   "interval · dotted line = clinic rate",
-                       height=max(300, 150 + 38 * len(labels)))
+        yaxis=dict(
+            title="Provider", type="category", categoryorder="array", categoryarray=labels[::-1]
+        ),
+    )
+    return base_layout(
+        fig,
+        title,
+        f"Beta-binomial empirical Bayes · {level_text(settings)} "
+        "interval · dotted line = clinic rate",
+        height=max(300, 150 + 38 * len(labels)),
+    )

@@ -43,7 +43,8 @@ from queries.stats.intervals import level_suffix
 CLINIC_LABEL = "Whole clinic"
 # The case-mix factors drawn, one chart (or tab) each, in this order.
 CASE_MIX_FACTORS: tuple[Factor, ...] = tuple(
-    factor(c) for c in ("severity_class", "indication", "route", "age_band"))
+    factor(c) for c in ("severity_class", "indication", "route", "age_band")
+)
 UNKNOWN_LEVEL = "unknown"  # last of an ordinal factor's levels, drawn pale, off the scale
 SHARE_TEXT_MIN = 0.08  # a bar segment narrower than this carries no text
 IMBALANCE_MARK = 0.1  # |standardised difference| above it: a common mark of imbalance (Austin)
@@ -57,41 +58,69 @@ def group_label(group: object) -> str:
 
 # --- case-mix model -------------------------------------------------------------------------
 
+
 def calibration_chart(calibration: pd.DataFrame, settings: Settings) -> go.Figure:
     """Observed against expected responder rate by tenth of predicted risk (Hosmer-Lemeshow)."""
     sfx = level_suffix(settings.confidence_level)
     obs = calibration["observed_rate"]
     fig = go.Figure()
-    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=TARGET_LINE,
-                    name="Observed = expected", hoverinfo="skip")
     fig.add_scatter(
-        x=calibration["expected_rate"], y=obs, mode="markers", name="Tenth of predicted risk",
+        x=[0, 1],
+        y=[0, 1],
+        mode="lines",
+        line=TARGET_LINE,
+        name="Observed = expected",
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=calibration["expected_rate"],
+        y=obs,
+        mode="markers",
+        name="Tenth of predicted risk",
         marker=POINT,
-        error_y=dict(type="data", symmetric=False, color=POINT["color"],
-                     array=calibration[f"observed_ci_upper_{sfx}"] - obs,
-                     arrayminus=obs - calibration[f"observed_ci_lower_{sfx}"]),
+        error_y=dict(
+            type="data",
+            symmetric=False,
+            color=POINT["color"],
+            array=calibration[f"observed_ci_upper_{sfx}"] - obs,
+            arrayminus=obs - calibration[f"observed_ci_lower_{sfx}"],
+        ),
         customdata=np.column_stack([calibration["group"], calibration["n"]]),
-        hovertemplate=("tenth %{customdata[0]} (n=%{customdata[1]})<br>expected %{x:.0%}"
-                       " · observed %{y:.0%}<extra></extra>"))
-    fig.update_layout(xaxis=percent_axis("Expected responder rate (model)"),
-                      yaxis=percent_axis("Observed responder rate"))
-    return base_layout(fig, "Calibration of the case-mix model",
-                       f"Observed vs expected by tenth of predicted risk · "
-                       f"{level_text(settings)} Wilson CI", legend=None)
+        hovertemplate=(
+            "tenth %{customdata[0]} (n=%{customdata[1]})<br>expected %{x:.0%}"
+            " · observed %{y:.0%}<extra></extra>"
+        ),
+    )
+    fig.update_layout(
+        xaxis=percent_axis("Expected responder rate (model)"),
+        yaxis=percent_axis("Observed responder rate"),
+    )
+    return base_layout(
+        fig,
+        "Calibration of the case-mix model",
+        f"Observed vs expected by tenth of predicted risk · {level_text(settings)} Wilson CI",
+        legend=None,
+    )
 
 
 def calibration_columns(settings: Settings) -> dict[str, str]:
     """Columns (name -> label) of the calibration table and its CSV download."""
     sfx = level_suffix(settings.confidence_level)
     level = level_text(settings)
-    return {"group": "Tenth of predicted risk", "n": "Courses",
-            "observed": "Observed responders", "expected": "Expected responders",
-            "observed_rate": "Observed rate", "expected_rate": "Expected rate",
-            f"observed_ci_lower_{sfx}": f"Observed {level} CI lower",
-            f"observed_ci_upper_{sfx}": f"Observed {level} CI upper"}
+    return {
+        "group": "Tenth of predicted risk",
+        "n": "Courses",
+        "observed": "Observed responders",
+        "expected": "Expected responders",
+        "observed_rate": "Observed rate",
+        "expected_rate": "Expected rate",
+        f"observed_ci_lower_{sfx}": f"Observed {level} CI lower",
+        f"observed_ci_upper_{sfx}": f"Observed {level} CI upper",
+    }
 
 
 # --- case mix and process -------------------------------------------------------------------
+
 
 def _level_colours(of: Factor, levels: list[str]) -> dict[str, str]:
     """An ordinal factor's levels on the sequential scale (unknown pale); a nominal factor's
@@ -108,8 +137,7 @@ def _level_colours(of: Factor, levels: list[str]) -> dict[str, str]:
 def case_mix_chart(mix: pd.DataFrame, column: str, policy: Policy, title: str) -> go.Figure:
     """Share of each group's courses per level of the factor ``column``, the clinic on top
     (100 % bars)."""
-    rows = present(mix[mix["factor"] == column], ["group", "level", "n_courses", "share"],
-                   policy)
+    rows = present(mix[mix["factor"] == column], ["group", "level", "n_courses", "share"], policy)
     groups = list(dict.fromkeys(rows["group"]))
     labels = [group_label(g) for g in groups]
     of = factor(column)
@@ -120,70 +148,131 @@ def case_mix_chart(mix: pd.DataFrame, column: str, policy: Policy, title: str) -
         at = rows[rows["level"] == level].set_index("group").reindex(groups)
         share = at["share"].fillna(0.0)
         fig.add_bar(
-            x=share, y=labels, orientation="h", name=category_label(level),
+            x=share,
+            y=labels,
+            orientation="h",
+            name=category_label(level),
             marker=dict(color=colours[level], line=dict(color="white", width=0.5)),
             text=[f"{s:.0%}" if s >= SHARE_TEXT_MIN else "" for s in share],
-            textposition="inside", insidetextanchor="middle", textangle=0,
+            textposition="inside",
+            insidetextanchor="middle",
+            textangle=0,
             customdata=at["n_courses"].fillna(0).astype(int),
-            hovertemplate=(f"%{{y}} · {category_label(level)}: %{{x:.0%}} "
-                           "(%{customdata:,} courses)<extra></extra>"))
-    fig.update_layout(barmode="stack", xaxis=dict(range=[0, 1.0001], tickformat=".0%"),
-                      yaxis=dict(type="category", categoryorder="array",
-                                 categoryarray=labels[::-1]))
-    return base_layout(fig, title, "Share of courses · whole clinic on top", legend="right",
-                       height=max(300, 160 + 34 * len(labels)), top_margin=90)
+            hovertemplate=(
+                f"%{{y}} · {category_label(level)}: %{{x:.0%}} "
+                "(%{customdata:,} courses)<extra></extra>"
+            ),
+        )
+    fig.update_layout(
+        barmode="stack",
+        xaxis=dict(range=[0, 1.0001], tickformat=".0%"),
+        yaxis=dict(type="category", categoryorder="array", categoryarray=labels[::-1]),
+    )
+    return base_layout(
+        fig,
+        title,
+        "Share of courses · whole clinic on top",
+        legend="right",
+        height=max(300, 160 + 34 * len(labels)),
+        top_margin=90,
+    )
 
 
-def _dot_interval(fig: go.Figure, rows: pd.DataFrame, value: str, lower: str, upper: str,
-                  n: str, labels: list[str], fmt: Callable[[object, object], str],
-                  row: int | None = None, col: int | None = None,
-                  n_meaning: str = "courses") -> None:
+def _dot_interval(
+    fig: go.Figure,
+    rows: pd.DataFrame,
+    value: str,
+    lower: str,
+    upper: str,
+    n: str,
+    labels: list[str],
+    fmt: Callable[[object, object], str],
+    row: int | None = None,
+    col: int | None = None,
+    n_meaning: str = "courses",
+) -> None:
     """One point with its interval per group; the n goes to the hover (and the tick)."""
     v = rows[value].astype(float)
     fig.add_scatter(
-        x=v, y=labels, mode="markers", marker=POINT, showlegend=False,
-        error_x=dict(type="data", symmetric=False, color=POINT["color"],
-                     array=rows[upper].astype(float) - v,
-                     arrayminus=v - rows[lower].astype(float)),
-        customdata=[[fmt(x, k), fmt(lo, k), fmt(hi, k), count_text(k)]
-                    for x, lo, hi, k in zip(v, rows[lower], rows[upper], rows[n], strict=True)],
-        hovertemplate=("%{y}: %{customdata[0]} (interval %{customdata[1]} to "
-                       f"%{{customdata[2]}}) · n = %{{customdata[3]}} {n_meaning}"
-                       "<extra></extra>"),
-        row=row, col=col)
+        x=v,
+        y=labels,
+        mode="markers",
+        marker=POINT,
+        showlegend=False,
+        error_x=dict(
+            type="data",
+            symmetric=False,
+            color=POINT["color"],
+            array=rows[upper].astype(float) - v,
+            arrayminus=v - rows[lower].astype(float),
+        ),
+        customdata=[
+            [fmt(x, k), fmt(lo, k), fmt(hi, k), count_text(k)]
+            for x, lo, hi, k in zip(v, rows[lower], rows[upper], rows[n], strict=True)
+        ],
+        hovertemplate=(
+            "%{y}: %{customdata[0]} (interval %{customdata[1]} to "
+            f"%{{customdata[2]}}) · n = %{{customdata[3]}} {n_meaning}"
+            "<extra></extra>"
+        ),
+        row=row,
+        col=col,
+    )
 
 
 def _n_labels(rows: pd.DataFrame, n: str) -> list[str]:
     """Group names with their n, for the y axis of a dot-and-interval chart."""
-    return [f"{group_label(g)} · n={count_text(k)}"
-            for g, k in zip(rows["group"], rows[n], strict=True)]
+    return [
+        f"{group_label(g)} · n={count_text(k)}" for g, k in zip(rows["group"], rows[n], strict=True)
+    ]
 
 
 def _one_decimal(x: object, _n: object) -> str:
     return "–" if pd.isna(x) else f"{x:.1f}"
 
 
-def baseline_pain_chart(pain: pd.DataFrame, settings: Settings, policy: Policy,
-                        title: str = "Baseline pain of each provider's courses") -> go.Figure:
+def baseline_pain_chart(
+    pain: pd.DataFrame,
+    settings: Settings,
+    policy: Policy,
+    title: str = "Baseline pain of each provider's courses",
+) -> go.Figure:
     """Mean baseline NRS pain per group with a t interval; the clinic's mean as a line."""
     sfx = level_suffix(settings.confidence_level)
-    cols = ["group", "n_with_baseline", "mean_baseline_score", f"baseline_ci_lower_{sfx}",
-            f"baseline_ci_upper_{sfx}"]
+    cols = [
+        "group",
+        "n_with_baseline",
+        "mean_baseline_score",
+        f"baseline_ci_lower_{sfx}",
+        f"baseline_ci_upper_{sfx}",
+    ]
     rows = present(pain, cols, policy)
     labels = _n_labels(rows, "n_with_baseline")
     fig = go.Figure()
-    _dot_interval(fig, rows, "mean_baseline_score", f"baseline_ci_lower_{sfx}",
-                  f"baseline_ci_upper_{sfx}", "n_with_baseline", labels, _one_decimal,
-                  n_meaning="courses with a baseline")
+    _dot_interval(
+        fig,
+        rows,
+        "mean_baseline_score",
+        f"baseline_ci_lower_{sfx}",
+        f"baseline_ci_upper_{sfx}",
+        "n_with_baseline",
+        labels,
+        _one_decimal,
+        n_meaning="courses with a baseline",
+    )
     clinic = rows.loc[rows["group"] == CLINIC, "mean_baseline_score"]
     if len(clinic):
         fig.add_vline(x=float(clinic.iloc[0]), line=TARGET_LINE)
-    fig.update_layout(xaxis=dict(title="Mean baseline NRS pain (0–10)", range=[0, 10]),
-                      yaxis=dict(type="category", categoryorder="array",
-                                 categoryarray=labels[::-1]))
-    return base_layout(fig, title,
-                       f"Mean NRS · {level_text(settings)} t interval · dotted = whole clinic",
-                       height=max(300, 150 + 34 * len(labels)))
+    fig.update_layout(
+        xaxis=dict(title="Mean baseline NRS pain (0–10)", range=[0, 10]),
+        yaxis=dict(type="category", categoryorder="array", categoryarray=labels[::-1]),
+    )
+    return base_layout(
+        fig,
+        title,
+        f"Mean NRS · {level_text(settings)} t interval · dotted = whole clinic",
+        height=max(300, 150 + 34 * len(labels)),
+    )
 
 
 PROCESS_INDICATORS = (
@@ -198,34 +287,55 @@ def process_chart(process: pd.DataFrame, settings: Settings, policy: Policy) -> 
     """Four process indicators side by side, per group with Wilson intervals."""
     sfx = level_suffix(settings.confidence_level)
     cols = ["group", "n_courses", "n_eligible"] + [
-        f"{k}_{part}" for k, *_ in PROCESS_INDICATORS
-        for part in ("rate", f"ci_lower_{sfx}", f"ci_upper_{sfx}")]
+        f"{k}_{part}"
+        for k, *_ in PROCESS_INDICATORS
+        for part in ("rate", f"ci_lower_{sfx}", f"ci_upper_{sfx}")
+    ]
     rows = present(process, cols, policy)
     labels = _n_labels(rows, "n_courses")
-    fig = make_subplots(rows=1, cols=len(PROCESS_INDICATORS), shared_yaxes=True,
-                        horizontal_spacing=0.05,
-                        subplot_titles=[t for _, t, *_ in PROCESS_INDICATORS])
+    fig = make_subplots(
+        rows=1,
+        cols=len(PROCESS_INDICATORS),
+        shared_yaxes=True,
+        horizontal_spacing=0.05,
+        subplot_titles=[t for _, t, *_ in PROCESS_INDICATORS],
+    )
     clinic = rows["group"] == CLINIC
     for i, (key, _title, n, meaning) in enumerate(PROCESS_INDICATORS, start=1):
-        _dot_interval(fig, rows, f"{key}_rate", f"{key}_ci_lower_{sfx}",
-                      f"{key}_ci_upper_{sfx}", n, labels, format_percent, row=1, col=i,
-                      n_meaning=meaning)
+        _dot_interval(
+            fig,
+            rows,
+            f"{key}_rate",
+            f"{key}_ci_lower_{sfx}",
+            f"{key}_ci_upper_{sfx}",
+            n,
+            labels,
+            format_percent,
+            row=1,
+            col=i,
+            n_meaning=meaning,
+        )
         if clinic.any():
-            fig.add_vline(x=float(rows.loc[clinic, f"{key}_rate"].iloc[0]), line=TARGET_LINE,
-                          row=1, col=i)
-        fig.update_xaxes(range=[0, 1.05], tickvals=[0, 0.5, 1], ticktext=["0", "50%", "100%"],
-                         row=1, col=i)
+            fig.add_vline(
+                x=float(rows.loc[clinic, f"{key}_rate"].iloc[0]), line=TARGET_LINE, row=1, col=i
+            )
+        fig.update_xaxes(
+            range=[0, 1.05], tickvals=[0, 0.5, 1], ticktext=["0", "50%", "100%"], row=1, col=i
+        )
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels[::-1])
     fig.update_annotations(font=dict(size=12))
-    return base_layout(fig, "Process: sessions, rehab, follow-up and screening",
-                       f"Share of courses · {level_text(settings)} Wilson CI · dotted = whole "
-                       "clinic", height=max(320, 170 + 34 * len(labels)), top_margin=125)
+    return base_layout(
+        fig,
+        "Process: sessions, rehab, follow-up and screening",
+        f"Share of courses · {level_text(settings)} Wilson CI · dotted = whole clinic",
+        height=max(320, 170 + 34 * len(labels)),
+        top_margin=125,
+    )
 
 
 # --- rates beside the clinic ----------------------------------------------------------------
 
-RATES_KEPT = ("n_courses", "n_eligible", "n_followup", "n_responders", "responder_rate",
-              "itt_rate")
+RATES_KEPT = ("n_courses", "n_eligible", "n_followup", "n_responders", "responder_rate", "itt_rate")
 
 
 def rates_columns(settings: Settings) -> dict[str, str]:
@@ -234,27 +344,36 @@ def rates_columns(settings: Settings) -> dict[str, str]:
     group."""
     sfx = level_suffix(settings.confidence_level)
     labels = rate_table_columns("provider", settings)
-    kept = [c for c in labels
-            if c in RATES_KEPT or c.endswith((f"ci_lower_{sfx}", f"ci_upper_{sfx}"))]
+    kept = [
+        c for c in labels if c in RATES_KEPT or c.endswith((f"ci_lower_{sfx}", f"ci_upper_{sfx}"))
+    ]
     return {"group": "Group", "note": "Note", **{c: labels[c] for c in kept}}
 
 
-def rates_beside_clinic(rates: pd.DataFrame, settings: Settings, policy: Policy,
-                        title: str) -> go.Figure:
+def rates_beside_clinic(
+    rates: pd.DataFrame, settings: Settings, policy: Policy, title: str
+) -> go.Figure:
     """The shared responder-rate chart (complete case and ITT) of the clinic and its groups;
     a hidden group (:func:`queries.disclosure.small_cells.hide_small_groups`) says so on
     the chart."""
     frame = rates.assign(group=[group_label(g) for g in rates["group"]])
     fig = rate_chart(frame, "provider", settings, policy, title=title)
-    for label, note in zip(frame.loc[frame["is_hidden"], "group"],
-                           frame.loc[frame["is_hidden"], "note"], strict=True):
-        fig.add_annotation(x=label, y=0.5, text=tick_label(note, 16), showarrow=False,
-                           font=dict(size=11, color=OKABE_ITO["black"]))
+    for label, note in zip(
+        frame.loc[frame["is_hidden"], "group"], frame.loc[frame["is_hidden"], "note"], strict=True
+    ):
+        fig.add_annotation(
+            x=label,
+            y=0.5,
+            text=tick_label(note, 16),
+            showarrow=False,
+            font=dict(size=11, color=OKABE_ITO["black"]),
+        )
     fig.update_layout(xaxis_title=None)
     return fig
 
 
 # --- non-responders and associations --------------------------------------------------------
+
 
 def _factor_label(column: str, level: str) -> str:
     """A factor level of the profile or the model as a label: 'degeneration severity: mild'."""
@@ -271,58 +390,100 @@ def std_difference_chart(differences: pd.DataFrame, title: str, top: int = 15) -
     """Standardised differences, non-responders vs responders, largest first (Austin 2009)."""
     rows = differences.head(top).iloc[::-1]
     labels = [_factor_label(f, lv) for f, lv in zip(rows["factor"], rows["level"], strict=True)]
-    shares = [(f"mean {a:.1f} vs {b:.1f}" if lv == "(mean)" else
-               f"{a:.0%} vs {b:.0%}".replace("%", " %"))
-              for a, b, lv in zip(rows["share_group_a"], rows["share_group_b"], rows["level"],
-                                  strict=True)]
+    shares = [
+        (f"mean {a:.1f} vs {b:.1f}" if lv == "(mean)" else f"{a:.0%} vs {b:.0%}".replace("%", " %"))
+        for a, b, lv in zip(
+            rows["share_group_a"], rows["share_group_b"], rows["level"], strict=True
+        )
+    ]
     fig = go.Figure()
     sides = ["middle right" if d >= 0 else "middle left" for d in rows["std_difference"]]
-    fig.add_scatter(x=rows["std_difference"], y=labels, mode="markers+text", marker=POINT,
-                    text=shares, textposition=sides, textfont=dict(size=10),
-                    cliponaxis=False,
-                    hovertemplate=("%{y}<br>non-responders vs responders %{text}<br>"
-                                   "standardised difference %{x:+.2f}<extra></extra>"))
+    fig.add_scatter(
+        x=rows["std_difference"],
+        y=labels,
+        mode="markers+text",
+        marker=POINT,
+        text=shares,
+        textposition=sides,
+        textfont=dict(size=10),
+        cliponaxis=False,
+        hovertemplate=(
+            "%{y}<br>non-responders vs responders %{text}<br>"
+            "standardised difference %{x:+.2f}<extra></extra>"
+        ),
+    )
     fig.add_vline(x=0, line=dict(color=OKABE_ITO["black"], width=1))
     for edge in (-IMBALANCE_MARK, IMBALANCE_MARK):
         fig.add_vline(x=edge, line=TARGET_LINE)
     span = float(np.nanmax(np.abs(rows["std_difference"]))) if len(rows) else 0.5
-    fig.update_layout(xaxis=dict(title="Standardised difference (non-responders − responders)",
-                                 range=[-span * 1.9 - 0.05, span * 1.9 + 0.05],
-                                 zeroline=False),
-                      yaxis=dict(type="category", categoryorder="array", categoryarray=labels))
-    return base_layout(fig, title, "Right of 0: commoner among non-responders · dotted lines "
-                                   f"at ±{IMBALANCE_MARK:g}, a common mark of a real imbalance",
-                       legend=None, height=max(320, 140 + 26 * len(labels)))
+    fig.update_layout(
+        xaxis=dict(
+            title="Standardised difference (non-responders − responders)",
+            range=[-span * 1.9 - 0.05, span * 1.9 + 0.05],
+            zeroline=False,
+        ),
+        yaxis=dict(type="category", categoryorder="array", categoryarray=labels),
+    )
+    return base_layout(
+        fig,
+        title,
+        "Right of 0: commoner among non-responders · dotted lines "
+        f"at ±{IMBALANCE_MARK:g}, a common mark of a real imbalance",
+        legend=None,
+        height=max(320, 140 + 26 * len(labels)),
+    )
 
 
 def forest_chart(odds: pd.DataFrame, settings: Settings) -> go.Figure:
     """Adjusted odds ratios with Wald intervals on a log axis, reference line at 1."""
     sfx = level_suffix(settings.confidence_level)
     rows = odds.iloc[::-1]
-    labels = [(_factor_label(f, lv) + (f" (vs {category_label(ref)})" if ref else
-                                        " (per point)"))
-              for f, lv, ref in zip(rows["factor"], rows["level"], rows["reference"], strict=True)]
+    labels = [
+        (_factor_label(f, lv) + (f" (vs {category_label(ref)})" if ref else " (per point)"))
+        for f, lv, ref in zip(rows["factor"], rows["level"], rows["reference"], strict=True)
+    ]
     ratio = rows["odds_ratio"]
     fig = go.Figure()
     fig.add_vline(x=1, line=TARGET_LINE)
     fig.add_scatter(
-        x=ratio, y=labels, mode="markers", marker=POINT, showlegend=False,
-        error_x=dict(type="data", symmetric=False, color=POINT["color"],
-                     array=rows[f"ci_upper_{sfx}"] - ratio,
-                     arrayminus=ratio - rows[f"ci_lower_{sfx}"]),
-        customdata=[[f"{lo:.2f}", f"{hi:.2f}", count_text(k)]
-                    for lo, hi, k in zip(rows[f"ci_lower_{sfx}"], rows[f"ci_upper_{sfx}"],
-                                         rows["n_with_level"], strict=True)],
-        hovertemplate=(f"%{{y}}<br>odds ratio %{{x:.2f}} ({level_text(settings)} CI "
-                       "%{customdata[0]}–%{customdata[1]})<br>%{customdata[2]} courses at "
-                       "this level<extra></extra>"))
-    fig.update_layout(xaxis=dict(title="Adjusted odds ratio of response (log scale)",
-                                 type="log", tickvals=list(ODDS_TICKS),
-                                 ticktext=[f"{t:g}" for t in ODDS_TICKS]),
-                      yaxis=dict(type="category", categoryorder="array", categoryarray=labels))
+        x=ratio,
+        y=labels,
+        mode="markers",
+        marker=POINT,
+        showlegend=False,
+        error_x=dict(
+            type="data",
+            symmetric=False,
+            color=POINT["color"],
+            array=rows[f"ci_upper_{sfx}"] - ratio,
+            arrayminus=ratio - rows[f"ci_lower_{sfx}"],
+        ),
+        customdata=[
+            [f"{lo:.2f}", f"{hi:.2f}", count_text(k)]
+            for lo, hi, k in zip(
+                rows[f"ci_lower_{sfx}"], rows[f"ci_upper_{sfx}"], rows["n_with_level"], strict=True
+            )
+        ],
+        hovertemplate=(
+            f"%{{y}}<br>odds ratio %{{x:.2f}} ({level_text(settings)} CI "
+            "%{customdata[0]}–%{customdata[1]})<br>%{customdata[2]} courses at "
+            "this level<extra></extra>"
+        ),
+    )
+    fig.update_layout(
+        xaxis=dict(
+            title="Adjusted odds ratio of response (log scale)",
+            type="log",
+            tickvals=list(ODDS_TICKS),
+            ticktext=[f"{t:g}" for t in ODDS_TICKS],
+        ),
+        yaxis=dict(type="category", categoryorder="array", categoryarray=labels),
+    )
     n = int(odds["n"].iloc[0]) if len(odds) else 0
-    return base_layout(fig, "What goes with response: adjusted odds ratios (association, not "
-                            "effect)",
-                       f"One logistic model, {n:,} courses with follow-up · "
-                       f"{level_text(settings)} Wald CI · right of 1 = more often a responder",
-                       height=max(360, 140 + 24 * len(labels)))
+    return base_layout(
+        fig,
+        "What goes with response: adjusted odds ratios (association, not effect)",
+        f"One logistic model, {n:,} courses with follow-up · "
+        f"{level_text(settings)} Wald CI · right of 1 = more often a responder",
+        height=max(360, 140 + 24 * len(labels)),
+    )

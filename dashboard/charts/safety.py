@@ -42,8 +42,9 @@ def _rate(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.2f}" if value < 1 else f"{value:.1f}"
 
 
-def adverse_event_chart(rates: pd.DataFrame, overall: pd.DataFrame, by: str,
-                        settings: Settings, policy: Policy) -> go.Figure:
+def adverse_event_chart(
+    rates: pd.DataFrame, overall: pd.DataFrame, by: str, settings: Settings, policy: Policy
+) -> go.Figure:
     """Dot plot per group: events per 100 sessions and per course with exact Poisson
     intervals; a dashed line marks the whole clinic's rate (same filters)."""
     sfx, level = level_suffix(settings.confidence_level), level_text(settings)
@@ -57,41 +58,79 @@ def adverse_event_chart(rates: pd.DataFrame, overall: pd.DataFrame, by: str,
         style = series_style(col - 1)
         lower, upper = frame[f"{rate}_ci_lower_{sfx}"], frame[f"{rate}_ci_upper_{sfx}"]
         fig.add_scatter(
-            x=plain(frame[rate]), y=labels, mode="markers+text", name=axis,
-            text=[n_text(n) for n in frame[n_col]], cliponaxis=False,
-            textposition="top right", textfont=dict(size=10, color=style.colour),
+            x=plain(frame[rate]),
+            y=labels,
+            mode="markers+text",
+            name=axis,
+            text=[n_text(n) for n in frame[n_col]],
+            cliponaxis=False,
+            textposition="top right",
+            textfont=dict(size=10, color=style.colour),
             marker=dict(color=style.colour, size=10, symbol=style.symbol),
-            error_x=dict(type="data", symmetric=False, color=style.colour, thickness=1.6,
-                         width=4, array=plain(upper - frame[rate]),
-                         arrayminus=plain(frame[rate] - lower)),
-            customdata=[[_rate(r), _rate(a), _rate(b), count_text(e), count_text(n)]
-                        for r, a, b, e, n in zip(frame[rate], lower, upper, frame["n_events"],
-                                                 frame[n_col], strict=True)],
-            hovertemplate=(f"%{{y}}: %{{customdata[0]}} {axis.lower()} ({level} CI "
-                           "%{customdata[1]}–%{customdata[2]})<br>%{customdata[3]} events in "
-                           f"%{{customdata[4]}} {n_meaning}<extra></extra>"),
-            showlegend=False, row=1, col=col)
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                color=style.colour,
+                thickness=1.6,
+                width=4,
+                array=plain(upper - frame[rate]),
+                arrayminus=plain(frame[rate] - lower),
+            ),
+            customdata=[
+                [_rate(r), _rate(a), _rate(b), count_text(e), count_text(n)]
+                for r, a, b, e, n in zip(
+                    frame[rate], lower, upper, frame["n_events"], frame[n_col], strict=True
+                )
+            ],
+            hovertemplate=(
+                f"%{{y}}: %{{customdata[0]}} {axis.lower()} ({level} CI "
+                "%{customdata[1]}–%{customdata[2]})<br>%{customdata[3]} events in "
+                f"%{{customdata[4]}} {n_meaning}<extra></extra>"
+            ),
+            showlegend=False,
+            row=1,
+            col=col,
+        )
         if not total.empty and pd.notna(total[rate].iloc[0]):
-            fig.add_vline(x=float(total[rate].iloc[0]), row=1, col=col,
-                          line=dict(color=NEUTRAL, dash="dash", width=1.2),
-                          annotation_text=f"whole clinic {_rate(total[rate].iloc[0])}",
-                          annotation_position="top right", annotation_font=dict(size=10))
+            fig.add_vline(
+                x=float(total[rate].iloc[0]),
+                row=1,
+                col=col,
+                line=dict(color=NEUTRAL, dash="dash", width=1.2),
+                annotation_text=f"whole clinic {_rate(total[rate].iloc[0])}",
+                annotation_position="top right",
+                annotation_font=dict(size=10),
+            )
         fig.update_xaxes(title=axis, rangemode="tozero", row=1, col=col)
     # first group on top; an empty slot above it holds the labels of the dashed lines
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels,
-                     range=[len(labels) - 0.5, -1.2], title=factor(by).label,
-                     ticklabelstandoff=10, row=1, col=1)  # room for a dot at 0
-    return base_layout(fig, adverse_event_title(by),
-                       f"all seriousness grades · {level} exact Poisson CI (Garwood) · n = "
-                       "sessions (left), courses (right) · dashed = every course in view",
-                       legend=None, height=max(FIGURE_HEIGHT, 150 + 55 * len(labels)))
+    fig.update_yaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=labels,
+        range=[len(labels) - 0.5, -1.2],
+        title=factor(by).label,
+        ticklabelstandoff=10,
+        row=1,
+        col=1,
+    )  # room for a dot at 0
+    return base_layout(
+        fig,
+        adverse_event_title(by),
+        f"all seriousness grades · {level} exact Poisson CI (Garwood) · n = "
+        "sessions (left), courses (right) · dashed = every course in view",
+        legend=None,
+        height=max(FIGURE_HEIGHT, 150 + 55 * len(labels)),
+    )
 
 
 def adverse_event_columns(by: str, settings: Settings) -> dict[str, str]:
     sfx, level = level_suffix(settings.confidence_level), level_text(settings)
     return {
-        "group": factor(by).label, "n_courses": "Courses", "n_sessions": "Sessions",
-        "n_events": "Events", "n_serious_events": "Serious events",
+        "group": factor(by).label,
+        "n_courses": "Courses",
+        "n_sessions": "Sessions",
+        "n_events": "Events",
+        "n_serious_events": "Serious events",
         "events_per_100_sessions": "Events per 100 sessions",
         f"events_per_100_sessions_ci_lower_{sfx}": f"per 100 sessions {level} CI lower",
         f"events_per_100_sessions_ci_upper_{sfx}": f"per 100 sessions {level} CI upper",
@@ -111,10 +150,18 @@ def adverse_event_columns(by: str, settings: Settings) -> dict[str, str]:
 # Which table columns are shares (shown as %); the Poisson rates are not.
 ADVERSE_EVENT_PERCENT = ("course_event_",)
 
-SERIOUS_EVENT_TABLE = {"course_id": "Course", "day": "Day", "event": "Event",
-                       "provider_id": "Provider", "session_number": "Session"}
+SERIOUS_EVENT_TABLE = {
+    "course_id": "Course",
+    "day": "Day",
+    "event": "Event",
+    "provider_id": "Provider",
+    "session_number": "Session",
+}
 
-SCREENING_EXCEPTION_TABLE = {"course_id": "Course", "provider_id": "Provider",
-                             "contraindication": "Screening result",
-                             "n_sessions_completed": "Sessions given",
-                             "g6pd_tested": "G6PD tested"}
+SCREENING_EXCEPTION_TABLE = {
+    "course_id": "Course",
+    "provider_id": "Provider",
+    "contraindication": "Screening result",
+    "n_sessions_completed": "Sessions given",
+    "g6pd_tested": "G6PD tested",
+}

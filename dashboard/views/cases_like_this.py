@@ -29,27 +29,34 @@ PICKERS = (
 )
 
 st.title("Cases like this")
-st.caption("Pick what you know about the patient; “any” leaves a factor open. The choice is "
-           "kept in the page address, so the view can be shared.")
-picked = [column.selectbox(label, [cases.ANY, *choices], key=key, bind="query-params")
-          for column, (label, key, choices) in zip(st.columns(len(PICKERS)), PICKERS,
-                                                     strict=True)]
+st.caption(
+    "Pick what you know about the patient; “any” leaves a factor open. The choice is "
+    "kept in the page address, so the view can be shared."
+)
+picked = [
+    column.selectbox(label, [cases.ANY, *choices], key=key, bind="query-params")
+    for column, (label, key, choices) in zip(st.columns(len(PICKERS)), PICKERS, strict=True)
+]
 profile = cases.case_profile(*picked)
 
 rows = ctx.run(cases.cases_like_this, profile=profile).groups
 if rows.empty:
-    st.info("No course in the clinic matches this case — set one of the pickers to “any”.",
-            icon=":material/filter_alt_off:")
+    st.info(
+        "No course in the clinic matches this case — set one of the pickers to “any”.",
+        icon=":material/filter_alt_off:",
+    )
     st.stop()
 
-whose = "the clinic and each provider" if ctx.role == state.ROLE_DIRECTOR else \
-    "the clinic and you"
+whose = "the clinic and each provider" if ctx.role == state.ROLE_DIRECTOR else "the clinic and you"
 st.subheader("How similar courses went")
-widgets.plot(cp.rates_beside_clinic(rows, settings, policy,
-                                   f"Responders among similar courses: {whose}"))
-st.caption(f"{widgets.responder_definition(settings)} Groups with fewer than {min_cell} "
-           "courses with follow-up are hidden, with one more where the total would give "
-           "them away.")
+widgets.plot(
+    cp.rates_beside_clinic(rows, settings, policy, f"Responders among similar courses: {whose}")
+)
+st.caption(
+    f"{widgets.responder_definition(settings)} Groups with fewer than {min_cell} "
+    "courses with follow-up are hidden, with one more where the total would give "
+    "them away."
+)
 widgets.table(rows, cp.rates_columns(settings), policy, "cases_like_this.csv")
 
 st.subheader("Typical pain trajectory of similar courses")
@@ -57,7 +64,9 @@ with section():
     weeks = ctx.run(cases.trajectory_like_this, profile=profile).weeks
     widgets.plot(trajectory_chart(weeks, None, settings, policy))
     scope = "the clinic's" if ctx.scope.is_clinic else "your own"
-    st.caption(f"Mean change in NRS pain from baseline among {scope} similar courses with a "
-               "baseline, week by week, with a t interval; below 0 = less pain. Weeks with "
-               f"fewer than {min_cell} courses are hidden (–). Descriptive: who is still "
-               "measured changes over time.")
+    st.caption(
+        f"Mean change in NRS pain from baseline among {scope} similar courses with a "
+        "baseline, week by week, with a t interval; below 0 = less pain. Weeks with "
+        f"fewer than {min_cell} courses are hidden (–). Descriptive: who is still "
+        "measured changes over time."
+    )

@@ -13,22 +13,35 @@ ctx = state.page_context()
 policy = ctx.policy
 
 LOAD_COLUMNS = {
-    "load_id": "Load", "loaded_at": "Loaded at (UTC)", "source_folder": "Source",
-    "source_format": "Format", "is_synthetic": "Synthetic", "file_name": "File",
-    "n_rows": "Rows", "sha256": "SHA-256", "n_courses_in_extract": "Courses in extract",
-    "n_courses_added": "Courses added", "n_courses_replaced": "Courses replaced",
+    "load_id": "Load",
+    "loaded_at": "Loaded at (UTC)",
+    "source_folder": "Source",
+    "source_format": "Format",
+    "is_synthetic": "Synthetic",
+    "file_name": "File",
+    "n_rows": "Rows",
+    "sha256": "SHA-256",
+    "n_courses_in_extract": "Courses in extract",
+    "n_courses_added": "Courses added",
+    "n_courses_replaced": "Courses replaced",
     "n_courses_after": "Courses after load",
 }
 TABLE_COLUMNS = {"table_name": "Table", "n_rows": "Rows"}
-CHECK_COLUMNS = {"check": "Check", "description": "What it looks for",
-                 "n_flagged": "Rows flagged", "status": "Status"}
+CHECK_COLUMNS = {
+    "check": "Check",
+    "description": "What it looks for",
+    "n_flagged": "Rows flagged",
+    "status": "Status",
+}
 
 st.title("Data")
 
 st.subheader("Loads")
 history = ctx.load_history()
-st.caption("Every load into this database, newest first, one row per file: where it came "
-           "from, whether it was synthetic, and each file's rows and SHA-256 fingerprint.")
+st.caption(
+    "Every load into this database, newest first, one row per file: where it came "
+    "from, whether it was synthetic, and each file's rows and SHA-256 fingerprint."
+)
 widgets.table(history, LOAD_COLUMNS, policy, "load_history.csv")
 if not history.empty:
     st.caption(f"Outcome definition of the latest load: {history['responder_definition'].iat[0]}")
@@ -38,6 +51,8 @@ st.caption("How many rows each table of the data contract holds now.")
 widgets.table(ctx.table_row_counts(), TABLE_COLUMNS, policy, "table_row_counts.csv")
 
 st.subheader("Data checks")
-st.caption("Each check counts the rows that need a look; 'review' means at least one row "
-           "was flagged, 'pass' means none. Checks cover the whole database, not the filters.")
+st.caption(
+    "Each check counts the rows that need a look; 'review' means at least one row "
+    "was flagged, 'pass' means none. Checks cover the whole database, not the filters."
+)
 widgets.table(ctx.data_checks(), CHECK_COLUMNS, policy, "data_checks.csv")

@@ -20,10 +20,11 @@ settings = ctx.settings
 st.title("My practice")
 if ctx.role == state.ROLE_DIRECTOR:
     ids = ctx.run(providers.compare_providers).table["provider_id"].tolist()
-    chosen = st.selectbox("Provider to preview", ids, key="preview_provider",
-                          bind="query-params")
-    st.caption(f"You are seeing what {chosen} sees on this page: their own courses, the "
-               "clinic as a whole, other providers only as unnamed points.")
+    chosen = st.selectbox("Provider to preview", ids, key="preview_provider", bind="query-params")
+    st.caption(
+        f"You are seeing what {chosen} sees on this page: their own courses, the "
+        "clinic as a whole, other providers only as unnamed points."
+    )
     mine = ctx.as_provider(chosen)
 else:
     mine = ctx
@@ -35,56 +36,82 @@ st.subheader("My outcomes beside the clinic")
 rates = mine.run(cases.cases_like_this, profile=cases.CaseProfile()).groups
 chart, numbers = st.columns([2, 3])
 with chart:
-    widgets.plot(cp.rates_beside_clinic(rates, settings, policy,
-                                       "My responder rate beside the whole clinic"))
+    widgets.plot(
+        cp.rates_beside_clinic(rates, settings, policy, "My responder rate beside the whole clinic")
+    )
 with numbers:
-    st.caption(f"Complete case (eligible courses with a {settings.window().name} value) and "
-               f"ITT (a missing value counts as no response) with "
-               f"{level_text(settings)} Wilson intervals; n = denominator. Fewer than "
-               f"{min_cell} courses with follow-up are hidden.")
+    st.caption(
+        f"Complete case (eligible courses with a {settings.window().name} value) and "
+        f"ITT (a missing value counts as no response) with "
+        f"{level_text(settings)} Wilson intervals; n = denominator. Fewer than "
+        f"{min_cell} courses with follow-up are hidden."
+    )
     widgets.table(rates, cp.rates_columns(settings), policy, "my_outcomes.csv")
 
 st.subheader("Where I sit on the funnel")
 comparison = mine.run(providers.compare_providers)
 for column, view, title in zip(
-        st.columns(2), (comparison.crude_view, comparison.adjusted_view),
-        ("My responder rate among all providers, crude",
-         "My O/E among all providers, adjusted for case mix"), strict=True):
+    st.columns(2),
+    (comparison.crude_view, comparison.adjusted_view),
+    (
+        "My responder rate among all providers, crude",
+        "My O/E among all providers, adjusted for case mix",
+    ),
+    strict=True,
+):
     with column:
-        widgets.plot(funnel.funnel_chart(view, settings, title, "Other providers unnamed · "
-                                    f"{funnel.limits_text(view.result)}", self_view=True))
+        widgets.plot(
+            funnel.funnel_chart(
+                view,
+                settings,
+                title,
+                f"Other providers unnamed · {funnel.limits_text(view.result)}",
+                self_view=True,
+            )
+        )
         st.markdown(funnel.overdispersion_note(view.result))
         if note := funnel.not_enough_note(view, settings.min_provider_courses):
             st.markdown(note)
-st.caption("Left: crude responder rate against courses with follow-up. Right: observed over "
-           "expected responders given the patients' case mix (1 = as expected). Inside the "
-           "limits = consistent with the clinic by chance.")
+st.caption(
+    "Left: crude responder rate against courses with follow-up. Right: observed over "
+    "expected responders given the patients' case mix (1 = as expected). Inside the "
+    "limits = consistent with the clinic by chance."
+)
 
 st.subheader("My case mix and process beside the clinic")
 practice = mine.run(providers.case_mix_and_process)
 for pair in (cp.CASE_MIX_FACTORS[:2], cp.CASE_MIX_FACTORS[2:]):
     for column, mixed in zip(st.columns(2), pair, strict=True):
         with column:
-            widgets.plot(cp.case_mix_chart(practice.mix, mixed.column, policy,
-                                           f"{mixed.short_label} mix"))
-st.caption("Share of courses by each case-mix factor, mine beside the whole clinic's. "
-           "Harder cases lower a crude rate; the adjusted funnel allows for them.")
+            widgets.plot(
+                cp.case_mix_chart(practice.mix, mixed.column, policy, f"{mixed.short_label} mix")
+            )
+st.caption(
+    "Share of courses by each case-mix factor, mine beside the whole clinic's. "
+    "Harder cases lower a crude rate; the adjusted funnel allows for them."
+)
 left, right = st.columns([2, 3])
 with left:
-    widgets.plot(cp.baseline_pain_chart(practice.baseline_pain, settings, policy,
-                                        "My patients' baseline pain"))
+    widgets.plot(
+        cp.baseline_pain_chart(
+            practice.baseline_pain, settings, policy, "My patients' baseline pain"
+        )
+    )
 with right:
     widgets.plot(cp.process_chart(practice.process, settings, policy))
-st.caption("Baseline pain: mean NRS with a t interval. Process: completed all planned "
-           "sessions, paired with rehab, follow-up complete, screening documented, each with "
-           "its Wilson interval and n; dotted line = whole clinic.")
+st.caption(
+    "Baseline pain: mean NRS with a t interval. Process: completed all planned "
+    "sessions, paired with rehab, follow-up complete, screening documented, each with "
+    "its Wilson interval and n; dotted line = whole clinic."
+)
 
 st.subheader("What my non-responders have in common")
 with section():
     profile = mine.run(nonresponders.nonresponder_profile)
     st.markdown("\n".join(f"- {line}" for line in profile.findings))
-    widgets.plot(cp.std_difference_chart(profile.differences,
-                                        "My non-responders vs my responders"))
-    st.caption(f"{profile.n_nonresponders:,} non-responders vs {profile.n_responders:,} "
-               "responders among my courses with follow-up; standardised differences "
-               "(Austin 2009), largest first. Description, not cause.")
+    widgets.plot(cp.std_difference_chart(profile.differences, "My non-responders vs my responders"))
+    st.caption(
+        f"{profile.n_nonresponders:,} non-responders vs {profile.n_responders:,} "
+        "responders among my courses with follow-up; standardised differences "
+        "(Austin 2009), largest first. Description, not cause."
+    )

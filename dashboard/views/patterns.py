@@ -21,23 +21,23 @@ settings, policy = ctx.settings, ctx.policy
 # Each chart's one-line caption: what it shows, which definition, how (not) to read it.
 ONE_WAY = {
     "severity": "Responder rate (IMMPACT) by degeneration severity from none to end-stage; "
-                "'unknown' means no severity was recorded. Descriptive, crude rates.",
+    "'unknown' means no severity was recorded. Descriptive, crude rates.",
     "adherence": "Responder rate (IMMPACT) by sessions completed vs planned. Descriptive: "
-                 "people who felt worse after session 1 may have quit, so few sessions can "
-                 "follow a poor early response as well as cause one.",
+    "people who felt worse after session 1 may have quit, so few sessions can "
+    "follow a poor early response as well as cause one.",
     "rehab": "Responder rate (IMMPACT) by rehab pairing. Association, not effect: who is "
-             "referred to rehab differs (age, severity, motivation).",
+    "referred to rehab differs (age, severity, motivation).",
     "provider": "Responder rate (IMMPACT) per provider, crude: not adjusted for case mix, so "
-                "a provider treating harder cases looks worse here. Overlapping intervals "
-                "are no evidence of a difference.",
+    "a provider treating harder cases looks worse here. Overlapping intervals "
+    "are no evidence of a difference.",
 }
 TWO_WAY = {
     ("severity", "adherence"): "Complete-case responder rate (IMMPACT) per severity and "
-                               "adherence cell, with its n. Descriptive: adherence follows "
-                               "early response as well as shaping it.",
+    "adherence cell, with its n. Descriptive: adherence follows "
+    "early response as well as shaping it.",
     ("severity", "rehab"): "Complete-case responder rate (IMMPACT) per severity and rehab "
-                           "cell, with its n. Association, not effect: who is referred to "
-                           "rehab differs within a severity class too.",
+    "cell, with its n. Association, not effect: who is referred to "
+    "rehab differs within a severity class too.",
 }
 
 st.title("Patterns")
@@ -53,8 +53,9 @@ for row in ROWS:
             widgets.plot(rate_chart(rates, by, settings, policy))
             st.caption(ONE_WAY[by])
             with st.expander("Numbers behind this chart"):
-                widgets.table(rates, rate_table_columns(by, settings), policy,
-                             f"responders_by_{by}.csv")
+                widgets.table(
+                    rates, rate_table_columns(by, settings), policy, f"responders_by_{by}.csv"
+                )
 
 for column, (rows, cols) in zip(st.columns(2), TWO_WAY, strict=True):
     with column:
@@ -62,5 +63,9 @@ for column, (rows, cols) in zip(st.columns(2), TWO_WAY, strict=True):
         widgets.plot(rate_heatmap(cells, rows, cols, settings, policy))
         st.caption(TWO_WAY[rows, cols])
         with st.expander("Numbers behind this chart"):
-            widgets.table(cells, rate_table_2d_columns(rows, cols, settings), policy,
-                         f"responders_by_{rows}_and_{cols}.csv")
+            widgets.table(
+                cells,
+                rate_table_2d_columns(rows, cols, settings),
+                policy,
+                f"responders_by_{rows}_and_{cols}.csv",
+            )

@@ -21,14 +21,24 @@ settings, policy = ctx.settings, ctx.policy
 min_n = settings.min_provider_courses
 
 FUNNELS = (
-    ("Responder rate by provider, crude", "Responder rate vs courses with follow-up",
-     ("Each point is a provider: its complete-case responder rate (IMMPACT) against its "
-      "courses with follow-up. Crude: a provider taking harder cases sits lower here. Inside "
-      "the limits = consistent with the clinic rate (dotted) by chance.")),
-    ("Responders by provider, adjusted for case mix", "Observed / expected vs expected",
-     ("Observed over expected responders (O/E), the expected count from a logistic model of "
-      "the patients' case mix (severity, baseline pain, age band, sex, indication, route, "
-      "symptom months), never of the provider's own choices. 1 = as expected.")),
+    (
+        "Responder rate by provider, crude",
+        "Responder rate vs courses with follow-up",
+        (
+            "Each point is a provider: its complete-case responder rate (IMMPACT) against its "
+            "courses with follow-up. Crude: a provider taking harder cases sits lower here. Inside "
+            "the limits = consistent with the clinic rate (dotted) by chance."
+        ),
+    ),
+    (
+        "Responders by provider, adjusted for case mix",
+        "Observed / expected vs expected",
+        (
+            "Observed over expected responders (O/E), the expected count from a logistic model of "
+            "the patients' case mix (severity, baseline pain, age band, sex, indication, route, "
+            "symptom months), never of the provider's own choices. 1 = as expected."
+        ),
+    ),
 )
 
 st.title("Providers")
@@ -37,18 +47,21 @@ comparison = ctx.run(providers.compare_providers)
 crude, adjusted = comparison.crude_view, comparison.adjusted_view
 
 st.subheader("Responder rate per provider")
-for column, view, (title, subtitle, caption) in zip(st.columns(2), (crude, adjusted),
-                                                    FUNNELS, strict=True):
+for column, view, (title, subtitle, caption) in zip(
+    st.columns(2), (crude, adjusted), FUNNELS, strict=True
+):
     with column:
-        widgets.plot(funnel.funnel_chart(view, settings, title,
-                                    f"{subtitle} · {funnel.limits_text(view.result)}"))
+        widgets.plot(
+            funnel.funnel_chart(
+                view, settings, title, f"{subtitle} · {funnel.limits_text(view.result)}"
+            )
+        )
         st.caption(caption)
         st.markdown(funnel.overdispersion_note(view.result))
 if note := funnel.not_enough_note(crude, min_n):
     st.markdown(note)
 with st.expander("Provider table (the columns of the `providers` command)"):
-    widgets.table(comparison.table, {c: c for c in PROVIDER_TABLE_COLUMNS}, policy,
-                 "providers.csv")
+    widgets.table(comparison.table, {c: c for c in PROVIDER_TABLE_COLUMNS}, policy, "providers.csv")
     st.caption(funnel.flags_caption(comparison.crude, min_n))
 
 st.subheader("How good is the case-mix model?")
@@ -57,69 +70,99 @@ fit, calibration = st.columns([1, 2])
 with fit:
     widgets.count_metric("Courses in the model", model.n, f"{model.n_events:,} responders")
     with st.container(border=True):
-        st.metric("C-statistic", f"{model.c_statistic:.2f}",
-                  help="Chance that a responder got a higher predicted probability than a "
-                       "non-responder: 0.5 = no better than a coin, 1 = perfect.")
-        st.caption("Measured on the same courses the model was fitted on, so a little "
-                   "optimistic.")
+        st.metric(
+            "C-statistic",
+            f"{model.c_statistic:.2f}",
+            help="Chance that a responder got a higher predicted probability than a "
+            "non-responder: 0.5 = no better than a coin, 1 = perfect.",
+        )
+        st.caption("Measured on the same courses the model was fitted on, so a little optimistic.")
 with calibration:
     widgets.plot(cp.calibration_chart(model.calibration, settings))
-    st.caption("Each point is a tenth of the courses by predicted chance of response; on the "
-               "dotted diagonal the model's expectation matches what happened. Measured on "
-               "the data the model was fitted on.")
+    st.caption(
+        "Each point is a tenth of the courses by predicted chance of response; on the "
+        "dotted diagonal the model's expectation matches what happened. Measured on "
+        "the data the model was fitted on."
+    )
 with st.expander("Calibration table"):
-    widgets.table(model.calibration, cp.calibration_columns(settings), policy,
-                 "casemix_calibration.csv")
+    widgets.table(
+        model.calibration, cp.calibration_columns(settings), policy, "casemix_calibration.csv"
+    )
 
 st.subheader("Shrunken responder rates")
 with section():
-    widgets.plot(funnel.caterpillar_chart(providers.shrunken_view(comparison.shrunken, min_n),
-                                     settings, "Responder rate per provider, shrunken"))
-    st.caption("Each provider's rate pulled towards the clinic rate, the more the fewer its "
-               "courses (empirical Bayes), with its interval; hollow = crude rate. Listed by "
-               "id, not by rate: overlapping intervals mean an order would mislead.")
+    widgets.plot(
+        funnel.caterpillar_chart(
+            providers.shrunken_view(comparison.shrunken, min_n),
+            settings,
+            "Responder rate per provider, shrunken",
+        )
+    )
+    st.caption(
+        "Each provider's rate pulled towards the clinic rate, the more the fewer its "
+        "courses (empirical Bayes), with its interval; hollow = crude rate. Listed by "
+        "id, not by rate: overlapping intervals mean an order would mislead."
+    )
 
 st.subheader("Case mix of each provider beside the clinic")
 practice = ctx.run(providers.case_mix_and_process)
-*factor_tabs, pain_tab = st.tabs([*(f.short_label for f in cp.CASE_MIX_FACTORS),
-                                  "Baseline pain"])
+*factor_tabs, pain_tab = st.tabs([*(f.short_label for f in cp.CASE_MIX_FACTORS), "Baseline pain"])
 for tab, mixed in zip(factor_tabs, cp.CASE_MIX_FACTORS, strict=True):
     name = mixed.short_label
     with tab:
-        widgets.plot(cp.case_mix_chart(practice.mix, mixed.column, policy,
-                                       f"{name} mix by provider"))
-        st.caption(f"Share of each provider's courses by {name.lower()}; compare each bar "
-                   "with the whole clinic's on top. Case mix explains part of a crude rate.")
+        widgets.plot(
+            cp.case_mix_chart(practice.mix, mixed.column, policy, f"{name} mix by provider")
+        )
+        st.caption(
+            f"Share of each provider's courses by {name.lower()}; compare each bar "
+            "with the whole clinic's on top. Case mix explains part of a crude rate."
+        )
 with pain_tab:
     widgets.plot(cp.baseline_pain_chart(practice.baseline_pain, settings, policy))
-    st.caption("Mean baseline NRS pain of each provider's courses with a t interval; the "
-               "case-mix model allows for it (more pain: more room to improve, harder cases).")
+    st.caption(
+        "Mean baseline NRS pain of each provider's courses with a t interval; the "
+        "case-mix model allows for it (more pain: more room to improve, harder cases)."
+    )
 
 st.subheader("Process")
 widgets.plot(cp.process_chart(practice.process, settings, policy))
-st.caption("Sessions: courses completing all planned sessions; rehab: any rehab plan; "
-           f"follow-up: eligible courses with a {settings.window().name} value; screening: "
-           "contraindication screening documented. Each with its Wilson interval; n in the "
-           "axis and the hover.")
+st.caption(
+    "Sessions: courses completing all planned sessions; rehab: any rehab plan; "
+    f"follow-up: eligible courses with a {settings.window().name} value; screening: "
+    "contraindication screening documented. Each with its Wilson interval; n in the "
+    "axis and the hover."
+)
 
 st.subheader("What non-responders have in common")
 ids = comparison.table["provider_id"].tolist()
-who = st.selectbox("For", [CLINIC, *ids], key="nonresponders_of", bind="query-params",
-                   help="The whole clinic, or one provider's courses.")
+who = st.selectbox(
+    "For",
+    [CLINIC, *ids],
+    key="nonresponders_of",
+    bind="query-params",
+    help="The whole clinic, or one provider's courses.",
+)
 with section():
     source = ctx if who == CLINIC else ctx.as_provider(who)
     profile = source.run(nonresponders.nonresponder_profile)
     st.markdown("\n".join(f"- {line}" for line in profile.findings))
-    widgets.plot(cp.std_difference_chart(
-        profile.differences, f"Non-responders vs responders: {cp.group_label(who)}"))
-    st.caption(f"{profile.n_nonresponders:,} non-responders vs {profile.n_responders:,} "
-               "responders with follow-up; each factor level's standardised difference "
-               "(Austin 2009), largest first. Description, not cause.")
+    widgets.plot(
+        cp.std_difference_chart(
+            profile.differences, f"Non-responders vs responders: {cp.group_label(who)}"
+        )
+    )
+    st.caption(
+        f"{profile.n_nonresponders:,} non-responders vs {profile.n_responders:,} "
+        "responders with follow-up; each factor level's standardised difference "
+        "(Austin 2009), largest first. Description, not cause."
+    )
 
 st.subheader("What goes with response")
 with section():
     odds = nonresponders.estimable_odds_ratios(ctx.run(nonresponders.response_associations))
     widgets.plot(cp.forest_chart(odds, settings))
-    st.caption("Association, not effect: odds ratios from one model of all these factors "
-               "together; sessions and rehab follow early response and who is referred, so "
-               "they describe, they do not prove what works.")
+    st.caption(
+        "Association, not effect: odds ratios from one model of all these factors "
+        "together; sessions and rehab follow early response and who is referred, so "
+        "they describe, they do not prove what works."
+    )

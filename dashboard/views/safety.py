@@ -18,15 +18,15 @@ ctx.overview()  # no course in view at all: the router says so in one sentence
 
 CAPTIONS = {
     "route": "Adverse events of every grade (flare events included) per 100 sessions given "
-             "and per course, by route, with exact Poisson intervals (Garwood) and n. The "
-             "dashed line is the whole clinic's rate under the same filters.",
+    "and per course, by route, with exact Poisson intervals (Garwood) and n. The "
+    "dashed line is the whole clinic's rate under the same filters.",
     "provider": "The same per provider, crude: not adjusted for case mix or route. "
-                "Overlapping intervals are no evidence of a difference.",
+    "Overlapping intervals are no evidence of a difference.",
     "serious": "Every adverse event recorded as serious, one row per event, as entered "
-               "(methods.md section 5); nothing is aggregated or hidden.",
+    "(methods.md section 5); nothing is aggregated or hidden.",
     "screening": "Quality indicator (methods.md section 5): courses given without a "
-                 "contraindication screen, or given despite a contraindication, with Wilson "
-                 "intervals. G6PD testing among courses where the field was filled in.",
+    "contraindication screen, or given despite a contraindication, with Wilson "
+    "intervals. G6PD testing among courses where the field was filled in.",
 }
 
 st.title("Safety & screening")
@@ -40,8 +40,13 @@ for by in ("route", "provider"):
         widgets.plot(safety.adverse_event_chart(rates, overall, by, settings, policy))
         st.caption(CAPTIONS[by])
         with st.expander("Numbers behind this chart"):
-            widgets.table(rates, safety.adverse_event_columns(by, settings), policy,
-                         f"adverse_events_by_{by}.csv", percent=safety.ADVERSE_EVENT_PERCENT)
+            widgets.table(
+                rates,
+                safety.adverse_event_columns(by, settings),
+                policy,
+                f"adverse_events_by_{by}.csv",
+                percent=safety.ADVERSE_EVENT_PERCENT,
+            )
 
 st.subheader("Serious adverse events")
 with widgets.section():
@@ -52,18 +57,36 @@ st.subheader("Screening")
 with widgets.section():
     screening = ctx.run(safety_core.screening_summary)
     metrics = (  # label, rate, what n counts, how it is counted
-        ("Given without a screen", screening.not_screened, "courses",
-         "contraindication recorded as not_screened"),
-        ("Given despite a contraindication", screening.contraindicated, "courses",
-         "a contraindication other than none or not_screened"),
-        ("G6PD tested", screening.g6pd_tested, "courses with the field filled in",
-         f"{screening.n_g6pd_unknown:,} courses left the field empty and are not counted."),
+        (
+            "Given without a screen",
+            screening.not_screened,
+            "courses",
+            "contraindication recorded as not_screened",
+        ),
+        (
+            "Given despite a contraindication",
+            screening.contraindicated,
+            "courses",
+            "a contraindication other than none or not_screened",
+        ),
+        (
+            "G6PD tested",
+            screening.g6pd_tested,
+            "courses with the field filled in",
+            f"{screening.n_g6pd_unknown:,} courses left the field empty and are not counted.",
+        ),
     )
-    for column, (label, rate, n_meaning, note) in zip(st.columns(len(metrics)), metrics,
-                                                       strict=True):
+    for column, (label, rate, n_meaning, note) in zip(
+        st.columns(len(metrics)), metrics, strict=True
+    ):
         with column:
             widgets.rate_metric(label, rate, n_meaning, settings, help=note)
     st.caption(CAPTIONS["screening"])
     st.markdown("**Courses to review** (not screened, or a contraindication)")
-    widgets.table(ctx.run(safety_core.screening_exceptions), safety.SCREENING_EXCEPTION_TABLE,
-                 policy, "screening_exceptions.csv", percent=())
+    widgets.table(
+        ctx.run(safety_core.screening_exceptions),
+        safety.SCREENING_EXCEPTION_TABLE,
+        policy,
+        "screening_exceptions.csv",
+        percent=(),
+    )

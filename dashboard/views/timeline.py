@@ -22,74 +22,103 @@ ctx.overview()  # no course in view at all: the router says so in one sentence
 
 # The trajectory's split, kept in the page address (?split=Rehab) so a view can be shared.
 SPLIT_KEY = "split"
-SPLITS = {"All": None, "Severity": "severity", "Adherence": "adherence", "Rehab": "rehab",
-          "Provider": "provider"}
+SPLITS = {
+    "All": None,
+    "Severity": "severity",
+    "Adherence": "adherence",
+    "Rehab": "rehab",
+    "Provider": "provider",
+}
 flare_days = f"day {settings.flare_first_day}–{settings.flare_last_day}"
 CAPTIONS = {
     "trajectory": "Mean change in NRS pain from baseline at each week, with its t interval and "
-                  "the number of courses measured that week; below 0 = less pain. Courses "
-                  "measured late differ from those who stopped early, so later weeks describe "
-                  f"the courses still followed. Shaded: the early-flare window ({flare_days}).",
+    "the number of courses measured that week; below 0 = less pain. Courses "
+    "measured late differ from those who stopped early, so later weeks describe "
+    f"the courses still followed. Shaded: the early-flare window ({flare_days}).",
     "flare": f"Early flare (methods.md section 5): NRS on {flare_days} at least "
-             f"{settings.flare_min_rise:g} point above baseline, or a post_injection_flare "
-             "event. Quit = stopped after 1–2 sessions with more planned.",
+    f"{settings.flare_min_rise:g} point above baseline, or a post_injection_flare "
+    "event. Quit = stopped after 1–2 sessions with more planned.",
     "flow": "Read left to right: courses with a session, whether they flared, whether they "
-            "went on or stopped after 1–2 sessions, and their outcome. 'Not eligible' = no "
-            "baseline or a baseline below the minimum (left out of responder rates).",
+    "went on or stopped after 1–2 sessions, and their outcome. 'Not eligible' = no "
+    "baseline or a baseline below the minimum (left out of responder rates).",
     "outcome": "Responder rate (IMMPACT, complete case; n = courses with follow-up) of each "
-               "path with its Wilson interval. Descriptive: people who quit differ from those "
-               "who go on, so this is not the effect of continuing.",
+    "path with its Wilson interval. Descriptive: people who quit differ from those "
+    "who go on, so this is not the effect of continuing.",
     "expectations": "The same split within each expectations group; a bar with n=0 has no "
-                    "course. Descriptive, crude rates.",
+    "course. Descriptive, crude rates.",
     "quit": "Share who stopped after 1–2 sessions with more planned, after a flare vs without "
-            "one (n = courses with / without a flare), per expectations group, with Wilson "
-            "intervals.",
+    "one (n = courses with / without a flare), per expectations group, with Wilson "
+    "intervals.",
     "durability": "Among responders at the primary follow-up: the share still responding, "
-                  "day by day after it; a response is lost at the first later value that is "
-                  "no longer a response (IMMPACT). Numbers at risk under the curves. "
-                  "Association, not effect: who is referred to rehab differs.",
+    "day by day after it; a response is lost at the first later value that is "
+    "no longer a response (IMMPACT). Numbers at risk under the curves. "
+    "Association, not effect: who is referred to rehab differs.",
     "escalation": "Share escalated to surgery (or other invasive care) within 12 months, as 1 − "
-                  "Kaplan-Meier so that courses seen for less than a year are not counted as "
-                  "'not escalated'. Crude, by severity.",
+    "Kaplan-Meier so that courses seen for less than a year are not counted as "
+    "'not escalated'. Crude, by severity.",
 }
 
 # The three bar charts under the flow, left to right, with their captions.
-FLARE_BARS = ((fc.flare_outcome_chart, "outcome"), (fc.flare_expectations_chart, "expectations"),
-              (fc.quit_expectations_chart, "quit"))
+FLARE_BARS = (
+    (fc.flare_outcome_chart, "outcome"),
+    (fc.flare_expectations_chart, "expectations"),
+    (fc.quit_expectations_chart, "quit"),
+)
 
 st.title("Timeline")
 st.caption(widgets.scope_text(ctx.role, ctx.scope))
 trajectory, flare, durability, trends = st.tabs(
-    ["Trajectory", "Flare and quitting", "Durability", "Trends"])
+    ["Trajectory", "Flare and quitting", "Durability", "Trends"]
+)
 
 with trajectory:
-    choice = st.segmented_control("Split by", list(SPLITS), default="All", required=True,
-                                  key=SPLIT_KEY, bind="query-params")
+    choice = st.segmented_control(
+        "Split by", list(SPLITS), default="All", required=True, key=SPLIT_KEY, bind="query-params"
+    )
     by = SPLITS.get(choice)
     with widgets.section():
         weekly = widgets.require(ctx.run(nrs_trajectory, by=by))
         widgets.plot(ct.trajectory_chart(weekly, by, settings, policy))
         st.caption(CAPTIONS["trajectory"])
         with st.expander("Numbers behind this chart"):
-            widgets.table(weekly, ct.trajectory_columns(by, settings), policy,
-                         f"nrs_trajectory_by_{by or 'all'}.csv", percent=())
+            widgets.table(
+                weekly,
+                ct.trajectory_columns(by, settings),
+                policy,
+                f"nrs_trajectory_by_{by or 'all'}.csv",
+                percent=(),
+            )
 
 with flare, widgets.section():
     summary = ctx.run(flare_summary)
     incidence, quit_after, quit_without = st.columns(3)
     with incidence:
-        widgets.rate_metric("Early flare", summary.incidence, "courses with a session",
-                           settings, help=f"{summary.n_flare_nrs_only:,} by the NRS rise "
-                           f"only, {summary.n_flare_event_only:,} by a flare event only, "
-                           f"{summary.n_flare_both:,} by both.")
+        widgets.rate_metric(
+            "Early flare",
+            summary.incidence,
+            "courses with a session",
+            settings,
+            help=f"{summary.n_flare_nrs_only:,} by the NRS rise "
+            f"only, {summary.n_flare_event_only:,} by a flare event only, "
+            f"{summary.n_flare_both:,} by both.",
+        )
     with quit_after:
-        widgets.rate_metric("Quit after a flare", summary.quit_after_flare, "flares",
-                           settings, help="Stopped after 1–2 sessions with more planned.")
+        widgets.rate_metric(
+            "Quit after a flare",
+            summary.quit_after_flare,
+            "flares",
+            settings,
+            help="Stopped after 1–2 sessions with more planned.",
+        )
     with quit_without:
-        widgets.rate_metric("Stopped early without a flare",
-                           summary.early_quit_without_flare, "courses without a flare",
-                           settings, help="The same stop among courses with no flare: "
-                                          "the comparison for 'quit after a flare'.")
+        widgets.rate_metric(
+            "Stopped early without a flare",
+            summary.early_quit_without_flare,
+            "courses without a flare",
+            settings,
+            help="The same stop among courses with no flare: "
+            "the comparison for 'quit after a flare'.",
+        )
     st.caption(CAPTIONS["flare"])
     with widgets.section():
         widgets.plot(fc.flare_flow_chart(ctx.run(flare_flow), settings, policy))
@@ -99,10 +128,18 @@ with flare, widgets.section():
             widgets.plot(chart(summary, settings, policy))
             st.caption(CAPTIONS[caption])
     with st.expander("Numbers behind these charts"):
-        widgets.table(summary.outcomes_by_expectations, fc.flare_outcome_columns(settings),
-                     policy, "flare_outcomes_by_expectations.csv")
-        widgets.table(summary.quit_by_expectations, fc.quit_table_columns(settings),
-                     policy, "quit_by_expectations.csv")
+        widgets.table(
+            summary.outcomes_by_expectations,
+            fc.flare_outcome_columns(settings),
+            policy,
+            "flare_outcomes_by_expectations.csv",
+        )
+        widgets.table(
+            summary.quit_by_expectations,
+            fc.quit_table_columns(settings),
+            policy,
+            "quit_by_expectations.csv",
+        )
 
 with durability:
     with widgets.section():
@@ -110,10 +147,16 @@ with durability:
         widgets.plot(ct.durability_chart(lasting, settings, policy))
         st.caption(CAPTIONS["durability"])
         with st.expander("Numbers behind this chart"):
-            widgets.table(lasting.at_risk, ct.AT_RISK_TABLE, policy, "durability_at_risk.csv",
-                         percent=())
-            widgets.table(lasting.km, ct.km_table_columns(settings), policy,
-                         "durability_kaplan_meier.csv", percent=("survival", "ci_"))
+            widgets.table(
+                lasting.at_risk, ct.AT_RISK_TABLE, policy, "durability_at_risk.csv", percent=()
+            )
+            widgets.table(
+                lasting.km,
+                ct.km_table_columns(settings),
+                policy,
+                "durability_kaplan_meier.csv",
+                percent=("survival", "ci_"),
+            )
     with widgets.section():
         escalation = ctx.run(escalation_by_severity)
         widgets.plot(ct.escalation_chart(escalation, settings, policy))
@@ -121,8 +164,13 @@ with durability:
             st.caption(note)
         st.caption(CAPTIONS["escalation"])
         with st.expander("Numbers behind this chart"):
-            widgets.table(escalation, ct.escalation_table_columns(settings), policy,
-                         "escalation_by_severity.csv", percent=("incidence", "ci_"))
+            widgets.table(
+                escalation,
+                ct.escalation_table_columns(settings),
+                policy,
+                "escalation_by_severity.csv",
+                percent=("incidence", "ci_"),
+            )
 
 with trends:
     for measure in ("responder", "followup"):
@@ -131,5 +179,10 @@ with trends:
             widgets.plot(ct.pchart_chart(pchart, settings, policy))
             st.caption(ct.pchart_caption(pchart))
             with st.expander("Numbers behind this chart"):
-                widgets.table(pchart.points, ct.pchart_columns(pchart), policy,
-                             f"pchart_{measure}.csv", percent=ct.PCHART_PERCENT)
+                widgets.table(
+                    pchart.points,
+                    ct.pchart_columns(pchart),
+                    policy,
+                    f"pchart_{measure}.csv",
+                    percent=ct.PCHART_PERCENT,
+                )

@@ -42,19 +42,28 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"a filter value of type {type(value).__name__} cannot be logged")
 
 
-def _event_line(user: str, role: str, action: str, page: str, filters: dict, rows: int | None,
-                at: datetime) -> bytes:
-    event = {"at": at.astimezone(UTC).isoformat(), "user": user, "role": role,
-             "action": action, "page": page, "filters": filters, "rows": rows}
-    return (json.dumps(event, default=_json_value, ensure_ascii=False, sort_keys=False)
-            + "\n").encode("utf-8")
+def _event_line(
+    user: str, role: str, action: str, page: str, filters: dict, rows: int | None, at: datetime
+) -> bytes:
+    event = {
+        "at": at.astimezone(UTC).isoformat(),
+        "user": user,
+        "role": role,
+        "action": action,
+        "page": page,
+        "filters": filters,
+        "rows": rows,
+    }
+    return (
+        json.dumps(event, default=_json_value, ensure_ascii=False, sort_keys=False) + "\n"
+    ).encode("utf-8")
 
 
-def _check_event(path: Path, role: str, action: str, rows: int | None,
-                 at: datetime | None) -> None:
+def _check_event(path: Path, role: str, action: str, rows: int | None, at: datetime | None) -> None:
     if path.suffix.lower() in DATABASE_SUFFIXES:
-        raise AuditLogError(f"{path}: the audit log is a JSON Lines file of its own, never the "
-                            "database")
+        raise AuditLogError(
+            f"{path}: the audit log is a JSON Lines file of its own, never the database"
+        )
     if action not in ACTIONS:
         raise AuditLogError(f"action {action!r} is not logged; use one of {', '.join(ACTIONS)}")
     if role not in ROLES:
@@ -68,11 +77,20 @@ def _check_event(path: Path, role: str, action: str, rows: int | None,
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
-def record(path: str | Path, *, user: str, role: str, action: str, page: str,
-           filters: dict, rows: int | None, at: datetime | None = None) -> None:
+def record(
+    path: str | Path,
+    *,
+    user: str,
+    role: str,
+    action: str,
+    page: str,
+    filters: dict,
+    rows: int | None,
+    at: datetime | None = None,
+) -> None:
     """Append one event (``action`` 'view' or 'export') and fsync it before returning.
 
     ``filters`` is what the page was asked (JSON-serialisable; dates and sets are converted);
@@ -105,8 +123,10 @@ def _parse(path: Path, number: int, line: str) -> dict:
     except json.JSONDecodeError:
         event = None
     if not isinstance(event, dict) or set(event) != set(AUDIT_COLUMNS):
-        raise AuditLogError(f"{path} line {number}: not an audit record (a write cut short by a "
-                            "crash?); the log is append-only: leave the line, report it")
+        raise AuditLogError(
+            f"{path} line {number}: not an audit record (a write cut short by a "
+            "crash?); the log is append-only: leave the line, report it"
+        )
     return event
 
 
@@ -145,6 +165,8 @@ def to_csv(frame: pd.DataFrame) -> str:
 def to_json(frame: pd.DataFrame) -> str:
     """The events as a JSON array of objects (``filters`` as objects again)."""
     events = _exportable(frame).assign(filters=frame["filters"].map(json.loads))
-    records = [{k: (None if v is pd.NA else v) for k, v in event.items()}
-               for event in events.astype(object).to_dict(orient="records")]
+    records = [
+        {k: (None if v is pd.NA else v) for k, v in event.items()}
+        for event in events.astype(object).to_dict(orient="records")
+    ]
     return json.dumps(records, ensure_ascii=False, indent=1)

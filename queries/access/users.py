@@ -43,8 +43,10 @@ HASH_PREFIX = "$argon2id$"
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FIRST_DELAY_S = 1.0
 MAX_DELAY_S = 30.0
-HEADER = ("# Users of the Ozone Outcomes app (queries/access/users.py). Written by the\n"
-          "# command line; edit with care: one [users.\"email\"] table per user.\n")
+HEADER = (
+    "# Users of the Ozone Outcomes app (queries/access/users.py). Written by the\n"
+    '# command line; edit with care: one [users."email"] table per user.\n'
+)
 
 _HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
@@ -92,22 +94,30 @@ def _user(path: Path, email: str, entry: Any) -> User:
         raise UsersFileError(f"{where}: expected a table of {', '.join(USER_KEYS)}")
     unknown = sorted(set(entry) - set(USER_KEYS))
     if unknown:
-        raise UsersFileError(f"{where}: unknown key(s) {', '.join(unknown)}; a user has "
-                             + ", ".join(USER_KEYS))
+        raise UsersFileError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; a user has " + ", ".join(USER_KEYS)
+        )
     role, provider_id, password_hash = (entry.get(k) for k in USER_KEYS)
     if role not in ROLES:
-        raise UsersFileError(f"{where}: role {role!r} is not a role; use one of "
-                             + ", ".join(ROLES))
+        raise UsersFileError(
+            f"{where}: role {role!r} is not a role; use one of " + ", ".join(ROLES)
+        )
     if role == "provider" and (not isinstance(provider_id, str) or not provider_id.strip()):
         raise UsersFileError(f"{where}: a provider needs provider_id (whose courses they see)")
     if role != "provider" and provider_id is not None:
         raise UsersFileError(f"{where}: a {role} sees every provider; remove provider_id")
-    if password_hash is not None and not (isinstance(password_hash, str)
-                                          and password_hash.startswith(HASH_PREFIX)):
-        raise UsersFileError(f"{where}: password_hash is not an argon2id hash; set the "
-                             "password again with add_user")
-    return User(normalise_email(email), role,
-                provider_id.strip() if isinstance(provider_id, str) else None, password_hash)
+    if password_hash is not None and not (
+        isinstance(password_hash, str) and password_hash.startswith(HASH_PREFIX)
+    ):
+        raise UsersFileError(
+            f"{where}: password_hash is not an argon2id hash; set the password again with add_user"
+        )
+    return User(
+        normalise_email(email),
+        role,
+        provider_id.strip() if isinstance(provider_id, str) else None,
+        password_hash,
+    )
 
 
 def load_users(path: str | Path) -> dict[str, User]:
@@ -116,14 +126,17 @@ def load_users(path: str | Path) -> dict[str, User]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UsersFileError(f"{path}: no users file; add the first user with add_user "
-                             "(a director)") from None
+        raise UsersFileError(
+            f"{path}: no users file; add the first user with add_user (a director)"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsersFileError(f"{path}: not a valid TOML file ({exc})") from None
     extra = sorted(set(data) - {"users"})
     if extra:
-        raise UsersFileError(f"{path}: unexpected top-level key(s) {', '.join(extra)}; the file "
-                             'holds only [users."email"] tables')
+        raise UsersFileError(
+            f"{path}: unexpected top-level key(s) {', '.join(extra)}; the file "
+            'holds only [users."email"] tables'
+        )
     entries = data.get("users", {})
     if not isinstance(entries, dict):
         raise UsersFileError(f'{path}: users must be tables: [users."email"]')
@@ -131,8 +144,9 @@ def load_users(path: str | Path) -> dict[str, User]:
     for email, entry in entries.items():
         user = _user(path, email, entry)
         if user.email in users:
-            raise UsersFileError(f"{path}: user {email!r} appears twice (emails are compared "
-                                 "without regard to case)")
+            raise UsersFileError(
+                f"{path}: user {email!r} appears twice (emails are compared without regard to case)"
+            )
         users[user.email] = user
     return users
 
@@ -144,8 +158,11 @@ def list_users(path: str | Path) -> list[User]:
 
 def describe_users(users: list[User]) -> str:
     """One line per user for a terminal: email, role, provider, whether a password is set."""
-    return "\n".join(f"{u.email}\t{u.role}\t{u.provider_id or '-'}\t"
-                     f"password {'set' if u.has_password else 'not set'}" for u in users)
+    return "\n".join(
+        f"{u.email}\t{u.role}\t{u.provider_id or '-'}\t"
+        f"password {'set' if u.has_password else 'not set'}"
+        for u in users
+    )
 
 
 def lookup(email: str, path: str | Path | None = None) -> User | None:
@@ -168,10 +185,15 @@ def render_users(users: Mapping[str, User]) -> str:
     parts = [HEADER]
     for email in sorted(users):
         user = users[email]
-        values = {"role": user.role, "provider_id": user.provider_id,
-                  "password_hash": user.password_hash}
-        parts.append(f"\n[users.{_toml_string(email)}]\n" + "".join(
-            f"{k} = {_toml_string(v)}\n" for k, v in values.items() if v is not None))
+        values = {
+            "role": user.role,
+            "provider_id": user.provider_id,
+            "password_hash": user.password_hash,
+        }
+        parts.append(
+            f"\n[users.{_toml_string(email)}]\n"
+            + "".join(f"{k} = {_toml_string(v)}\n" for k, v in values.items() if v is not None)
+        )
     return "".join(parts)
 
 
@@ -205,23 +227,33 @@ def _write(path: Path, users: Mapping[str, User]) -> None:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_CHARS:
-        raise UsersFileError(f"the password has {len(password)} characters; use at least "
-                             f"{MIN_PASSWORD_CHARS}")
+        raise UsersFileError(
+            f"the password has {len(password)} characters; use at least {MIN_PASSWORD_CHARS}"
+        )
     return _HASHER.hash(password)
 
 
-def add_user(path: str | Path, email: str, role: str, provider_id: str | None = None,
-             password: str | None = None) -> User:
+def add_user(
+    path: str | Path,
+    email: str,
+    role: str,
+    provider_id: str | None = None,
+    password: str | None = None,
+) -> User:
     """Add a user (refused when the email is already there, in any case)."""
     path = Path(path)
-    entry = {"role": role, "provider_id": provider_id,
-             "password_hash": hash_password(password) if password is not None else None}
+    entry = {
+        "role": role,
+        "provider_id": provider_id,
+        "password_hash": hash_password(password) if password is not None else None,
+    }
     user = _user(path, email, {k: v for k, v in entry.items() if v is not None})
     with _locked(path):
         users = load_users(path) if path.exists() else {}
         if user.email in users:
-            raise UsersFileError(f"{path}: user {user.email!r} is already there; remove it "
-                                 "first to change it")
+            raise UsersFileError(
+                f"{path}: user {user.email!r} is already there; remove it first to change it"
+            )
         _write(path, {**users, user.email: user})
     return user
 
@@ -253,9 +285,13 @@ class LoginThrottle:
     NIST SP 800-63B 5.2.2 rate limiting). Checks of one email run one at a time, so parallel
     guesses queue behind the delay. ``clock`` and ``sleep`` are injectable for tests."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
-                 first_delay: float = FIRST_DELAY_S, max_delay: float = MAX_DELAY_S):
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        first_delay: float = FIRST_DELAY_S,
+        max_delay: float = MAX_DELAY_S,
+    ):
         self.clock, self.sleep = clock, sleep
         self.first_delay, self.max_delay = first_delay, max_delay
         self._attempts: dict[str, _Attempts] = {}

@@ -46,8 +46,12 @@ class CaseProfile:
 
     def picked(self) -> dict[str, str]:
         """The factors this case fixes, by course column (the others are open)."""
-        chosen = {"indication": self.indication, "severity_class": self.severity_class,
-                  "age_band": self.age_band, "rehab": self.rehab}
+        chosen = {
+            "indication": self.indication,
+            "severity_class": self.severity_class,
+            "age_band": self.age_band,
+            "rehab": self.rehab,
+        }
         return {column: value for column, value in chosen.items() if value is not None}
 
     def matches(self, frame: pd.DataFrame) -> pd.Series:
@@ -58,14 +62,20 @@ class CaseProfile:
         return mask
 
 
-def case_profile(indication: str = ANY, severity_class: str = ANY, age_band: str = ANY,
-                 rehab: str = ANY) -> CaseProfile:
+def case_profile(
+    indication: str = ANY, severity_class: str = ANY, age_band: str = ANY, rehab: str = ANY
+) -> CaseProfile:
     """The picked case; ``"any"`` (or None) leaves that factor open."""
+
     def value(choice: str | None) -> str | None:
         return None if choice in (None, ANY) else choice
 
-    return CaseProfile(indication=value(indication), severity_class=value(severity_class),
-                       age_band=value(age_band), rehab=value(rehab))
+    return CaseProfile(
+        indication=value(indication),
+        severity_class=value(severity_class),
+        age_band=value(age_band),
+        rehab=value(rehab),
+    )
 
 
 @dataclass(frozen=True)
@@ -81,13 +91,20 @@ def _flag_counts(rows: pd.DataFrame) -> pd.DataFrame:
     """Eligible, follow-up and responder flags of each course row (complete case)."""
     eligible = rows["is_eligible"].fillna(False).astype(bool)
     followup = eligible & rows["has_followup"].fillna(False).astype(bool)
-    return rows.assign(_eligible=eligible, _followup=followup,
-                       _responder=followup & rows["is_responder"].fillna(False).astype(bool))
+    return rows.assign(
+        _eligible=eligible,
+        _followup=followup,
+        _responder=followup & rows["is_responder"].fillna(False).astype(bool),
+    )
 
 
-def cases_like_this(con: duckdb.DuckDBPyConnection, profile: CaseProfile,
-                    scope: Scope = Scope(), filters: Filters = Filters(),
-                    settings: Settings = Settings()) -> SimilarCourses:
+def cases_like_this(
+    con: duckdb.DuckDBPyConnection,
+    profile: CaseProfile,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> SimilarCourses:
     """How many similar courses were treated and how they went: one row for the clinic, then
     one per provider (a director's scope) or for the provider themself (a provider's scope).
 
@@ -100,19 +117,30 @@ def cases_like_this(con: duckdb.DuckDBPyConnection, profile: CaseProfile,
         in_scope = clinic_rows[clinic_rows["provider_id"] == scope.provider_id]
     else:
         in_scope = clinic_rows
-    rows = _flag_counts(pd.concat([clinic_rows.assign(group=CLINIC),
-                                   in_scope.assign(group=in_scope["provider_id"])],
-                                  ignore_index=True))
-    counts = (rows.groupby("group", sort=False)
-              .agg(n_courses=("course_id", "size"), n_eligible=("_eligible", "sum"),
-                   n_followup=("_followup", "sum"), n_responders=("_responder", "sum"))
-              .reset_index())
+    rows = _flag_counts(
+        pd.concat(
+            [clinic_rows.assign(group=CLINIC), in_scope.assign(group=in_scope["provider_id"])],
+            ignore_index=True,
+        )
+    )
+    counts = (
+        rows.groupby("group", sort=False)
+        .agg(
+            n_courses=("course_id", "size"),
+            n_eligible=("_eligible", "sum"),
+            n_followup=("_followup", "sum"),
+            n_responders=("_responder", "sum"),
+        )
+        .reset_index()
+    )
     level = settings.confidence_level
-    counts = add_rate_columns(with_responder_rate(counts, level), "n_responders", "n_eligible",
-                              "itt", level)
+    counts = add_rate_columns(
+        with_responder_rate(counts, level), "n_responders", "n_eligible", "itt", level
+    )
     counts["_k"] = counts["group"] != CLINIC
-    return SimilarCourses(counts.sort_values(["_k", "group"]).drop(columns="_k")
-                          .reset_index(drop=True))
+    return SimilarCourses(
+        counts.sort_values(["_k", "group"]).drop(columns="_k").reset_index(drop=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -121,15 +149,27 @@ class SimilarTrajectory:
     weeks with few courses keep their row with the numbers hidden by the gate; when no week
     is left the gate raises :class:`~queries.core.errors.InsufficientData`."""
 
-    weeks: pd.DataFrame = field(metadata=declares(SmallRows(
-        count="n_courses", keep=("group", "week"),
-        when_all_hidden="Fewer than {min_cell_size} similar courses with a pain score in any "
-                        "week, so their trajectory is hidden.")))
+    weeks: pd.DataFrame = field(
+        metadata=declares(
+            SmallRows(
+                count="n_courses",
+                keep=("group", "week"),
+                when_all_hidden=(
+                    "Fewer than {min_cell_size} similar courses with a pain score in any "
+                    "week, so their trajectory is hidden."
+                ),
+            )
+        )
+    )
 
 
-def trajectory_like_this(con: duckdb.DuckDBPyConnection, profile: CaseProfile,
-                         scope: Scope = Scope(), filters: Filters = Filters(),
-                         settings: Settings = Settings()) -> SimilarTrajectory:
+def trajectory_like_this(
+    con: duckdb.DuckDBPyConnection,
+    profile: CaseProfile,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> SimilarTrajectory:
     """Mean change in NRS pain by week among the courses in scope matching ``profile``.
 
     ``weeks`` has the columns of :func:`queries.stats.trajectory.trajectory_by_week` (one
@@ -142,8 +182,8 @@ def trajectory_like_this(con: duckdb.DuckDBPyConnection, profile: CaseProfile,
     rows = changes[changes["course_id"].isin(similar)]
     level = settings.confidence_level
     sfx = level_suffix(level)
-    columns = ["group", "week", "n_courses", "mean_change", f"ci_lower_{sfx}",
-               f"ci_upper_{sfx}"]
-    weeks = (trajectory_by_week(rows, None, level) if not rows.empty
-             else pd.DataFrame(columns=columns))
+    columns = ["group", "week", "n_courses", "mean_change", f"ci_lower_{sfx}", f"ci_upper_{sfx}"]
+    weeks = (
+        trajectory_by_week(rows, None, level) if not rows.empty else pd.DataFrame(columns=columns)
+    )
     return SimilarTrajectory(weeks)

@@ -27,19 +27,38 @@ class DataCheck:
 
 
 DATA_CHECKS: tuple[DataCheck, ...] = (
-    DataCheck("courses_without_baseline", "Courses with no NRS pain value on or before day 0 "
-              "(left out of responder rates as 'no baseline')", "checks/courses_without_baseline"),
-    DataCheck("eligible_without_primary_followup", "Eligible courses with no NRS pain value in "
-              "the primary follow-up window (lost to follow-up)",
-              "checks/eligible_without_primary_followup"),
-    DataCheck("sessions_beyond_plan", "Courses with more sessions than planned",
-              "checks/sessions_beyond_plan"),
-    DataCheck("courses_not_screened", "Courses given without a documented contraindication "
-              "screen", "checks/courses_not_screened"),
-    DataCheck("adverse_events_without_session", "Adverse events naming a session that was not "
-              "delivered", "checks/adverse_events_without_session"),
-    DataCheck("same_day_duplicate_assessments", "More than one value of an instrument on one "
-              "day (averaged)", "checks/same_day_duplicate_assessments"),
+    DataCheck(
+        "courses_without_baseline",
+        "Courses with no NRS pain value on or before day 0 "
+        "(left out of responder rates as 'no baseline')",
+        "checks/courses_without_baseline",
+    ),
+    DataCheck(
+        "eligible_without_primary_followup",
+        "Eligible courses with no NRS pain value in "
+        "the primary follow-up window (lost to follow-up)",
+        "checks/eligible_without_primary_followup",
+    ),
+    DataCheck(
+        "sessions_beyond_plan",
+        "Courses with more sessions than planned",
+        "checks/sessions_beyond_plan",
+    ),
+    DataCheck(
+        "courses_not_screened",
+        "Courses given without a documented contraindication screen",
+        "checks/courses_not_screened",
+    ),
+    DataCheck(
+        "adverse_events_without_session",
+        "Adverse events naming a session that was not delivered",
+        "checks/adverse_events_without_session",
+    ),
+    DataCheck(
+        "same_day_duplicate_assessments",
+        "More than one value of an instrument on one day (averaged)",
+        "checks/same_day_duplicate_assessments",
+    ),
 )
 
 
@@ -59,8 +78,9 @@ def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(hist["is_synthetic"].any()) if len(hist) else False
 
 
-def flagged_rows(con: duckdb.DuckDBPyConnection, check: DataCheck,
-                 settings: Settings = Settings()) -> pd.DataFrame:
+def flagged_rows(
+    con: duckdb.DuckDBPyConnection, check: DataCheck, settings: Settings = Settings()
+) -> pd.DataFrame:
     """The rows one check flags (to review), given the parameters its query names."""
     params = {"instrument": settings.primary_instrument, "window": settings.primary_window}
     sql = db.sql_text(check.query)
@@ -68,12 +88,17 @@ def flagged_rows(con: duckdb.DuckDBPyConnection, check: DataCheck,
     return db.run(con, check.query, **used)
 
 
-def data_checks(con: duckdb.DuckDBPyConnection, settings: Settings = Settings()
-                ) -> pd.DataFrame:
+def data_checks(con: duckdb.DuckDBPyConnection, settings: Settings = Settings()) -> pd.DataFrame:
     """Run every data check; one row per check with the number of rows it flags."""
     rows = []
     for check in DATA_CHECKS:
         n = len(flagged_rows(con, check, settings))
-        rows.append({"check": check.name, "description": check.description, "n_flagged": n,
-                     "status": "pass" if n == 0 else "review"})
+        rows.append(
+            {
+                "check": check.name,
+                "description": check.description,
+                "n_flagged": n,
+                "status": "pass" if n == 0 else "review",
+            }
+        )
     return pd.DataFrame(rows)

@@ -19,16 +19,28 @@ from queries.data import db
 
 NO = "no"
 # Course flags shown as yes / no in the non-responder profile and the association model.
-BOOLEAN_FACTORS = ("lifestyle_support", "overtraining_reported", "early_antioxidants_reported",
-                   "is_quit_after_flare", "is_early_flare")
+BOOLEAN_FACTORS = (
+    "lifestyle_support",
+    "overtraining_reported",
+    "early_antioxidants_reported",
+    "is_quit_after_flare",
+    "is_early_flare",
+)
 
 
-def course_factors(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                   filters: Filters = Filters(), settings: Settings = Settings()
-                   ) -> pd.DataFrame:
+def course_factors(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """One row per course in scope with its factors and primary-window outcome."""
-    frame = db.run(con, "analytics/course_factors", window=settings.primary_window,
-                   scope=scope_struct(scope, filters))
+    frame = db.run(
+        con,
+        "analytics/course_factors",
+        window=settings.primary_window,
+        scope=scope_struct(scope, filters),
+    )
     for col in BOOLEAN_FACTORS:
         frame[col] = frame[col].map({True: YES, False: NO}).astype(object)
     return frame
@@ -36,8 +48,9 @@ def course_factors(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
 
 def completers(frame: pd.DataFrame) -> pd.DataFrame:
     """Eligible courses with a primary follow-up value: the responder denominator."""
-    mask = frame["is_eligible"].fillna(False).astype(bool) & \
-        frame["has_followup"].fillna(False).astype(bool)
+    mask = frame["is_eligible"].fillna(False).astype(bool) & frame["has_followup"].fillna(
+        False
+    ).astype(bool)
     out = frame[mask].copy()
     out["is_responder"] = out["is_responder"].astype(bool)
     return out

@@ -26,9 +26,13 @@ DURABILITY_AT_RISK_DAYS = (0, 90, 180, 270, 360)
 ESCALATION_HORIZON_DAYS = 365
 
 
-def durability_courses(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                       filters: Filters = Filters(), settings: Settings = Settings(),
-                       by: str = "rehab") -> pd.DataFrame:
+def durability_courses(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    by: str = "rehab",
+) -> pd.DataFrame:
     """Per primary-window responder: how long the response lasted (methods.md section 5).
 
     Columns: ``course_id, group, baseline_score, followup_score, followup_day, lost_day``
@@ -37,11 +41,16 @@ def durability_courses(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     follow-up day to ``lost_day``, else to the last value; 0 when there is no later value).
     """
     check_grouping(by)
-    out = db.run(con, "analytics/timeline_durability", by=by,
-                 instrument=settings.primary_instrument, window=settings.primary_window,
-                 min_drop_points=settings.responder_min_drop_points,
-                 min_drop_fraction=settings.responder_min_drop_fraction,
-                 scope=scope_struct(scope, filters))
+    out = db.run(
+        con,
+        "analytics/timeline_durability",
+        by=by,
+        instrument=settings.primary_instrument,
+        window=settings.primary_window,
+        min_drop_points=settings.responder_min_drop_points,
+        min_drop_fraction=settings.responder_min_drop_fraction,
+        scope=scope_struct(scope, filters),
+    )
     return out.rename(columns={"group_value": "group"})
 
 
@@ -63,10 +72,14 @@ class Durability:
     at_risk_days: tuple[int, ...]
 
 
-def durability_km(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                  filters: Filters = Filters(), settings: Settings = Settings(),
-                  by: str = "rehab",
-                  at_risk_days: tuple[int, ...] = DURABILITY_AT_RISK_DAYS) -> Durability:
+def durability_km(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    by: str = "rehab",
+    at_risk_days: tuple[int, ...] = DURABILITY_AT_RISK_DAYS,
+) -> Durability:
     """Durability of response by group (methods.md section 5): Kaplan-Meier (Kaplan & Meier
     1958) of days from the primary follow-up to the loss of response, censored at the last
     value, log(-log) intervals; groups in natural order. Raises :class:`InsufficientData`
@@ -74,19 +87,24 @@ def durability_km(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     courses = durability_courses(con, scope, filters, settings, by)
     if courses.empty:
         raise InsufficientData("No responder at the primary follow-up matches these filters.")
-    frame = courses.assign(group=as_ordered(courses["group"], by),
-                           event=courses["is_response_lost"].astype(int))
-    km = kaplan_meier_by_group(frame, "duration_days", "event", "group",
-                               settings.confidence_level)
+    frame = courses.assign(
+        group=as_ordered(courses["group"], by), event=courses["is_response_lost"].astype(int)
+    )
+    km = kaplan_meier_by_group(frame, "duration_days", "event", "group", settings.confidence_level)
     km["group"] = km["group"].astype(object)
     risk = at_risk_table(km, list(at_risk_days))
-    return Durability(km=km, at_risk=risk, n_responders=len(courses), by=by,
-                      at_risk_days=tuple(at_risk_days))
+    return Durability(
+        km=km, at_risk=risk, n_responders=len(courses), by=by, at_risk_days=tuple(at_risk_days)
+    )
 
 
-def escalation_courses(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                       filters: Filters = Filters(), settings: Settings = Settings(),
-                       by: str = "severity") -> pd.DataFrame:
+def escalation_courses(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    by: str = "severity",
+) -> pd.DataFrame:
     """Per course: ``course_id, group, escalated_day, last_assessment_day, last_session_day,
     last_observed_day, is_escalated, duration_days`` (escalated_day if escalated, else the
     last day the course was seen)."""
@@ -95,10 +113,14 @@ def escalation_courses(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     return out.rename(columns={"group_value": "group"})
 
 
-def escalation_by_severity(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                           filters: Filters = Filters(), settings: Settings = Settings(),
-                           horizon_days: int = ESCALATION_HORIZON_DAYS,
-                           by: str = "severity") -> pd.DataFrame:
+def escalation_by_severity(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    horizon_days: int = ESCALATION_HORIZON_DAYS,
+    by: str = "severity",
+) -> pd.DataFrame:
     """Escalation (surgery or other invasive care) within ``horizon_days`` per group
     (methods.md section 5: within 12 months by severity).
 
@@ -111,24 +133,29 @@ def escalation_by_severity(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(
     courses = escalation_courses(con, scope, filters, settings, by)
     if courses.empty:
         raise InsufficientData("No courses match these filters.")
-    frame = courses.assign(group=as_ordered(courses["group"], by),
-                           event=courses["is_escalated"].astype(int))
-    inc = cumulative_incidence_by(frame, "duration_days", "event", "group", horizon_days,
-                                  settings.confidence_level)
+    frame = courses.assign(
+        group=as_ordered(courses["group"], by), event=courses["is_escalated"].astype(int)
+    )
+    inc = cumulative_incidence_by(
+        frame, "duration_days", "event", "group", horizon_days, settings.confidence_level
+    )
     inc["group"] = inc["group"].astype(object)
-    within = courses["is_escalated"].astype(bool) & \
-        (courses["escalated_day"] <= horizon_days).fillna(False).astype(bool)
+    within = courses["is_escalated"].astype(bool) & (
+        courses["escalated_day"] <= horizon_days
+    ).fillna(False).astype(bool)
     per_group = courses.assign(_within=within).groupby("group")
     sfx = level_suffix(settings.confidence_level)
-    out = pd.DataFrame({
-        "group": inc["group"],
-        "n_courses": inc["n_courses"].astype(int),
-        "n_escalated": inc["group"].map(per_group["is_escalated"].sum()).astype(int),
-        "n_escalated_within_horizon": inc["group"].map(per_group["_within"].sum()).astype(int),
-        "horizon_days": int(horizon_days),
-        "n_at_risk_at_horizon": inc["n_at_risk_at_horizon"].astype(int),
-        "cumulative_incidence": inc["cumulative_incidence"],
-        f"ci_lower_{sfx}": inc[f"ci_lower_{sfx}"],
-        f"ci_upper_{sfx}": inc[f"ci_upper_{sfx}"],
-    })
+    out = pd.DataFrame(
+        {
+            "group": inc["group"],
+            "n_courses": inc["n_courses"].astype(int),
+            "n_escalated": inc["group"].map(per_group["is_escalated"].sum()).astype(int),
+            "n_escalated_within_horizon": inc["group"].map(per_group["_within"].sum()).astype(int),
+            "horizon_days": int(horizon_days),
+            "n_at_risk_at_horizon": inc["n_at_risk_at_horizon"].astype(int),
+            "cumulative_incidence": inc["cumulative_incidence"],
+            f"ci_lower_{sfx}": inc[f"ci_lower_{sfx}"],
+            f"ci_upper_{sfx}": inc[f"ci_upper_{sfx}"],
+        }
+    )
     return out.reset_index(drop=True)

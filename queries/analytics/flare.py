@@ -42,13 +42,21 @@ NODE_BY_OUTCOME = {
     "no_followup": "No follow-up",
     "not_eligible": "Not eligible",
 }
-FLOW_NODES = (NODE_STARTED, NODE_FLARE, NODE_NO_FLARE, *NODE_BY_PATH.values(),
-              *NODE_BY_OUTCOME.values())
+FLOW_NODES = (
+    NODE_STARTED,
+    NODE_FLARE,
+    NODE_NO_FLARE,
+    *NODE_BY_PATH.values(),
+    *NODE_BY_OUTCOME.values(),
+)
 
 
-def flare_courses(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                  filters: Filters = Filters(), settings: Settings = Settings()
-                  ) -> pd.DataFrame:
+def flare_courses(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """Early flare and quitting, course by course (methods.md section 5).
 
     One row per course with at least one session. Columns: ``course_id, provider_id,
@@ -60,20 +68,26 @@ def flare_courses(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     not_eligible), ``is_early_flare`` (NRS rise or event), ``is_quit_after_flare`` (flare
     and early quit) and ``flare_path`` (flare_continued / flare_quit / no_flare).
     """
-    return db.run(con, "analytics/timeline_course_flare", window=settings.primary_window,
-                  scope=scope_struct(scope, filters))
+    return db.run(
+        con,
+        "analytics/timeline_course_flare",
+        window=settings.primary_window,
+        scope=scope_struct(scope, filters),
+    )
 
 
 def _outcome_counts(courses: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Responder counts per ``keys`` (complete case at the primary window)."""
     flags = courses.assign(_followup=courses["is_eligible"] & courses["has_followup"])
     grouped = flags.groupby(keys, observed=False)
-    counts = pd.DataFrame({
-        "n_courses": grouped.size(),
-        "n_eligible": grouped["is_eligible"].sum(),
-        "n_followup": grouped["_followup"].sum(),
-        "n_responders": grouped["is_responder"].sum(),
-    }).reset_index()
+    counts = pd.DataFrame(
+        {
+            "n_courses": grouped.size(),
+            "n_eligible": grouped["is_eligible"].sum(),
+            "n_followup": grouped["_followup"].sum(),
+            "n_responders": grouped["is_responder"].sum(),
+        }
+    ).reset_index()
     for col in ("n_courses", "n_eligible", "n_followup", "n_responders"):
         counts[col] = counts[col].fillna(0).astype(int)
     return counts
@@ -108,9 +122,12 @@ class FlareSummary:
     quit_by_expectations: pd.DataFrame
 
 
-def flare_summary(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                  filters: Filters = Filters(), settings: Settings = Settings()
-                  ) -> FlareSummary:
+def flare_summary(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> FlareSummary:
     """Flare incidence, quitting after a flare, and the outcome of each path, also by
     expectations (methods.md sections 3 and 5). Raises :class:`InsufficientData` when no
     course in scope has a session."""
@@ -127,8 +144,9 @@ def flare_summary(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     outcomes["path"] = outcomes["path"].astype(object)
 
     expectations = pd.Categorical(courses["expectations"], categories=EXPECTATIONS)
-    by_exp = _outcome_counts(courses.assign(path=path, expectations=expectations),
-                             ["expectations", "path"])
+    by_exp = _outcome_counts(
+        courses.assign(path=path, expectations=expectations), ["expectations", "path"]
+    )
     for col in ("expectations", "path"):
         by_exp[col] = by_exp[col].astype(object)
 
@@ -137,14 +155,20 @@ def flare_summary(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
         rows = courses[courses["expectations"] == exp]
         fl = rows[rows["is_early_flare"]]
         nf = rows[~rows["is_early_flare"]]
-        quit_rows.append({"expectations": exp, "n_flare": len(fl),
-                          "n_quit_after_flare": int(fl["is_quit_after_flare"].sum()),
-                          "n_no_flare": len(nf),
-                          "n_early_quit_no_flare": int(nf["is_early_quit"].sum())})
+        quit_rows.append(
+            {
+                "expectations": exp,
+                "n_flare": len(fl),
+                "n_quit_after_flare": int(fl["is_quit_after_flare"].sum()),
+                "n_no_flare": len(nf),
+                "n_early_quit_no_flare": int(nf["is_early_quit"].sum()),
+            }
+        )
     quit_by_exp = pd.DataFrame(quit_rows)
     quit_by_exp = add_rate_columns(quit_by_exp, "n_quit_after_flare", "n_flare", "quit", level)
-    quit_by_exp = add_rate_columns(quit_by_exp, "n_early_quit_no_flare", "n_no_flare",
-                                   "no_flare_quit", level)
+    quit_by_exp = add_rate_columns(
+        quit_by_exp, "n_early_quit_no_flare", "n_no_flare", "no_flare_quit", level
+    )
 
     return FlareSummary(
         n_started=len(courses),
@@ -152,19 +176,24 @@ def flare_summary(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
         n_flare_nrs_only=int((nrs & ~event).sum()),
         n_flare_event_only=int((event & ~nrs).sum()),
         n_flare_both=int((nrs & event).sum()),
-        quit_after_flare=proportion(int(courses["is_quit_after_flare"].sum()),
-                                    int(flare.sum()), level),
-        early_quit_without_flare=proportion(int(no_flare["is_early_quit"].sum()),
-                                            len(no_flare), level),
+        quit_after_flare=proportion(
+            int(courses["is_quit_after_flare"].sum()), int(flare.sum()), level
+        ),
+        early_quit_without_flare=proportion(
+            int(no_flare["is_early_quit"].sum()), len(no_flare), level
+        ),
         outcomes=with_responder_rate(outcomes, level),
         outcomes_by_expectations=with_responder_rate(by_exp, level),
         quit_by_expectations=quit_by_exp,
     )
 
 
-def flare_flow(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-               filters: Filters = Filters(), settings: Settings = Settings()
-               ) -> pd.DataFrame:
+def flare_flow(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """Links of the flare -> continued / quit -> outcome flow (a Sankey), courses with a session.
 
     Columns: ``source, target, n_courses``; node names are :data:`FLOW_NODES` (stages:
@@ -178,12 +207,14 @@ def flare_flow(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     if courses.empty:
         raise InsufficientData("No course with a session matches these filters.")
     flare_node = np.where(courses["is_early_flare"], NODE_FLARE, NODE_NO_FLARE)
-    path_node = [NODE_BY_PATH[("flare" if f else "no_flare", bool(q))]
-                 for f, q in zip(courses["is_early_flare"], courses["is_early_quit"],
-                                 strict=True)]
+    path_node = [
+        NODE_BY_PATH[("flare" if f else "no_flare", bool(q))]
+        for f, q in zip(courses["is_early_flare"], courses["is_early_quit"], strict=True)
+    ]
     outcome_node = courses["outcome"].map(NODE_BY_OUTCOME)
-    stages = pd.DataFrame({"s1": NODE_STARTED, "s2": flare_node, "s3": path_node,
-                           "s4": outcome_node})
+    stages = pd.DataFrame(
+        {"s1": NODE_STARTED, "s2": flare_node, "s3": path_node, "s4": outcome_node}
+    )
     order = {name: i for i, name in enumerate(FLOW_NODES)}
     links = []
     for src, dst in (("s1", "s2"), ("s2", "s3"), ("s3", "s4")):

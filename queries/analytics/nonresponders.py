@@ -26,18 +26,38 @@ from queries.stats.associations import adjusted_odds_ratios, standardised_differ
 
 # Factors compared between non-responders and responders (issue 3, methods.md section 2).
 PROFILE_FACTORS = (
-    "severity_class", "adherence_class", "rehab", "lifestyle_support", "expectations",
-    "overtraining_reported", "early_antioxidants_reported", "is_quit_after_flare",
-    "baseline_score", "age_band", "indication",
+    "severity_class",
+    "adherence_class",
+    "rehab",
+    "lifestyle_support",
+    "expectations",
+    "overtraining_reported",
+    "early_antioxidants_reported",
+    "is_quit_after_flare",
+    "baseline_score",
+    "age_band",
+    "indication",
 )
 # What goes with response: association, not effect (may include the provider's choices).
 ASSOCIATION_COVARIATES = (
-    "severity_class", "adherence_class", "rehab", "lifestyle_support", "expectations",
-    "overtraining_reported", "early_antioxidants_reported", "baseline_score", "age_band",
+    "severity_class",
+    "adherence_class",
+    "rehab",
+    "lifestyle_support",
+    "expectations",
+    "overtraining_reported",
+    "early_antioxidants_reported",
+    "baseline_score",
+    "age_band",
     "indication",
 )
-ASSOCIATION_REFERENCES = {"severity_class": "moderate", "adherence_class": "full_protocol",
-                          "rehab": "none", "expectations": "realistic", "age_band": "50-59"}
+ASSOCIATION_REFERENCES = {
+    "severity_class": "moderate",
+    "adherence_class": "full_protocol",
+    "rehab": "none",
+    "expectations": "realistic",
+    "age_band": "50-59",
+}
 MIN_ASSOCIATION_COURSES = 50  # completers before a multivariable model is fitted
 NOTABLE_RATIO = 1.5  # a share this many times the other group's is said "times as often"
 MEAN_LEVEL = "(mean)"  # standardised_differences' level of a numeric factor
@@ -56,8 +76,10 @@ def _finding(row: pd.Series) -> str:
     a, b = row["share_group_a"], row["share_group_b"]
     described = factor(row["factor"])
     if row["level"] == MEAN_LEVEL:
-        return (f"Non-responders' mean {described.words} was {a:.1f}, responders' {b:.1f} "
-                f"(standardised difference {row['std_difference']:+.2f}).")
+        return (
+            f"Non-responders' mean {described.words} was {a:.1f}, responders' {b:.1f} "
+            f"(standardised difference {row['std_difference']:+.2f})."
+        )
     shares = f"{a:.0%} of non-responders vs {b:.0%} of responders".replace("%", " %")
     phrase = described.phrase_for(str(row["level"]))
     if b > 0 and a / b >= NOTABLE_RATIO:
@@ -67,9 +89,13 @@ def _finding(row: pd.Series) -> str:
     return f"{shares} {phrase}."
 
 
-def nonresponder_profile(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                         filters: Filters = Filters(), settings: Settings = Settings(),
-                         n_findings: int = 3) -> NonResponderProfile:
+def nonresponder_profile(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    n_findings: int = 3,
+) -> NonResponderProfile:
     """Every factor compared between non-responders and responders (Austin 2009 standardised
     differences), sorted by size, with plain sentences for the top ``n_findings``."""
     rows = completers(course_factors(con, scope, filters, settings))
@@ -78,28 +104,38 @@ def nonresponder_profile(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     n_resp = int(rows["is_responder"].sum())
     if n_non == 0 or n_resp == 0:
         raise InsufficientData("Need both responders and non-responders to compare them.")
-    diffs = standardised_differences(rows, "group", PROFILE_FACTORS,
-                                     group_a="non_responder", group_b="responder")
+    diffs = standardised_differences(
+        rows, "group", PROFILE_FACTORS, group_a="non_responder", group_b="responder"
+    )
     redundant = diffs["factor"].isin(BOOLEAN_FACTORS) & (diffs["level"] != YES)
     diffs = diffs[np.isfinite(diffs["std_difference"]) & ~redundant].reset_index(drop=True)
     top = diffs.head(n_findings)
-    return NonResponderProfile(diffs, tuple(_finding(r) for _, r in top.iterrows()), n_non,
-                               n_resp)
+    return NonResponderProfile(diffs, tuple(_finding(r) for _, r in top.iterrows()), n_non, n_resp)
 
 
-def response_associations(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                          filters: Filters = Filters(), settings: Settings = Settings()
-                          ) -> pd.DataFrame:
+def response_associations(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """Adjusted odds ratios of response (multivariable logistic model): association, not
     effect. Columns from :func:`queries.stats.associations.adjusted_odds_ratios`."""
     rows = completers(course_factors(con, scope, filters, settings))
     if rows["is_responder"].nunique() < 2 or len(rows) < MIN_ASSOCIATION_COURSES:
-        raise InsufficientData("Too few courses with follow-up for a multivariable model "
-                               f"(need {MIN_ASSOCIATION_COURSES}, with responders and "
-                               "non-responders).")
+        raise InsufficientData(
+            "Too few courses with follow-up for a multivariable model "
+            f"(need {MIN_ASSOCIATION_COURSES}, with responders and "
+            "non-responders)."
+        )
     refs = {k: v for k, v in ASSOCIATION_REFERENCES.items() if (rows[k] == v).any()}
-    return adjusted_odds_ratios(rows, "is_responder", ASSOCIATION_COVARIATES,
-                                level=settings.confidence_level, reference_levels=refs)
+    return adjusted_odds_ratios(
+        rows,
+        "is_responder",
+        ASSOCIATION_COVARIATES,
+        level=settings.confidence_level,
+        reference_levels=refs,
+    )
 
 
 def estimable_odds_ratios(associations: pd.DataFrame) -> pd.DataFrame:
@@ -109,6 +145,5 @@ def estimable_odds_ratios(associations: pd.DataFrame) -> pd.DataFrame:
     finite = np.isfinite(associations[["odds_ratio", *sfx_cols]].to_numpy(dtype=float)).all(1)
     keep = ~associations["aliased"].astype(bool).to_numpy() & finite
     if not keep.any():
-        raise InsufficientData("The model could not estimate any odds ratio from these "
-                               "courses.")
+        raise InsufficientData("The model could not estimate any odds ratio from these courses.")
     return associations[keep].reset_index(drop=True)

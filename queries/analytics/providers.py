@@ -36,8 +36,15 @@ from queries.stats.shrinkage import shrunken_rates
 
 PEER_LABEL = ""
 PROVIDER_TABLE_COLUMNS = (
-    "provider_id", "n_followup", "n_responders", "crude_rate", "expected_responders",
-    "oe_ratio", "adjusted_rate", "flag_crude", "flag_adjusted",
+    "provider_id",
+    "n_followup",
+    "n_responders",
+    "crude_rate",
+    "expected_responders",
+    "oe_ratio",
+    "adjusted_rate",
+    "flag_crude",
+    "flag_adjusted",
 )
 
 
@@ -79,9 +86,13 @@ def funnel_view(result: FunnelResult, level: float) -> FunnelView:
         points = points.sort_values(["is_self", "x"], kind="stable")
     too_few = units[few & (units["is_self"] | (not masked))][["unit_id", "n", "is_self"]]
     curve = funnel_limit_curve(result).rename(columns={result.precision: "x"})
-    return FunnelView(result, points.reset_index(drop=True), curve,
-                      too_few.sort_values("unit_id").reset_index(drop=True),
-                      bool((few & units["is_self"]).any()))
+    return FunnelView(
+        result,
+        points.reset_index(drop=True),
+        curve,
+        too_few.sort_values("unit_id").reset_index(drop=True),
+        bool((few & units["is_self"]).any()),
+    )
 
 
 @dataclass(frozen=True)
@@ -109,9 +120,12 @@ def _mask_peers(frame: pd.DataFrame, self_id: str | None, column: str) -> pd.Dat
     return out
 
 
-def compare_providers(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                      filters: Filters = Filters(), settings: Settings = Settings()
-                      ) -> ProviderComparison:
+def compare_providers(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> ProviderComparison:
     """Crude and case-mix-adjusted funnels, shrunken rates and the provider table.
 
     The comparison is always computed over the whole clinic (a funnel needs every provider);
@@ -121,17 +135,30 @@ def compare_providers(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     rows = completers(course_factors(con, Scope.clinic(), filters, settings))
     if rows.empty or rows["is_responder"].nunique() < 2:
         raise InsufficientData("Not enough courses with follow-up to compare providers.")
-    per_provider = (rows.groupby("provider_id")
-                    .agg(n=("course_id", "size"), observed=("is_responder", "sum"))
-                    .reset_index().rename(columns={"provider_id": "unit_id"}))
-    crude = funnel(per_provider, data_type=PROPORTION, alert_level=settings.funnel_alert_level,
-                   alarm_level=settings.funnel_alarm_level, min_n=settings.min_provider_courses)
+    per_provider = (
+        rows.groupby("provider_id")
+        .agg(n=("course_id", "size"), observed=("is_responder", "sum"))
+        .reset_index()
+        .rename(columns={"provider_id": "unit_id"})
+    )
+    crude = funnel(
+        per_provider,
+        data_type=PROPORTION,
+        alert_level=settings.funnel_alert_level,
+        alarm_level=settings.funnel_alarm_level,
+        min_n=settings.min_provider_courses,
+    )
     model = fit_casemix(rows)
-    adjusted = funnel(expected_by_unit(rows, model), data_type=RATIO,
-                      alert_level=settings.funnel_alert_level,
-                      alarm_level=settings.funnel_alarm_level, min_n=settings.min_provider_courses)
-    shrunk = shrunken_rates(per_provider, level=settings.confidence_level,
-                            min_n=settings.min_provider_courses)
+    adjusted = funnel(
+        expected_by_unit(rows, model),
+        data_type=RATIO,
+        alert_level=settings.funnel_alert_level,
+        alarm_level=settings.funnel_alarm_level,
+        min_n=settings.min_provider_courses,
+    )
+    shrunk = shrunken_rates(
+        per_provider, level=settings.confidence_level, min_n=settings.min_provider_courses
+    )
     table = _provider_table(crude, adjusted)
     self_id = scope.provider_id
     if self_id is not None:
@@ -140,24 +167,34 @@ def compare_providers(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
         shrunk = _mask_peers(shrunk, self_id, "unit_id")
         table = table[table["provider_id"] == self_id].reset_index(drop=True)
     level = settings.confidence_level
-    return ProviderComparison(crude, adjusted, model, shrunk, table, self_id,
-                              funnel_view(crude, level), funnel_view(adjusted, level))
+    return ProviderComparison(
+        crude,
+        adjusted,
+        model,
+        shrunk,
+        table,
+        self_id,
+        funnel_view(crude, level),
+        funnel_view(adjusted, level),
+    )
 
 
 def _provider_table(crude: FunnelResult, adjusted: FunnelResult) -> pd.DataFrame:
     c = crude.units.set_index("unit_id")
     a = adjusted.units.set_index("unit_id")
-    table = pd.DataFrame({
-        "provider_id": c.index,
-        "n_followup": c["n"].astype(int).to_numpy(),
-        "n_responders": c["observed"].astype(int).to_numpy(),
-        "crude_rate": c["rate"].to_numpy(),
-        "expected_responders": a.loc[c.index, "expected"].to_numpy(),
-        "oe_ratio": a.loc[c.index, "oe_ratio"].to_numpy(),
-        "adjusted_rate": a.loc[c.index, "adjusted_rate"].to_numpy(),
-        "flag_crude": c["flag"].to_numpy(),
-        "flag_adjusted": a.loc[c.index, "flag"].to_numpy(),
-    })
+    table = pd.DataFrame(
+        {
+            "provider_id": c.index,
+            "n_followup": c["n"].astype(int).to_numpy(),
+            "n_responders": c["observed"].astype(int).to_numpy(),
+            "crude_rate": c["rate"].to_numpy(),
+            "expected_responders": a.loc[c.index, "expected"].to_numpy(),
+            "oe_ratio": a.loc[c.index, "oe_ratio"].to_numpy(),
+            "adjusted_rate": a.loc[c.index, "adjusted_rate"].to_numpy(),
+            "flag_crude": c["flag"].to_numpy(),
+            "flag_adjusted": a.loc[c.index, "flag"].to_numpy(),
+        }
+    )
     return table.sort_values("provider_id").reset_index(drop=True)
 
 
@@ -170,15 +207,19 @@ def shrunken_view(shrunken: pd.DataFrame, min_n: int) -> pd.DataFrame:
     """
     rows = shrunken[shrunken["enough_courses"].astype(bool)]
     if rows.empty:
-        raise InsufficientData(f"No provider has {min_n} courses with follow-up yet, so "
-                               "there are no shrunken rates to show.")
+        raise InsufficientData(
+            f"No provider has {min_n} courses with follow-up yet, so "
+            "there are no shrunken rates to show."
+        )
     return rows.sort_values("unit_id", kind="stable").reset_index(drop=True)
 
 
 # --- case mix and process ---------------------------------------------------------------------
 
-def _clinic_and_groups(con: duckdb.DuckDBPyConnection, name: str, scope: Scope,
-                       filters: Filters, **params: object) -> pd.DataFrame:
+
+def _clinic_and_groups(
+    con: duckdb.DuckDBPyConnection, name: str, scope: Scope, filters: Filters, **params: object
+) -> pd.DataFrame:
     """Rows per provider in scope plus one 'clinic' row over the whole clinic."""
     mine = db.run(con, name, by="provider", scope=scope_struct(scope, filters), **params)
     clinic = db.run(con, name, by="all", scope=scope_struct(Scope.clinic(), filters), **params)
@@ -186,8 +227,12 @@ def _clinic_and_groups(con: duckdb.DuckDBPyConnection, name: str, scope: Scope,
     return pd.concat([clinic, mine], ignore_index=True).rename(columns={"group_value": "group"})
 
 
-def case_mix(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-             filters: Filters = Filters(), settings: Settings = Settings()) -> pd.DataFrame:
+def case_mix(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """Share of each group's courses per case-mix factor level, the clinic first.
 
     Columns: group ('clinic' or a provider id in scope), factor, level, n_courses, share.
@@ -196,22 +241,32 @@ def case_mix(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     counts = _clinic_and_groups(con, "analytics/case_mix_counts", scope, filters)
     totals = counts.groupby(["group", "factor"])["n_courses"].transform("sum")
     counts["share"] = counts["n_courses"] / totals
-    rank = {(f, v): i for f, values in counts.groupby("factor")["level"]
-            for i, v in enumerate(levels_of(str(f), values))}
+    rank = {
+        (f, v): i
+        for f, values in counts.groupby("factor")["level"]
+        for i, v in enumerate(levels_of(str(f), values))
+    }
     counts["_k"] = [rank[f, v] for f, v in zip(counts["factor"], counts["level"], strict=True)]
     counts["_g"] = counts["group"] != CLINIC
-    return counts.sort_values(["_g", "group", "factor", "_k"]).drop(columns=["_k", "_g"]) \
+    return (
+        counts.sort_values(["_g", "group", "factor", "_k"])
+        .drop(columns=["_k", "_g"])
         .reset_index(drop=True)
+    )
 
 
-def process_indicators(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                       filters: Filters = Filters(), settings: Settings = Settings()
-                       ) -> pd.DataFrame:
+def process_indicators(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """Per provider in scope and for the clinic: sessions completed vs planned, rehab pairing,
     follow-up completeness, screening documented and G6PD testing, each with a Wilson interval,
     and mean baseline pain."""
-    frame = _clinic_and_groups(con, "analytics/process_indicators", scope, filters,
-                               window=settings.primary_window)
+    frame = _clinic_and_groups(
+        con, "analytics/process_indicators", scope, filters, window=settings.primary_window
+    )
     level = settings.confidence_level
     frame = add_rate_columns(frame, "n_full_protocol", "n_courses", "full_protocol", level)
     frame = add_rate_columns(frame, "n_rehab_paired", "n_courses", "rehab_paired", level)
@@ -219,8 +274,9 @@ def process_indicators(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     frame = add_rate_columns(frame, "n_screening_documented", "n_courses", "screening", level)
     frame = add_rate_columns(frame, "n_g6pd_tested", "n_g6pd_known", "g6pd_tested", level)
     with np.errstate(invalid="ignore", divide="ignore"):
-        frame["sessions_completed_share"] = (frame["n_sessions_completed"]
-                                             / frame["n_sessions_planned"])
+        frame["sessions_completed_share"] = (
+            frame["n_sessions_completed"] / frame["n_sessions_planned"]
+        )
     return frame
 
 
@@ -240,13 +296,15 @@ def baseline_pain(process: pd.DataFrame, level: float) -> pd.DataFrame:
         t = _sps.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
         half = t * sd / np.sqrt(n)
     sfx = level_suffix(level)
-    return pd.DataFrame({
-        "group": process["group"].to_numpy(),
-        "n_with_baseline": process["n_with_baseline"].astype("Int64").to_numpy(),
-        "mean_baseline_score": mean,
-        f"baseline_ci_lower_{sfx}": np.where(n > 1, mean - half, np.nan),
-        f"baseline_ci_upper_{sfx}": np.where(n > 1, mean + half, np.nan),
-    })
+    return pd.DataFrame(
+        {
+            "group": process["group"].to_numpy(),
+            "n_with_baseline": process["n_with_baseline"].astype("Int64").to_numpy(),
+            "mean_baseline_score": mean,
+            f"baseline_ci_lower_{sfx}": np.where(n > 1, mean - half, np.nan),
+            f"baseline_ci_upper_{sfx}": np.where(n > 1, mean + half, np.nan),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -259,10 +317,16 @@ class CaseMixAndProcess:
     baseline_pain: pd.DataFrame  # baseline_pain: mean baseline NRS with its t interval
 
 
-def case_mix_and_process(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                         filters: Filters = Filters(), settings: Settings = Settings()
-                         ) -> CaseMixAndProcess:
+def case_mix_and_process(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> CaseMixAndProcess:
     """Everything the pages show of a scope's case mix and process, in one result."""
     process = process_indicators(con, scope, filters, settings)
-    return CaseMixAndProcess(case_mix(con, scope, filters, settings), process,
-                             baseline_pain(process, settings.confidence_level))
+    return CaseMixAndProcess(
+        case_mix(con, scope, filters, settings),
+        process,
+        baseline_pain(process, settings.confidence_level),
+    )

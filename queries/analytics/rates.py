@@ -26,20 +26,34 @@ from queries.stats.intervals import (
 )
 
 RATES_COLUMNS = (
-    "group", "n_courses", "n_eligible", "n_followup", "n_responders", "responder_rate",
-    "ci_lower_95", "ci_upper_95", "itt_rate",
+    "group",
+    "n_courses",
+    "n_eligible",
+    "n_followup",
+    "n_responders",
+    "responder_rate",
+    "ci_lower_95",
+    "ci_upper_95",
+    "itt_rate",
 )
 PER_SESSIONS = 100.0  # adverse events are counted per 100 sessions
 # The outcome counts of sql/analytics/responder_counts.sql that Overview shows.
-OUTCOME_COUNTS = ("n_no_baseline", "n_low_baseline", "n_eligible", "n_followup", "n_responders",
-                  "n_substantial_responders")
+OUTCOME_COUNTS = (
+    "n_no_baseline",
+    "n_low_baseline",
+    "n_eligible",
+    "n_followup",
+    "n_responders",
+    "n_substantial_responders",
+)
 
 
 def with_responder_rate(counts: pd.DataFrame, level: float) -> pd.DataFrame:
     """``responder_rate`` = n_responders / n_followup (complete case) with its Wilson
     interval ``ci_lower_{lvl}`` / ``ci_upper_{lvl}``."""
-    return add_rate_columns(counts, "n_responders", "n_followup", "responder", level,
-                            interval_prefix="")
+    return add_rate_columns(
+        counts, "n_responders", "n_followup", "responder", level, interval_prefix=""
+    )
 
 
 def _with_rates(counts: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -50,19 +64,36 @@ def _with_rates(counts: pd.DataFrame, level: float) -> pd.DataFrame:
     return add_rate_columns(out, "n_followup", "n_eligible", "followup", level)
 
 
-def _responder_counts(con: duckdb.DuckDBPyConnection, by: str, by_2: str, scope: Scope,
-                      filters: Filters, settings: Settings, window: str | None
-                      ) -> pd.DataFrame:
+def _responder_counts(
+    con: duckdb.DuckDBPyConnection,
+    by: str,
+    by_2: str,
+    scope: Scope,
+    filters: Filters,
+    settings: Settings,
+    window: str | None,
+) -> pd.DataFrame:
     """``sql/analytics/responder_counts.sql`` per ``by`` x ``by_2`` (whitelisted keys)."""
     check_grouping(by)
     check_grouping(by_2)
-    return db.run(con, "analytics/responder_counts", by=by, by_2=by_2,
-                  window=settings.window(window).name, scope=scope_struct(scope, filters))
+    return db.run(
+        con,
+        "analytics/responder_counts",
+        by=by,
+        by_2=by_2,
+        window=settings.window(window).name,
+        scope=scope_struct(scope, filters),
+    )
 
 
-def responder_rates(con: duckdb.DuckDBPyConnection, by: str, scope: Scope = Scope(),
-                    filters: Filters = Filters(), settings: Settings = Settings(),
-                    window: str | None = None) -> pd.DataFrame:
+def responder_rates(
+    con: duckdb.DuckDBPyConnection,
+    by: str,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    window: str | None = None,
+) -> pd.DataFrame:
     """Responder rates per group (methods.md sections 1-3), one row per group.
 
     Columns: ``group``, counts (``n_courses``, ``n_no_baseline``, ``n_low_baseline``,
@@ -76,10 +107,15 @@ def responder_rates(con: duckdb.DuckDBPyConnection, by: str, scope: Scope = Scop
     return sort_rows(_with_rates(counts, settings.confidence_level), by)
 
 
-def responder_rates_2d(con: duckdb.DuckDBPyConnection, rows: str, cols: str,
-                       scope: Scope = Scope(), filters: Filters = Filters(),
-                       settings: Settings = Settings(), window: str | None = None
-                       ) -> pd.DataFrame:
+def responder_rates_2d(
+    con: duckdb.DuckDBPyConnection,
+    rows: str,
+    cols: str,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    window: str | None = None,
+) -> pd.DataFrame:
     """Responder rates per ``rows`` x ``cols`` cell (heat maps), long format.
 
     Columns: ``row_group``, ``col_group`` and the columns of :func:`responder_rates`.
@@ -116,9 +152,13 @@ class Overview:
     adverse_events_per_100_sessions_upper: float
 
 
-def overview(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-             filters: Filters = Filters(), settings: Settings = Settings(),
-             window: str | None = None) -> Overview:
+def overview(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    window: str | None = None,
+) -> Overview:
     """Headline numbers: the scope's course totals (``sql/analytics/course_totals.sql``) and
     its outcome counts in one group (``responder_counts.sql``); raises
     :class:`InsufficientData` when nothing matches."""
@@ -129,8 +169,9 @@ def overview(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     outcomes = _responder_counts(con, "all", "all", scope, filters, settings, window).iloc[0]
     counts.update({k: int(outcomes[k]) for k in OUTCOME_COUNTS})
     level = settings.confidence_level
-    rate, lower, upper = poisson_rate_interval(counts["n_adverse_events"],
-                                               counts["n_sessions"], PER_SESSIONS, level)
+    rate, lower, upper = poisson_rate_interval(
+        counts["n_adverse_events"], counts["n_sessions"], PER_SESSIONS, level
+    )
     return Overview(
         **counts,
         followup=proportion(counts["n_followup"], counts["n_eligible"], level),

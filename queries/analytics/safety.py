@@ -27,9 +27,13 @@ from queries.stats.intervals import (
 )
 
 
-def adverse_event_rates(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                        filters: Filters = Filters(), settings: Settings = Settings(),
-                        by: str = "route") -> pd.DataFrame:
+def adverse_event_rates(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    by: str = "route",
+) -> pd.DataFrame:
     """Adverse events per 100 sessions and per course, per group (methods.md sections 3, 5).
 
     Columns: ``group, n_courses, n_sessions, n_events, n_serious_events,
@@ -52,37 +56,52 @@ def adverse_event_rates(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
         ("serious_events_per_100_sessions", "n_serious_events", "n_sessions", 100.0),
         ("events_per_course", "n_events", "n_courses", 1.0),
     ):
-        rate, lower, upper = poisson_rate_interval(counts[events].to_numpy(),
-                                                   counts[exposure].to_numpy(), per, level)
+        rate, lower, upper = poisson_rate_interval(
+            counts[events].to_numpy(), counts[exposure].to_numpy(), per, level
+        )
         counts[name] = rate
         counts[f"{name}_ci_lower_{sfx}"] = lower
         counts[f"{name}_ci_upper_{sfx}"] = upper
     counts = add_rate_columns(counts, "n_courses_with_event", "n_courses", "course_event", level)
-    counts = add_rate_columns(counts, "n_courses_with_serious_event", "n_courses",
-                              "course_serious_event", level)
-    for col in ("n_courses", "n_sessions", "n_events", "n_serious_events",
-                "n_courses_with_event", "n_courses_with_serious_event"):
+    counts = add_rate_columns(
+        counts, "n_courses_with_serious_event", "n_courses", "course_serious_event", level
+    )
+    for col in (
+        "n_courses",
+        "n_sessions",
+        "n_events",
+        "n_serious_events",
+        "n_courses_with_event",
+        "n_courses_with_serious_event",
+    ):
         counts[col] = counts[col].astype(int)
     return sort_rows(counts, by)
 
 
-def clinic_adverse_event_rates(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                               filters: Filters = Filters(), settings: Settings = Settings()
-                               ) -> pd.DataFrame:
+def clinic_adverse_event_rates(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """The whole clinic's adverse-event rates under the same filters, one row (group
     'clinic'): the reference every viewer may see, a provider included (methods.md section 6:
     a provider sees their own courses and the clinic as a whole). ``scope`` is accepted and
     deliberately not applied: this is an aggregate over every provider."""
-    return adverse_event_rates(con, Scope.clinic(), filters, settings, by="all") \
-        .assign(group=CLINIC)
+    return adverse_event_rates(con, Scope.clinic(), filters, settings, by="all").assign(
+        group=CLINIC
+    )
 
 
 SERIOUS_EVENT_COLUMNS = ("course_id", "provider_id", "session_number", "day", "event")
 
 
-def serious_events(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                   filters: Filters = Filters(), settings: Settings = Settings()
-                   ) -> pd.DataFrame:
+def serious_events(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """Every ``serious`` adverse event as recorded (methods.md section 5), nothing aggregated.
 
     Columns: ``course_id, provider_id, session_number`` (nullable Int64: optional in the
@@ -111,12 +130,16 @@ class ScreeningSummary:
     n_g6pd_unknown: int
 
 
-def screening_summary(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                      filters: Filters = Filters(), settings: Settings = Settings()
-                      ) -> ScreeningSummary:
+def screening_summary(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> ScreeningSummary:
     """Screening counts and rates; raises :class:`InsufficientData` when nothing matches."""
-    row = db.run(con, "analytics/safety_screening_counts",
-                 scope=scope_struct(scope, filters)).iloc[0]
+    row = db.run(con, "analytics/safety_screening_counts", scope=scope_struct(scope, filters)).iloc[
+        0
+    ]
     c = {k: int(row[k]) for k in row.index}
     if c["n_courses"] == 0:
         raise InsufficientData("No courses match these filters.")
@@ -125,15 +148,19 @@ def screening_summary(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
         n_courses=c["n_courses"],
         not_screened=proportion(c["n_not_screened"], c["n_courses"], level),
         contraindicated=proportion(c["n_contraindicated"], c["n_courses"], level),
-        g6pd_tested=proportion(c["n_g6pd_tested"],
-                               c["n_g6pd_tested"] + c["n_g6pd_not_tested"], level),
+        g6pd_tested=proportion(
+            c["n_g6pd_tested"], c["n_g6pd_tested"] + c["n_g6pd_not_tested"], level
+        ),
         n_g6pd_unknown=c["n_g6pd_unknown"],
     )
 
 
-def screening_exceptions(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                         filters: Filters = Filters(), settings: Settings = Settings()
-                         ) -> pd.DataFrame:
+def screening_exceptions(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
     """Courses given without a screen or with a contraindication, for review.
 
     Columns: ``course_id, provider_id, contraindication, n_sessions_completed, g6pd_tested``

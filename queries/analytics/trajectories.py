@@ -20,9 +20,13 @@ from queries.stats.trajectory import trajectory_by_week
 ALL = "all"  # the grouping key of one group (sql/macros.sql group_value)
 
 
-def nrs_changes(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                filters: Filters = Filters(), settings: Settings = Settings(),
-                by: str | None = None) -> pd.DataFrame:
+def nrs_changes(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    by: str | None = None,
+) -> pd.DataFrame:
     """Every primary-instrument value as a change from baseline (long; the trajectory's input).
 
     Columns: ``course_id, group_value, day, score, baseline_score, change_from_baseline``
@@ -30,14 +34,23 @@ def nrs_changes(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     """
     key = ALL if by is None else by
     check_grouping(key)
-    return db.run(con, "analytics/timeline_nrs_changes", by=key,
-                  instrument=settings.primary_instrument, window=settings.primary_window,
-                  scope=scope_struct(scope, filters))
+    return db.run(
+        con,
+        "analytics/timeline_nrs_changes",
+        by=key,
+        instrument=settings.primary_instrument,
+        window=settings.primary_window,
+        scope=scope_struct(scope, filters),
+    )
 
 
-def nrs_trajectory(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                   filters: Filters = Filters(), settings: Settings = Settings(),
-                   by: str | None = None) -> pd.DataFrame:
+def nrs_trajectory(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    by: str | None = None,
+) -> pd.DataFrame:
     """Mean change in NRS pain from baseline by week (methods.md section 5), t intervals.
 
     Columns: ``group, week, n_courses, mean_change, ci_lower_95, ci_upper_95`` (suffix

@@ -21,10 +21,16 @@ from queries.stats.spc import PChart, p_chart
 
 TREND_MEASURES = {
     # measure -> (events column, n column, what it shows)
-    "responder": ("n_responders", "n_followup",
-                  "responders / eligible courses with a follow-up value (complete case)"),
-    "followup": ("n_followup", "n_eligible",
-                 "eligible courses with a follow-up value / eligible courses"),
+    "responder": (
+        "n_responders",
+        "n_followup",
+        "responders / eligible courses with a follow-up value (complete case)",
+    ),
+    "followup": (
+        "n_followup",
+        "n_eligible",
+        "eligible courses with a follow-up value / eligible courses",
+    ),
 }
 # Fall back to yearly periods when more than this share of courses has no start_quarter
 # (Safe Harbor extracts leave the quarter empty; data-contract.md).
@@ -53,13 +59,12 @@ def _periods(counts: pd.DataFrame, kind: str) -> pd.DataFrame:
     value_cols = ["n_courses", "n_eligible", "n_followup", "n_responders"]
     if kind == "quarter":
         known = counts[counts["start_quarter"].notna()]
-        index = (known["start_year"].astype(int) * 4 + known["start_quarter"].astype(int) - 1)
+        index = known["start_year"].astype(int) * 4 + known["start_quarter"].astype(int) - 1
     else:
         known = counts
         index = known["start_year"].astype(int)
     summed = known.assign(_i=index.to_numpy()).groupby("_i")[value_cols].sum()
-    full = summed.reindex(range(int(summed.index.min()), int(summed.index.max()) + 1),
-                          fill_value=0)
+    full = summed.reindex(range(int(summed.index.min()), int(summed.index.max()) + 1), fill_value=0)
     if kind == "quarter":
         labels = [f"{i // 4}-Q{i % 4 + 1}" for i in full.index]
     else:
@@ -67,9 +72,13 @@ def _periods(counts: pd.DataFrame, kind: str) -> pd.DataFrame:
     return full.reset_index(drop=True).assign(period=labels)
 
 
-def quarterly_pchart(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
-                     filters: Filters = Filters(), settings: Settings = Settings(),
-                     measure: str = "responder") -> TrendPChart:
+def quarterly_pchart(
+    con: duckdb.DuckDBPyConnection,
+    scope: Scope = Scope(),
+    filters: Filters = Filters(),
+    settings: Settings = Settings(),
+    measure: str = "responder",
+) -> TrendPChart:
     """Quarterly p-chart of the responder rate or follow-up completeness (methods.md section 4:
     limits p̄ ± 3 sqrt(p̄(1-p̄)/n), NHS "Making Data Count" signal rules; :func:`queries.stats.spc.
     p_chart`). ``measure``: ``"responder"`` (events = responders, n = eligible courses with
@@ -81,8 +90,12 @@ def quarterly_pchart(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     if measure not in TREND_MEASURES:
         raise ValueError(f"no trend measure {measure!r}; use one of {', '.join(TREND_MEASURES)}")
     events_col, n_col, description = TREND_MEASURES[measure]
-    counts = db.run(con, "analytics/trend_quarterly_counts", window=settings.primary_window,
-                    scope=scope_struct(scope, filters))
+    counts = db.run(
+        con,
+        "analytics/trend_quarterly_counts",
+        window=settings.primary_window,
+        scope=scope_struct(scope, filters),
+    )
     n_courses = int(counts["n_courses"].sum())
     if n_courses == 0:
         raise InsufficientData("No courses match these filters.")
@@ -90,9 +103,15 @@ def quarterly_pchart(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     kind = "year" if n_no_quarter > MAX_MISSING_QUARTER_SHARE * n_courses else "quarter"
     periods = _periods(counts, kind)
     if periods[n_col].sum() == 0:
-        raise InsufficientData(f"No course has a value for the {measure} chart "
-                               f"({description}) in these filters.")
+        raise InsufficientData(
+            f"No course has a value for the {measure} chart ({description}) in these filters."
+        )
     chart = p_chart(periods, period_col="period", n_col=n_col, events_col=events_col)
     base = {f.name: getattr(chart, f.name) for f in fields(chart)}
-    return TrendPChart(**base, measure=measure, description=description, period_kind=kind,
-                       n_courses_without_period=n_no_quarter if kind == "quarter" else 0)
+    return TrendPChart(
+        **base,
+        measure=measure,
+        description=description,
+        period_kind=kind,
+        n_courses_without_period=n_no_quarter if kind == "quarter" else 0,
+    )

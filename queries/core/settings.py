@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ ENV_VARS: dict[str, str] = {
     "OUTCOMES_DATA_DIR": "where the synthetic clinic is built when OUTCOMES_DB is not set",
     "OUTCOMES_SYNTHETIC_COURSES": "number of courses in the synthetic clinic built on first start",
     "OUTCOMES_SYNTHETIC_SEED": "seed of the synthetic clinic built on first start",
-    "OUTCOMES_MIN_CELL": "small-cell threshold: smallest count shown and smallest denominator of a rate",
+    "OUTCOMES_MIN_CELL": (
+        "small-cell threshold: smallest count shown and smallest denominator of a rate"
+    ),
     "OUTCOMES_THREADS": "DuckDB threads used by the app",
     "OUTCOMES_MEMORY_LIMIT": "DuckDB memory limit used by the app",
     "OUTCOMES_ROLE": "who the app serves: director (every page, every provider) or provider",
@@ -91,7 +94,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         if env.get("OUTCOMES_DB"):
             values["db_path"] = Path(env["OUTCOMES_DB"]).expanduser()
         if env.get("OUTCOMES_DATA_DIR"):
@@ -123,11 +126,14 @@ class Settings:
     def check(self) -> None:
         """Refuse settings that contradict each other, with what to do."""
         if self.role not in ROLES:
-            raise ValueError(f"OUTCOMES_ROLE={self.role!r} is not a role; use one of "
-                             + ", ".join(ROLES))
+            raise ValueError(
+                f"OUTCOMES_ROLE={self.role!r} is not a role; use one of " + ", ".join(ROLES)
+            )
         if self.role == "provider" and not self.provider_id:
-            raise ValueError("OUTCOMES_ROLE=provider needs OUTCOMES_PROVIDER_ID (the provider "
-                             "whose courses to show)")
+            raise ValueError(
+                "OUTCOMES_ROLE=provider needs OUTCOMES_PROVIDER_ID (the provider "
+                "whose courses to show)"
+            )
         if self.min_cell_size < 1:
             raise ValueError("OUTCOMES_MIN_CELL must be at least 1")
 
@@ -136,7 +142,9 @@ class Settings:
         for w in self.windows:
             if w.name == wanted:
                 return w
-        raise KeyError(f"no follow-up window named {wanted!r}; have {[w.name for w in self.windows]}")
+        raise KeyError(
+            f"no follow-up window named {wanted!r}; have {[w.name for w in self.windows]}"
+        )
 
     @property
     def synthetic_db_path(self) -> Path:

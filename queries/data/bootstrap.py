@@ -28,7 +28,8 @@ def resolve_database(settings: Settings, progress: Progress = lambda _m: None) -
         if not settings.db_path.exists():
             raise DatabaseMissing(
                 f"no database at {settings.db_path}; load a folder first: "
-                f"ozone-outcomes load FOLDER --db {settings.db_path}")
+                f"ozone-outcomes load FOLDER --db {settings.db_path}"
+            )
         db.raise_if_outdated(db.file_schema_version(settings.db_path), settings.db_path)
         return settings.db_path
     path = settings.synthetic_db_path
@@ -41,8 +42,10 @@ def build_synthetic(path: Path, settings: Settings, progress: Progress = lambda 
     """Generate the synthetic clinic and load it into ``path``."""
     from sample_data.generator import generate_clinic, write_clinic
 
-    progress(f"generating a synthetic clinic of {settings.synthetic_courses:,} courses "
-             f"(seed {settings.synthetic_seed})")
+    progress(
+        f"generating a synthetic clinic of {settings.synthetic_courses:,} courses "
+        f"(seed {settings.synthetic_seed})"
+    )
     clinic = generate_clinic(settings.synthetic_courses, settings.synthetic_seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ozone-synthetic-", dir=path.parent) as tmp:

@@ -12,12 +12,24 @@ from dataclasses import dataclass
 AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+")
 SEXES = ("female", "male", "other", "unknown")
 INDICATIONS = (
-    "knee_oa", "hip_oa", "shoulder", "lumbar_disc_herniation", "low_back_pain",
-    "neck_pain", "tendinopathy", "other",
+    "knee_oa",
+    "hip_oa",
+    "shoulder",
+    "lumbar_disc_herniation",
+    "low_back_pain",
+    "neck_pain",
+    "tendinopathy",
+    "other",
 )
 ROUTES = (
-    "intra_articular", "periarticular", "paravertebral", "intradiscal", "intramuscular",
-    "major_autohemotherapy", "rectal_insufflation", "topical",
+    "intra_articular",
+    "periarticular",
+    "paravertebral",
+    "intradiscal",
+    "intramuscular",
+    "major_autohemotherapy",
+    "rectal_insufflation",
+    "topical",
 )
 SEVERITY_SCALES = ("kl", "pfirrmann", "clinician", "none")
 SEVERITY_GRADES_BY_SCALE: dict[str, tuple[str, ...]] = {
@@ -29,7 +41,12 @@ SEVERITY_GRADES_BY_SCALE: dict[str, tuple[str, ...]] = {
 REHAB = ("none", "home_program", "supervised_pt")
 EXPECTATIONS = ("realistic", "unrealistic", "unknown")
 CONTRAINDICATIONS = (
-    "none", "g6pd_deficiency", "pregnancy", "bleeding_disorder", "hyperthyroidism", "other",
+    "none",
+    "g6pd_deficiency",
+    "pregnancy",
+    "bleeding_disorder",
+    "hyperthyroidism",
+    "other",
     "not_screened",
 )
 INSTRUMENT_RANGES: dict[str, tuple[float, float]] = {
@@ -45,8 +62,15 @@ INSTRUMENT_RANGES: dict[str, tuple[float, float]] = {
 }
 INSTRUMENTS = tuple(INSTRUMENT_RANGES)
 EVENTS = (
-    "post_injection_flare", "swelling", "soreness", "fatigue", "headache", "erythema",
-    "vasovagal", "infection", "other",
+    "post_injection_flare",
+    "swelling",
+    "soreness",
+    "fatigue",
+    "headache",
+    "erythema",
+    "vasovagal",
+    "infection",
+    "other",
 )
 SERIOUSNESS = ("mild", "moderate", "serious")
 
@@ -100,57 +124,70 @@ class FileSpec:
         return next(c for c in self.columns if c.name == name)
 
 
-COURSES = FileSpec("courses", (
-    Column("course_id", "text", unique=True),
-    Column("patient_id", "text"),
-    Column("site_id", "text"),
-    Column("provider_id", "text"),
-    Column("start_year", "int", min_value=2000, max_value=2100),
-    Column("start_quarter", "int", required=False, min_value=1, max_value=4),
-    Column("age_band", "enum", values=AGE_BANDS),
-    Column("sex", "enum", values=SEXES),
-    Column("indication", "enum", values=INDICATIONS),
-    Column("route", "enum", values=ROUTES),
-    Column("severity_scale", "enum", values=SEVERITY_SCALES),
-    Column("severity_grade", "text", required=False),
-    Column("end_stage", "bool", required=False),
-    Column("symptom_months", "int", required=False, min_value=0, max_value=600),
-    Column("planned_sessions", "int", min_value=1, max_value=20),
-    Column("rehab", "enum", values=REHAB),
-    Column("lifestyle_support", "bool"),
-    Column("expectations", "enum", values=EXPECTATIONS),
-    Column("contraindication", "enum", values=CONTRAINDICATIONS),
-    Column("g6pd_tested", "bool", required=False),
-    Column("overtraining_reported", "bool", required=False),
-    Column("early_antioxidants_reported", "bool", required=False),
-    Column("escalated_day", "int", required=False),
-    Column("course_price", "decimal", required=False),
-    # Days from the first session to the extract date; stored, not yet used by the analytics.
-    Column("observed_days", "int", required=False, min_value=0),
-))
+COURSES = FileSpec(
+    "courses",
+    (
+        Column("course_id", "text", unique=True),
+        Column("patient_id", "text"),
+        Column("site_id", "text"),
+        Column("provider_id", "text"),
+        Column("start_year", "int", min_value=2000, max_value=2100),
+        Column("start_quarter", "int", required=False, min_value=1, max_value=4),
+        Column("age_band", "enum", values=AGE_BANDS),
+        Column("sex", "enum", values=SEXES),
+        Column("indication", "enum", values=INDICATIONS),
+        Column("route", "enum", values=ROUTES),
+        Column("severity_scale", "enum", values=SEVERITY_SCALES),
+        Column("severity_grade", "text", required=False),
+        Column("end_stage", "bool", required=False),
+        Column("symptom_months", "int", required=False, min_value=0, max_value=600),
+        Column("planned_sessions", "int", min_value=1, max_value=20),
+        Column("rehab", "enum", values=REHAB),
+        Column("lifestyle_support", "bool"),
+        Column("expectations", "enum", values=EXPECTATIONS),
+        Column("contraindication", "enum", values=CONTRAINDICATIONS),
+        Column("g6pd_tested", "bool", required=False),
+        Column("overtraining_reported", "bool", required=False),
+        Column("early_antioxidants_reported", "bool", required=False),
+        Column("escalated_day", "int", required=False),
+        Column("course_price", "decimal", required=False),
+        # Days from the first session to the extract date; stored, not yet used by the analytics.
+        Column("observed_days", "int", required=False, min_value=0),
+    ),
+)
 
-SESSIONS = FileSpec("sessions", (
-    Column("course_id", "text"),
-    Column("session_number", "int", min_value=1),
-    Column("day", "int"),
-    Column("concentration_ug_ml", "decimal", min_value=1, max_value=80),
-    Column("volume_ml", "decimal", min_value=0.5, max_value=300),
-))
+SESSIONS = FileSpec(
+    "sessions",
+    (
+        Column("course_id", "text"),
+        Column("session_number", "int", min_value=1),
+        Column("day", "int"),
+        Column("concentration_ug_ml", "decimal", min_value=1, max_value=80),
+        Column("volume_ml", "decimal", min_value=0.5, max_value=300),
+    ),
+)
 
-ASSESSMENTS = FileSpec("assessments", (
-    Column("course_id", "text"),
-    Column("day", "int", min_value=-60, max_value=730),
-    Column("instrument", "enum", values=INSTRUMENTS),
-    Column("score", "decimal"),  # range depends on the instrument: INSTRUMENT_RANGES
-))
+ASSESSMENTS = FileSpec(
+    "assessments",
+    (
+        Column("course_id", "text"),
+        Column("day", "int", min_value=-60, max_value=730),
+        Column("instrument", "enum", values=INSTRUMENTS),
+        Column("score", "decimal"),  # range depends on the instrument: INSTRUMENT_RANGES
+    ),
+)
 
-ADVERSE_EVENTS = FileSpec("adverse_events", (
-    Column("course_id", "text"),
-    Column("session_number", "int", required=False, min_value=1),
-    Column("day", "int", min_value=0),
-    Column("event", "enum", values=EVENTS),
-    Column("seriousness", "enum", values=SERIOUSNESS),
-), may_be_empty=True)
+ADVERSE_EVENTS = FileSpec(
+    "adverse_events",
+    (
+        Column("course_id", "text"),
+        Column("session_number", "int", required=False, min_value=1),
+        Column("day", "int", min_value=0),
+        Column("event", "enum", values=EVENTS),
+        Column("seriousness", "enum", values=SERIOUSNESS),
+    ),
+    may_be_empty=True,
+)
 
 FILES: tuple[FileSpec, ...] = (COURSES, SESSIONS, ASSESSMENTS, ADVERSE_EVENTS)
 FILE_BY_NAME = {f.name: f for f in FILES}

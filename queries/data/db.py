@@ -36,8 +36,9 @@ def statements(name: str) -> list[str]:
     Statements are separated by ``;`` at the end of a line; our SQL files keep no ``;`` inside
     string literals.
     """
-    code = "\n".join(line for line in sql_text(name).splitlines()
-                     if not line.lstrip().startswith("--"))
+    code = "\n".join(
+        line for line in sql_text(name).splitlines() if not line.lstrip().startswith("--")
+    )
     return [part.strip() for part in code.split(";") if part.strip()]
 
 
@@ -109,8 +110,9 @@ def file_schema_version(path: str | Path) -> int:
     inode: a load swaps in a new file). The app asks on every rerun; opening the file each
     time cost ~45 ms."""
     stat = Path(path).stat()
-    return _file_schema_version(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size,
-                                stat.st_ino)
+    return _file_schema_version(
+        str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino
+    )
 
 
 def check_schema(con: duckdb.DuckDBPyConnection, path: str | Path) -> None:
@@ -124,11 +126,14 @@ def raise_if_outdated(found: int, path: str | Path) -> None:
         raise SchemaOutdated(
             f"{path} was built by another version of Ozone Outcomes (schema {found}, this "
             f"version reads schema {SCHEMA_VERSION}); load your extract again to rebuild it: "
-            f"ozone-outcomes load FOLDER --db {path}")
+            f"ozone-outcomes load FOLDER --db {path}"
+        )
 
 
-def connect(path: str | Path, *, read_only: bool = True, threads: int = 2,
-            memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path, *, read_only: bool = True, threads: int = 2, memory_limit: str = "2GB"
+) -> duckdb.DuckDBPyConnection:
     """Open the database file with explicit threads and memory limit."""
-    return duckdb.connect(str(path), read_only=read_only,
-                          config={"threads": threads, "memory_limit": memory_limit})
+    return duckdb.connect(
+        str(path), read_only=read_only, config={"threads": threads, "memory_limit": memory_limit}
+    )

@@ -40,22 +40,28 @@ class LoadReport:
 
     def summary(self) -> str:
         if self.status == "unchanged":
-            return (f"Unchanged: this extract is the one loaded last into {self.db_path}; "
-                    "nothing to do.")
-        return (f"Loaded into {self.db_path}: {self.n_courses_in_extract:,} courses in the "
-                f"extract ({self.n_courses_added:,} new, {self.n_courses_replaced:,} replaced); "
-                f"{self.n_courses_after:,} courses in the database now. Rows: "
-                + ", ".join(f"{k} {v:,}" for k, v in self.rows.items()))
+            return (
+                f"Unchanged: this extract is the one loaded last into {self.db_path}; "
+                "nothing to do."
+            )
+        return (
+            f"Loaded into {self.db_path}: {self.n_courses_in_extract:,} courses in the "
+            f"extract ({self.n_courses_added:,} new, {self.n_courses_replaced:,} replaced); "
+            f"{self.n_courses_after:,} courses in the database now. Rows: "
+            + ", ".join(f"{k} {v:,}" for k, v in self.rows.items())
+        )
 
 
 def responder_definition(settings: Settings) -> str:
     """A one-line statement of the definition the outcome marts were computed with."""
     windows = "; ".join(f"{w.name} = day {w.first_day}..{w.last_day}" for w in settings.windows)
-    return (f"{settings.primary_instrument}: eligible baseline >= {settings.min_baseline:g}; "
-            f"responder drop >= {settings.responder_min_drop_points:g} points and >= "
-            f"{settings.responder_min_drop_fraction:.0%}; substantial >= "
-            f"{settings.substantial_min_drop_fraction:.0%}; primary window "
-            f"{settings.primary_window}; windows {windows} (methods.md section 1)")
+    return (
+        f"{settings.primary_instrument}: eligible baseline >= {settings.min_baseline:g}; "
+        f"responder drop >= {settings.responder_min_drop_points:g} points and >= "
+        f"{settings.responder_min_drop_fraction:.0%}; substantial >= "
+        f"{settings.substantial_min_drop_fraction:.0%}; primary window "
+        f"{settings.primary_window}; windows {windows} (methods.md section 1)"
+    )
 
 
 def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
@@ -87,27 +93,39 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Compute the derived tables once per load (data-contract "Derived", methods.md 1)."""
     db.execute_script(con, "marts/assessment_daily")
     db.execute_script(
-        con, "marts/course_outcomes",
+        con,
+        "marts/course_outcomes",
         instrument=settings.primary_instrument,
-        windows=[{"window_name": w.name, "target_day": w.target_day,
-                  "half_width_days": w.half_width_days} for w in settings.windows],
+        windows=[
+            {
+                "window_name": w.name,
+                "target_day": w.target_day,
+                "half_width_days": w.half_width_days,
+            }
+            for w in settings.windows
+        ],
         min_baseline=settings.min_baseline,
         min_drop_points=settings.responder_min_drop_points,
         min_drop_fraction=settings.responder_min_drop_fraction,
         substantial_fraction=settings.substantial_min_drop_fraction,
     )
     db.execute_script(
-        con, "marts/course_facts",
-        instrument=settings.primary_instrument, primary_window=settings.primary_window,
-        flare_first_day=settings.flare_first_day, flare_last_day=settings.flare_last_day,
+        con,
+        "marts/course_facts",
+        instrument=settings.primary_instrument,
+        primary_window=settings.primary_window,
+        flare_first_day=settings.flare_first_day,
+        flare_last_day=settings.flare_last_day,
         flare_min_rise=settings.flare_min_rise,
     )
 
 
-def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
-           progress: Progress) -> LoadReport:
-    con = db.connect(tmp, read_only=False, threads=settings.threads,
-                     memory_limit=settings.memory_limit)
+def _build(
+    tmp: Path, old: Path | None, extract: Extract, settings: Settings, progress: Progress
+) -> LoadReport:
+    con = db.connect(
+        tmp, read_only=False, threads=settings.threads, memory_limit=settings.memory_limit
+    )
     try:
         db.execute_script(con, "meta/schema")
         db.execute_script(con, "macros")
@@ -119,54 +137,85 @@ def _build(tmp: Path, old: Path | None, extract: Extract, settings: Settings,
         if old is not None:
             progress("copying the courses this extract does not replace")
             db.execute_script(con, "meta/attach_old", path=str(old))
-            n_replaced = int(db.first_value(db.run_here(con, "meta/count_replaced"),
-                                            "n_replaced"))
+            n_replaced = int(db.first_value(db.run_here(con, "meta/count_replaced"), "n_replaced"))
             db.execute_script(con, "meta/copy_kept_rows")
         for spec in FILES:
             con.register(f"incoming_{spec.name}", extract.tables[spec.name])
-        progress("writing " + ", ".join(f"{k} ({len(v):,} rows)"
-                                        for k, v in extract.tables.items()))
+        progress(
+            "writing " + ", ".join(f"{k} ({len(v):,} rows)" for k, v in extract.tables.items())
+        )
         db.execute_script(con, "meta/insert_extract")
         progress("computing severity, adherence and outcomes for every course")
         build_marts(con, settings)
         row_counts = db.run_here(con, "meta/table_row_counts")
-        n_after = int(db.first_value(row_counts[row_counts["table_name"] == "courses"],
-                                     "n_rows"))
+        n_after = int(db.first_value(row_counts[row_counts["table_name"] == "courses"], "n_rows"))
         n_in = len(extract.tables["courses"])
         load_id = int(db.first_value(db.run_here(con, "meta/next_load_id"), "load_id"))
         db.execute_script(
-            con, "meta/record_load", load_id=load_id,
+            con,
+            "meta/record_load",
+            load_id=load_id,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
-            source_folder=str(extract.folder.resolve()), source_format=extract.fmt,
-            is_synthetic=extract.is_synthetic, n_in=n_in, n_replaced=n_replaced,
-            n_added=n_in - n_replaced, n_after=n_after,
+            source_folder=str(extract.folder.resolve()),
+            source_format=extract.fmt,
+            is_synthetic=extract.is_synthetic,
+            n_in=n_in,
+            n_replaced=n_replaced,
+            n_added=n_in - n_replaced,
+            n_after=n_after,
             definition=responder_definition(settings),
         )
-        con.register("incoming_files", pd.DataFrame({
-            "load_id": load_id,
-            "file_name": [raw.path.name for raw in extract.files.values()],
-            "sha256": [raw.sha256 for raw in extract.files.values()],
-            "n_rows": [raw.n_rows for raw in extract.files.values()],
-        }))
+        con.register(
+            "incoming_files",
+            pd.DataFrame(
+                {
+                    "load_id": load_id,
+                    "file_name": [raw.path.name for raw in extract.files.values()],
+                    "sha256": [raw.sha256 for raw in extract.files.values()],
+                    "n_rows": [raw.n_rows for raw in extract.files.values()],
+                }
+            ),
+        )
         db.execute_script(con, "meta/record_load_files")
         if old is not None:
             con.execute("detach old")
         con.execute("checkpoint")
-        return LoadReport("loaded", Path(), load_id, n_in, n_replaced, n_in - n_replaced,
-                          n_after, {k: len(v) for k, v in extract.tables.items()},
-                          extract.is_synthetic)
+        return LoadReport(
+            "loaded",
+            Path(),
+            load_id,
+            n_in,
+            n_replaced,
+            n_in - n_replaced,
+            n_after,
+            {k: len(v) for k, v in extract.tables.items()},
+            extract.is_synthetic,
+        )
     finally:
         con.close()
 
 
-def load_extract(extract: Extract, db_path: str | Path, settings: Settings = Settings(),
-                 progress: Progress = lambda _msg: None) -> LoadReport:
+def load_extract(
+    extract: Extract,
+    db_path: str | Path,
+    settings: Settings = Settings(),
+    progress: Progress = lambda _msg: None,
+) -> LoadReport:
     """Load an already checked extract (see :func:`load_folder`)."""
     db_path = Path(db_path)
     if _last_load_hashes(db_path) == extract.hashes:
         n = len(extract.tables["courses"])
-        return LoadReport("unchanged", db_path, None, n, 0, 0, n,
-                          {k: len(v) for k, v in extract.tables.items()}, extract.is_synthetic)
+        return LoadReport(
+            "unchanged",
+            db_path,
+            None,
+            n,
+            0,
+            0,
+            n,
+            {k: len(v) for k, v in extract.tables.items()},
+            extract.is_synthetic,
+        )
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
@@ -182,8 +231,12 @@ def load_extract(extract: Extract, db_path: str | Path, settings: Settings = Set
     return LoadReport(**{**report.__dict__, "db_path": db_path})
 
 
-def load_folder(folder: str | Path, db_path: str | Path, settings: Settings = Settings(),
-                progress: Progress = lambda _msg: None) -> LoadReport:
+def load_folder(
+    folder: str | Path,
+    db_path: str | Path,
+    settings: Settings = Settings(),
+    progress: Progress = lambda _msg: None,
+) -> LoadReport:
     """Check a folder against the contract and load it; all or nothing.
 
     Raises :class:`queries.data.violations.ContractViolation` (listing every problem) without

@@ -41,8 +41,9 @@ class PseudonymKey:
 
     def pseudonym(self, kind: str, value: str) -> str:
         """The pseudonym of one id of ``kind`` (a key of ``PREFIXES``)."""
-        digest = hmac.new(self.secret, kind.encode() + KIND_SEPARATOR + value.encode("utf-8"),
-                          hashlib.sha256).hexdigest()
+        digest = hmac.new(
+            self.secret, kind.encode() + KIND_SEPARATOR + value.encode("utf-8"), hashlib.sha256
+        ).hexdigest()
         return PREFIXES[kind] + digest[:PSEUDONYM_HEX_CHARS]
 
 
@@ -59,16 +60,19 @@ def read_key(key_file: str | Path) -> PseudonymKey:
     try:
         text = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise KeyFileError(f"key file {path}: no such file; create it with a secret of at least "
-                           f"{MIN_KEY_CHARS} characters, e.g. "
-                           f"python3 -c 'import secrets; print(secrets.token_hex(32))' > {path}"
-                           ) from None
+        raise KeyFileError(
+            f"key file {path}: no such file; create it with a secret of at least "
+            f"{MIN_KEY_CHARS} characters, e.g. "
+            f"python3 -c 'import secrets; print(secrets.token_hex(32))' > {path}"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyFileError(f"key file {path}: cannot be read as text ({exc})") from None
     if len(text) < MIN_KEY_CHARS:
-        raise KeyFileError(f"key file {path}: the key has {len(text)} characters; use at least "
-                           f"{MIN_KEY_CHARS} (a short key can be guessed, and every pseudonym "
-                           "with it). Keep the same key for every extract.")
+        raise KeyFileError(
+            f"key file {path}: the key has {len(text)} characters; use at least "
+            f"{MIN_KEY_CHARS} (a short key can be guessed, and every pseudonym "
+            "with it). Keep the same key for every extract."
+        )
     secret = text.encode("utf-8")
     return PseudonymKey(secret, key_fingerprint(secret))
 
@@ -82,5 +86,6 @@ def pseudonym_map(key: PseudonymKey, kind: str, values: Iterable[str]) -> dict[s
         raise PseudonymCollision(
             f"{len(mapping) - n_distinct} pair(s) of different {kind} values got the same "
             f"pseudonym ({PSEUDONYM_HEX_CHARS} hex characters); nothing was written. Report "
-            "this to the maintainers: the pseudonym length must grow.")
+            "this to the maintainers: the pseudonym length must grow."
+        )
     return mapping

@@ -31,8 +31,11 @@ from queries.data.violations import Violation
 FIRST_SESSION_DATE = "first_session_date"
 AGE = "age"
 ESCALATION_DATE = "escalation_date"
-DATE_COLUMN = {"sessions": "session_date", "assessments": "assessment_date",
-               "adverse_events": "event_date"}
+DATE_COLUMN = {
+    "sessions": "session_date",
+    "assessments": "assessment_date",
+    "adverse_events": "event_date",
+}
 DATE_FORMAT = "%Y-%m-%d"
 DATE_SHAPE = r"^\d{4}-\d{2}-\d{2}$"
 
@@ -43,9 +46,11 @@ SSN_VALUE = r"^\s*\d{3}-\d{2}-\d{4}\s*$"
 PHONE_VALUE = r"^\s*\+?[ ().\-]*(\d[ ().\-]*){10,}\s*$"
 PHONE_SEPARATOR = r"[ ().\-+]"  # ... and one of them: digits alone may as well be an id
 MAX_FINDINGS_SHOWN = 6
-DEIDENTIFY_HINT = ("De-identify it first: ozone-outcomes deidentify RAW_DIR OUT_DIR --key-file K "
-                   "(queries.data.deidentify; data-contract.md, 'Raw clinic export'), then load "
-                   "OUT_DIR.")
+DEIDENTIFY_HINT = (
+    "De-identify it first: ozone-outcomes deidentify RAW_DIR OUT_DIR --key-file K "
+    "(queries.data.deidentify; data-contract.md, 'Raw clinic export'), then load "
+    "OUT_DIR."
+)
 
 
 class RawExportError(ValueError):
@@ -57,8 +62,10 @@ class RawExportError(ValueError):
         super().__init__(self.summary())
 
     def summary(self, limit: int = 20) -> str:
-        lines = [f"Refused: {len(self.violations)} problem(s) in the raw export {self.folder}; "
-                 "nothing was written."]
+        lines = [
+            f"Refused: {len(self.violations)} problem(s) in the raw export {self.folder}; "
+            "nothing was written."
+        ]
         lines += [f"  {v}" for v in self.violations[:limit]]
         if len(self.violations) > limit:
             lines.append(f"  ... and {len(self.violations) - limit} more")
@@ -75,8 +82,9 @@ class RawTable:
     lines: np.ndarray  # editor line (CSV, header = line 1) or 1-based row (Parquet)
     row_word: str
 
-    def violation(self, position: int | None, column: str | None, value: str | None,
-                  expected: str) -> Violation:
+    def violation(
+        self, position: int | None, column: str | None, value: str | None, expected: str
+    ) -> Violation:
         """A problem at row ``position`` (0-based in ``frame``; None: the file or header)."""
         line = None if position is None else int(self.lines[position])
         if position is None and self.row_word == "line" and column is not None:
@@ -87,14 +95,19 @@ class RawTable:
 def identifier_values(arr: pa.Array | pa.ChunkedArray) -> list[tuple[str, np.ndarray]]:
     """For each kind of identifier-looking value (email, SSN, phone, full date), the mask of
     the values of ``arr`` (strings) that look like it; only kinds that occur are returned."""
+
     def mask(pattern: str) -> np.ndarray:
         found = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
         return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
     ssn = mask(SSN_VALUE)
     phone = mask(PHONE_VALUE) & mask(PHONE_SEPARATOR) & ~ssn
-    kinds = (("an email address", mask(EMAIL_VALUE)), ("a social security number", ssn),
-             ("a phone number", phone), ("a full calendar date", mask(FULL_DATE_VALUE.pattern)))
+    kinds = (
+        ("an email address", mask(EMAIL_VALUE)),
+        ("a social security number", ssn),
+        ("a phone number", phone),
+        ("a full calendar date", mask(FULL_DATE_VALUE.pattern)),
+    )
     return [(what, found) for what, found in kinds if found.any()]
 
 
@@ -122,17 +135,25 @@ def _csv_fast(text: str) -> tuple[pd.DataFrame, np.ndarray] | None:
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
-                                                 null_values=[""], strings_can_be_null=True))
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        )
     except pa.ArrowInvalid:
         return None
-    frame = pd.DataFrame({h: table.column(h).to_numpy(zero_copy_only=False) for h in header},
-                         columns=header, dtype=object)
+    frame = pd.DataFrame(
+        {h: table.column(h).to_numpy(zero_copy_only=False) for h in header},
+        columns=header,
+        dtype=object,
+    )
     return frame, np.arange(2, table.num_rows + 2, dtype=np.int64)
 
 
-def _csv_careful(text: str, name: str, out: list[Violation]
-                 ) -> tuple[pd.DataFrame, np.ndarray] | None:
+def _csv_careful(
+    text: str, name: str, out: list[Violation]
+) -> tuple[pd.DataFrame, np.ndarray] | None:
     """Python's csv reader: knows the editor line of every row (quoted newlines, blank lines)
     and reports ragged or truncated rows; None (with a violation) when unreadable."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -143,16 +164,30 @@ def _csv_careful(text: str, name: str, out: list[Violation]
         start = reader.line_num + 1
         for row in reader:
             if row and len(row) != len(header):
-                out.append(Violation(name, start, None, None,
-                                     f"this row has {len(row)} fields, the header has "
-                                     f"{len(header)} (a truncated file, or a stray comma?)"))
+                out.append(
+                    Violation(
+                        name,
+                        start,
+                        None,
+                        None,
+                        f"this row has {len(row)} fields, the header has "
+                        f"{len(header)} (a truncated file, or a stray comma?)",
+                    )
+                )
             elif row:
                 rows.append(row)
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        out.append(Violation(name, reader.line_num, None, None,
-                             f"the row cannot be read ({exc}); the file may be truncated"))
+        out.append(
+            Violation(
+                name,
+                reader.line_num,
+                None,
+                None,
+                f"the row cannot be read ({exc}); the file may be truncated",
+            )
+        )
         return None
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     return frame.where(frame != "", None), np.asarray(lines, dtype=np.int64)
@@ -162,8 +197,15 @@ def _read_csv(name: str, path: Path, out: list[Violation]) -> RawTable | None:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        out.append(Violation(path.name, None, None, None,
-                             f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"))
+        out.append(
+            Violation(
+                path.name,
+                None,
+                None,
+                None,
+                f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            )
+        )
         return None
     if not text.strip():
         out.append(Violation(path.name, None, None, None, "the file is empty; expected a header"))
@@ -186,26 +228,44 @@ def _read_parquet(name: str, path: Path, out: list[Violation]) -> RawTable | Non
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        out.append(Violation(path.name, None, None, None,
-                             f"the file cannot be read as Parquet ({exc})", "row"))
+        out.append(
+            Violation(
+                path.name, None, None, None, f"the file cannot be read as Parquet ({exc})", "row"
+            )
+        )
         return None
-    data = {col: _as_text(table.column(col).combine_chunks()).to_pylist()
-            for col in table.column_names}
+    data = {
+        col: _as_text(table.column(col).combine_chunks()).to_pylist() for col in table.column_names
+    }
     frame = pd.DataFrame(data, columns=table.column_names, dtype=object)
     frame = frame.where(frame.notna() & (frame != ""), None)
     return RawTable(name, path.name, frame, np.arange(1, table.num_rows + 1), "row")
 
 
 def _find(folder: Path, name: str, out: list[Violation]) -> Path | None:
-    present = [folder / f"{name}{suffix}" for suffix in SUFFIXES
-               if (folder / f"{name}{suffix}").is_file()]
+    present = [
+        folder / f"{name}{suffix}" for suffix in SUFFIXES if (folder / f"{name}{suffix}").is_file()
+    ]
     if len(present) > 1:
-        out.append(Violation(present[1].name, None, None, None,
-                             f"both {present[0].name} and {present[1].name} are present; "
-                             "keep one"))
+        out.append(
+            Violation(
+                present[1].name,
+                None,
+                None,
+                None,
+                f"both {present[0].name} and {present[1].name} are present; keep one",
+            )
+        )
     if not present:
-        out.append(Violation(f"{name}.csv", None, None, None,
-                             f"required file is missing from the raw export {folder}"))
+        out.append(
+            Violation(
+                f"{name}.csv",
+                None,
+                None,
+                None,
+                f"required file is missing from the raw export {folder}",
+            )
+        )
         return None
     return present[0]
 
@@ -215,8 +275,7 @@ def read_raw_export(folder: str | Path) -> dict[str, RawTable]:
     file that is missing or cannot be read. Other files in the folder are ignored."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise RawExportError(folder, [Violation(str(folder), None, None, None,
-                                                "no such folder")])
+        raise RawExportError(folder, [Violation(str(folder), None, None, None, "no such folder")])
     out: list[Violation] = []
     tables: dict[str, RawTable] = {}
     for spec in FILES:
@@ -245,9 +304,12 @@ def _text_table(path: Path) -> pa.Table | None:
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 header = next(csv.reader(fh), [])
             table = pacsv.read_csv(
-                path, parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                path,
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={h: pa.string() for h in header}, strings_can_be_null=True))
+                    column_types={h: pa.string() for h in header}, strings_can_be_null=True
+                ),
+            )
     except (pa.ArrowException, OSError, UnicodeDecodeError, csv.Error):
         return None
     return pa.table({c: _as_text(table.column(c).combine_chunks()) for c in table.column_names})
@@ -269,8 +331,9 @@ def _value_findings(file_name: str, table: pa.Table) -> list[str]:
     found = []
     for col in table.column_names:
         for what, n_values in identifier_value_counts(table.column(col)):
-            found.append(f"{file_name}, column {col}: {n_values} value(s) look like {what} "
-                         "(not shown)")
+            found.append(
+                f"{file_name}, column {col}: {n_values} value(s) look like {what} (not shown)"
+            )
     return found
 
 
@@ -294,7 +357,12 @@ def raw_export_reason(folder: str | Path) -> str | None:
     if not findings:
         return None
     shown = "; ".join(findings[:MAX_FINDINGS_SHOWN])
-    more = (f"; and {len(findings) - MAX_FINDINGS_SHOWN} more"
-            if len(findings) > MAX_FINDINGS_SHOWN else "")
-    return (f"{folder} looks like a raw clinic export, not a de-identified extract: "
-            f"{shown}{more}. {DEIDENTIFY_HINT}")
+    more = (
+        f"; and {len(findings) - MAX_FINDINGS_SHOWN} more"
+        if len(findings) > MAX_FINDINGS_SHOWN
+        else ""
+    )
+    return (
+        f"{folder} looks like a raw clinic export, not a de-identified extract: "
+        f"{shown}{more}. {DEIDENTIFY_HINT}"
+    )

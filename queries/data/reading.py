@@ -32,8 +32,10 @@ IDENTIFIER_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"(^|_)(first|last|full|given|family|sur|middle|patient|maiden)?_?name($|_)", "a name"),
     (r"(^|_)(dob|birth|birthday|birthdate|date_of_birth)($|_)", "a date of birth"),
     (r"(^|_)(mrn|medical_record|record_number|chart_number)($|_)", "a medical record number"),
-    (r"(^|_)(ssn|social_security|national_id|nhs_number|insurance_number)($|_)",
-     "a social security or national id number"),
+    (
+        r"(^|_)(ssn|social_security|national_id|nhs_number|insurance_number)($|_)",
+        "a social security or national id number",
+    ),
     (r"(^|_)(phone|telephone|tel|mobile|cell|fax)($|_)", "a phone or fax number"),
     (r"(^|_)(e_?mail)($|_)", "an email address"),
     (r"(^|_)(address|street|city|town|county)($|_)", "an address"),
@@ -98,8 +100,9 @@ def identifier_reason(column_name: str) -> str | None:
     return None
 
 
-def _check_header(spec: FileSpec, name: str, header: list[str], row_word: str,
-                  out: list[Violation]) -> list[str] | None:
+def _check_header(
+    spec: FileSpec, name: str, header: list[str], row_word: str, out: list[Violation]
+) -> list[str] | None:
     """Check the header; returns the usable column names, or None when rows can't be read.
 
     An optional column may be left out (data-contract "Conventions"); a required one may not.
@@ -116,18 +119,34 @@ def _check_header(spec: FileSpec, name: str, header: list[str], row_word: str,
             continue
         reason = identifier_reason(col)
         if reason:
-            out.append(Violation(name, line, col, None,
-                                 f"this column looks like {reason}, a direct identifier; "
-                                 "remove it and de-identify the extract before loading "
-                                 "(README: 'Loading your own data')"))
+            out.append(
+                Violation(
+                    name,
+                    line,
+                    col,
+                    None,
+                    f"this column looks like {reason}, a direct identifier; "
+                    "remove it and de-identify the extract before loading "
+                    "(README: 'Loading your own data')",
+                )
+            )
         else:
-            out.append(Violation(name, line, col, None,
-                                 f"unexpected column; {spec.name} has exactly: "
-                                 + ", ".join(spec.column_names)))
+            out.append(
+                Violation(
+                    name,
+                    line,
+                    col,
+                    None,
+                    f"unexpected column; {spec.name} has exactly: " + ", ".join(spec.column_names),
+                )
+            )
     for column in spec.columns:
         if column.name not in seen and column.required:
-            out.append(Violation(name, line, column.name, None,
-                                 "required column is missing from the header"))
+            out.append(
+                Violation(
+                    name, line, column.name, None, "required column is missing from the header"
+                )
+            )
             usable = False
     return header if usable else None
 
@@ -144,8 +163,11 @@ def _csv_fast(text: str, columns: list[str]) -> ReadColumns | None:
             read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, null_values=[""],
-                strings_can_be_null=True, quoted_strings_can_be_null=True),
+                column_types={c: pa.string() for c in columns},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
         )
     except pa.ArrowInvalid:
         return None
@@ -153,8 +175,9 @@ def _csv_fast(text: str, columns: list[str]) -> ReadColumns | None:
     return ReadColumns(arrays, np.arange(2, table.num_rows + 2, dtype=np.int64))
 
 
-def _csv_careful(text: str, name: str, columns: list[str],
-                 out: list[Violation]) -> ReadColumns | None:
+def _csv_careful(
+    text: str, name: str, columns: list[str], out: list[Violation]
+) -> ReadColumns | None:
     """Python's csv reader: slower, but knows the editor line of every row (quoted newlines,
     blank lines) and reports ragged or truncated rows."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -169,17 +192,30 @@ def _csv_careful(text: str, name: str, columns: list[str],
                 start = reader.line_num + 1
                 continue
             if len(row) != n_cols:
-                out.append(Violation(
-                    name, start, None, None,
-                    f"this row has {len(row)} fields, the header has {n_cols} "
-                    "(a truncated file, or a stray or missing comma?)"))
+                out.append(
+                    Violation(
+                        name,
+                        start,
+                        None,
+                        None,
+                        f"this row has {len(row)} fields, the header has {n_cols} "
+                        "(a truncated file, or a stray or missing comma?)",
+                    )
+                )
             else:
                 rows.append(row)
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        out.append(Violation(name, start, None, None,
-                             f"the row cannot be read ({exc}); the file may be truncated"))
+        out.append(
+            Violation(
+                name,
+                start,
+                None,
+                None,
+                f"the row cannot be read ({exc}); the file may be truncated",
+            )
+        )
         return None
     arrays = {}
     for i, col in enumerate(columns):
@@ -194,17 +230,29 @@ def _read_csv(spec: FileSpec, path: Path, out: list[Violation]) -> ReadColumns |
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        out.append(Violation(name, line, None, None,
-                             f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"))
+        out.append(
+            Violation(
+                name,
+                line,
+                None,
+                None,
+                f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            )
+        )
         return None
     if not text.strip():
-        out.append(Violation(name, None, None, None,
-                             "the file is empty; expected a header row: "
-                             + ",".join(spec.column_names)))
+        out.append(
+            Violation(
+                name,
+                None,
+                None,
+                None,
+                "the file is empty; expected a header row: " + ",".join(spec.column_names),
+            )
+        )
         return None
     try:
-        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""),
-                                                     strict=True))]
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""), strict=True))]
     except csv.Error as exc:
         out.append(Violation(name, 1, None, None, f"the header row cannot be read ({exc})"))
         return None
@@ -222,8 +270,11 @@ def _parquet_as_text(arr: pa.Array) -> pa.Array:
     elif pa.types.is_floating(arr.type):
         # whole numbers stored as floating point (common for nullable ints) read as "3"
         whole = pc.fill_null(pc.equal(arr, pc.floor(arr)), False)
-        arr = pc.if_else(whole, pc.cast(pc.cast(pc.if_else(whole, arr, 0), pa.int64()),
-                                        pa.string()), pc.cast(arr, pa.string()))
+        arr = pc.if_else(
+            whole,
+            pc.cast(pc.cast(pc.if_else(whole, arr, 0), pa.int64()), pa.string()),
+            pc.cast(arr, pa.string()),
+        )
     elif not pa.types.is_string(arr.type):
         arr = pc.cast(arr, pa.string())
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
@@ -234,9 +285,16 @@ def _read_parquet(spec: FileSpec, path: Path, out: list[Violation]) -> ReadColum
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        out.append(Violation(name, None, None, None,
-                             f"the file cannot be read as Parquet ({exc}); it may be truncated",
-                             row_word="row"))
+        out.append(
+            Violation(
+                name,
+                None,
+                None,
+                None,
+                f"the file cannot be read as Parquet ({exc}); it may be truncated",
+                row_word="row",
+            )
+        )
         return None
     columns = _check_header(spec, name, list(table.column_names), "row", out)
     if columns is None:
@@ -248,8 +306,12 @@ def _read_parquet(spec: FileSpec, path: Path, out: list[Violation]) -> ReadColum
 def _with_missing_optional(spec: FileSpec, read: ReadColumns) -> dict[str, pa.Array]:
     """The columns in contract order, an optional column left out of the header all null."""
     n_rows = len(read.lines)
-    return {col.name: read.columns[col.name] if col.name in read.columns
-            else pa.nulls(n_rows, type=pa.string()) for col in spec.columns}
+    return {
+        col.name: read.columns[col.name]
+        if col.name in read.columns
+        else pa.nulls(n_rows, type=pa.string())
+        for col in spec.columns
+    }
 
 
 def read_file(spec: FileSpec, path: Path, out: list[Violation]) -> RawFile | None:
@@ -260,40 +322,79 @@ def read_file(spec: FileSpec, path: Path, out: list[Violation]) -> RawFile | Non
     read = reader(spec, path, out)
     if read is None:
         return None
-    return RawFile(spec, path, fmt, _with_missing_optional(spec, read), read.lines,
-                   _sha256(path), row_word="row" if fmt == "parquet" else "line")
+    return RawFile(
+        spec,
+        path,
+        fmt,
+        _with_missing_optional(spec, read),
+        read.lines,
+        _sha256(path),
+        row_word="row" if fmt == "parquet" else "line",
+    )
 
 
 def discover(folder: Path) -> Discovery:
     """Find the contract files in a folder; wrong, missing or doubled names are violations."""
     expected_names = ", ".join(f"{f.name}.csv" for f in FILES) + " (or the same as .parquet)"
     if not folder.exists():
-        return Discovery(violations=[Violation(
-            str(folder), None, None, None,
-            "no such folder; expected a folder holding " + expected_names)])
+        return Discovery(
+            violations=[
+                Violation(
+                    str(folder),
+                    None,
+                    None,
+                    None,
+                    "no such folder; expected a folder holding " + expected_names,
+                )
+            ]
+        )
     if not folder.is_dir():
-        return Discovery(violations=[Violation(
-            str(folder), None, None, None,
-            "is a file, not a folder; expected a folder holding " + expected_names)])
+        return Discovery(
+            violations=[
+                Violation(
+                    str(folder),
+                    None,
+                    None,
+                    None,
+                    "is a file, not a folder; expected a folder holding " + expected_names,
+                )
+            ]
+        )
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     if not entries:
-        return Discovery(violations=[Violation(str(folder), None, None, None,
-                                               "the folder is empty; expected "
-                                               + expected_names)])
+        return Discovery(
+            violations=[
+                Violation(
+                    str(folder), None, None, None, "the folder is empty; expected " + expected_names
+                )
+            ]
+        )
     found = Discovery()
     for path in entries:
         _classify_entry(path, found, expected_names)
     for spec in FILES:
         if spec.name not in found.found:
-            found.violations.append(Violation(
-                f"{spec.name}.csv", None, None, None,
-                "required file is missing from the folder"
-                + (" (it may have a header and no rows)" if spec.may_be_empty else "")))
+            found.violations.append(
+                Violation(
+                    f"{spec.name}.csv",
+                    None,
+                    None,
+                    None,
+                    "required file is missing from the folder"
+                    + (" (it may have a header and no rows)" if spec.may_be_empty else ""),
+                )
+            )
     suffixes = {p.suffix.lower() for p in found.found.values()}
     if len(suffixes) > 1:
-        found.violations.append(Violation(
-            str(folder), None, None, None,
-            "mixes CSV and Parquet files; use one format for all four"))
+        found.violations.append(
+            Violation(
+                str(folder),
+                None,
+                None,
+                None,
+                "mixes CSV and Parquet files; use one format for all four",
+            )
+        )
     return found
 
 
@@ -305,11 +406,23 @@ def _classify_entry(path: Path, found: Discovery, expected_names: str) -> None:
     stem, suffix = path.stem, path.suffix.lower()
     if path.is_file() and suffix in SUFFIXES and stem in FILE_BY_NAME:
         if stem in found.found:
-            found.violations.append(Violation(
-                path.name, None, None, None,
-                f"both {found.found[stem].name} and {path.name} are present; keep one"))
+            found.violations.append(
+                Violation(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"both {found.found[stem].name} and {path.name} are present; keep one",
+                )
+            )
         found.found[stem] = path
     else:
-        found.violations.append(Violation(
-            path.name, None, None, None,
-            "unexpected file name; the contract's files are " + expected_names))
+        found.violations.append(
+            Violation(
+                path.name,
+                None,
+                None,
+                None,
+                "unexpected file name; the contract's files are " + expected_names,
+            )
+        )

@@ -54,8 +54,14 @@ def _mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _add(out: list[Violation], raw: RawFile, mask: np.ndarray, column: str | None,
-         expected: str, values: pa.Array | None = None) -> None:
+def _add(
+    out: list[Violation],
+    raw: RawFile,
+    mask: np.ndarray,
+    column: str | None,
+    expected: str,
+    values: pa.Array | None = None,
+) -> None:
     """Record one violation per True row of ``mask``; only the bad rows are converted."""
     idx = np.flatnonzero(mask)
     if idx.size == 0:
@@ -63,9 +69,16 @@ def _add(out: list[Violation], raw: RawFile, mask: np.ndarray, column: str | Non
     source = values if values is not None else raw.columns.get(column) if column else None
     shown = source.take(pa.array(idx)).to_pylist() if source is not None else [None] * idx.size
     for line, value in zip(raw.lines[idx], shown, strict=True):
-        out.append(Violation(raw.display_name, int(line), column,
-                             "" if value is None and column else value, expected, raw.row_word))
-
+        out.append(
+            Violation(
+                raw.display_name,
+                int(line),
+                column,
+                "" if value is None and column else value,
+                expected,
+                raw.row_word,
+            )
+        )
 
 
 def _numbers(arr: pa.Array, ok: np.ndarray) -> np.ndarray:
@@ -78,8 +91,7 @@ def _check_column(raw: RawFile, col: Column, out: list[Violation]) -> None:
     arr = raw.columns[col.name]
     present = _mask(pc.is_valid(arr))
     if col.required:
-        _add(out, raw, ~present, col.name,
-             f"empty, but a value is required ({col.expected()})")
+        _add(out, raw, ~present, col.name, f"empty, but a value is required ({col.expected()})")
     if col.kind in ("int", "decimal"):
         pattern = INT_PATTERN if col.kind == "int" else DECIMAL_PATTERN
         ok = _mask(pc.match_substring_regex(arr, pattern))
@@ -94,24 +106,41 @@ def _check_column(raw: RawFile, col: Column, out: list[Violation]) -> None:
         _add(out, raw, present & ~ok, col.name, f"not allowed here (use {col.expected()})")
     elif col.kind == "text":
         looks_like_date = _mask(pc.match_substring_regex(arr, FULL_DATE_VALUE.pattern))
-        _add(out, raw, looks_like_date, col.name,
-             "looks like a full calendar date, a direct identifier under HIPAA Safe Harbor; "
-             "keep only the year (start_year) and de-identify the extract")
+        _add(
+            out,
+            raw,
+            looks_like_date,
+            col.name,
+            "looks like a full calendar date, a direct identifier under HIPAA Safe Harbor; "
+            "keep only the year (start_year) and de-identify the extract",
+        )
     if col.unique:
         values = pd.Series(arr.to_numpy(zero_copy_only=False))
         dup = values.duplicated(keep="first").to_numpy() & present
         if dup.any():
-            first_line = pd.Series(raw.lines).groupby(values.to_numpy(), sort=False) \
-                .transform("min").to_numpy()
+            first_line = (
+                pd.Series(raw.lines)
+                .groupby(values.to_numpy(), sort=False)
+                .transform("min")
+                .to_numpy()
+            )
             for i in np.flatnonzero(dup):
-                out.append(Violation(raw.display_name, int(raw.lines[i]), col.name,
-                                     str(values.iat[int(i)]),
-                                     f"{col.name} must be unique; this value is already on "
-                                     f"{raw.row_word} {int(first_line[i])}", raw.row_word))
+                out.append(
+                    Violation(
+                        raw.display_name,
+                        int(raw.lines[i]),
+                        col.name,
+                        str(values.iat[int(i)]),
+                        f"{col.name} must be unique; this value is already on "
+                        f"{raw.row_word} {int(first_line[i])}",
+                        raw.row_word,
+                    )
+                )
 
 
-def _check_range(raw: RawFile, col: Column, nums: np.ndarray, valid: np.ndarray,
-                 out: list[Violation]) -> None:
+def _check_range(
+    raw: RawFile, col: Column, nums: np.ndarray, valid: np.ndarray, out: list[Violation]
+) -> None:
     bad = np.zeros(len(nums), dtype=bool)
     with np.errstate(invalid="ignore"):
         if col.min_value is not None:
@@ -129,8 +158,11 @@ def _check_courses(raw: RawFile, out: list[Violation]) -> None:
         on_scale = _mask(pc.equal(scale, scale_name))
         in_scale = _mask(pc.is_in(grade, value_set=pa.array(grades, type=pa.string())))
         if grades:
-            expected = (f"not a grade of the {scale_name} scale (use one of "
-                        + ", ".join(grades) + ", or leave it empty when unknown)")
+            expected = (
+                f"not a grade of the {scale_name} scale (use one of "
+                + ", ".join(grades)
+                + ", or leave it empty when unknown)"
+            )
         else:
             expected = "severity_scale is none, so severity_grade must be empty"
         _add(out, raw, on_scale & has_grade & ~in_scale, "severity_grade", expected)
@@ -149,8 +181,7 @@ def _check_sessions(raw: RawFile, out: list[Violation]) -> None:
     num = _numbers(num_arr, _mask(pc.match_substring_regex(num_arr, INT_PATTERN)))
     day = _numbers(day_arr, _mask(pc.match_substring_regex(day_arr, INT_PATTERN)))
     course = pd.Series(raw.columns["course_id"].to_numpy(zero_copy_only=False))
-    work = pd.DataFrame({"course_id": course, "num": num, "day": day,
-                         "pos": np.arange(raw.n_rows)})
+    work = pd.DataFrame({"course_id": course, "num": num, "day": day, "pos": np.arange(raw.n_rows)})
     work = work[work["course_id"].notna() & work["num"].notna() & work["day"].notna()]
 
     def mark(positions) -> np.ndarray:
@@ -159,24 +190,46 @@ def _check_sessions(raw: RawFile, out: list[Violation]) -> None:
         return mask
 
     dup = work.duplicated(["course_id", "num"], keep="first")
-    _add(out, raw, mark(work.loc[dup, "pos"]), "session_number",
-         "this session_number appears twice for the course; each session once")
+    _add(
+        out,
+        raw,
+        mark(work.loc[dup, "pos"]),
+        "session_number",
+        "this session_number appears twice for the course; each session once",
+    )
     work = work[~dup].sort_values(["course_id", "num"], kind="stable")
     count = work.groupby("course_id")["num"].transform("size").to_numpy()
     rank = work.groupby("course_id").cumcount().to_numpy() + 1
     gap = work["num"].to_numpy() != rank
     for pos, n_sessions in zip(work["pos"].to_numpy()[gap], count[gap], strict=True):
-        out.append(Violation(raw.display_name, int(raw.lines[pos]), "session_number",
-                             str(num_arr[int(pos)].as_py()),
-                             f"sessions of course {course.iat[pos]} must be numbered "
-                             f"1..{int(n_sessions)} without gaps", raw.row_word))
+        out.append(
+            Violation(
+                raw.display_name,
+                int(raw.lines[pos]),
+                "session_number",
+                str(num_arr[int(pos)].as_py()),
+                f"sessions of course {course.iat[pos]} must be numbered "
+                f"1..{int(n_sessions)} without gaps",
+                raw.row_word,
+            )
+        )
     first_bad = (work["num"] == 1) & (work["day"] != 0)
-    _add(out, raw, mark(work.loc[first_bad, "pos"]), "day",
-         "session 1 must be on day 0 (day counts from the first session)")
+    _add(
+        out,
+        raw,
+        mark(work.loc[first_bad, "pos"]),
+        "day",
+        "session 1 must be on day 0 (day counts from the first session)",
+    )
     prev_day = work.groupby("course_id")["day"].shift(1)
     not_increasing = prev_day.notna() & (work["day"] <= prev_day)
-    _add(out, raw, mark(work.loc[not_increasing, "pos"]), "day",
-         "not after the previous session's day; days must increase with session_number")
+    _add(
+        out,
+        raw,
+        mark(work.loc[not_increasing, "pos"]),
+        "day",
+        "not after the previous session's day; days must increase with session_number",
+    )
 
 
 def _check_assessments(raw: RawFile, out: list[Violation]) -> None:
@@ -200,9 +253,11 @@ def _typed(raw: RawFile) -> pa.Table:
             data[col.name] = pc.cast(values, pa.int64()) if col.kind == "int" else values
         elif col.kind == "bool":
             lowered = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-            data[col.name] = pc.if_else(pc.is_valid(arr),
-                                        pc.is_in(lowered, value_set=pa.array(BOOL_TRUE)),
-                                        pa.scalar(None, pa.bool_()))
+            data[col.name] = pc.if_else(
+                pc.is_valid(arr),
+                pc.is_in(lowered, value_set=pa.array(BOOL_TRUE)),
+                pa.scalar(None, pa.bool_()),
+            )
         else:
             data[col.name] = arr
     return pa.table(data)
@@ -211,8 +266,9 @@ def _typed(raw: RawFile) -> pa.Table:
 def _check_file(raw: RawFile, out: list[Violation]) -> None:
     """The rules of one file on its own: rows present, every column's values."""
     if raw.n_rows == 0 and not raw.spec.may_be_empty:
-        out.append(Violation(raw.display_name, None, None, None,
-                             "the file has a header but no rows"))
+        out.append(
+            Violation(raw.display_name, None, None, None, "the file has a header but no rows")
+        )
     for col in raw.spec.columns:
         _check_column(raw, col, out)
 
@@ -235,8 +291,13 @@ def _check_across_files(files: dict[str, RawFile], out: list[Violation]) -> None
 def _in_file_order(violations: list[Violation]) -> list[Violation]:
     """Violations by contract file, then by line (folder-level ones first)."""
     order = {spec.name: i for i, spec in enumerate(FILES)}
-    return sorted(violations, key=lambda v: (order.get(v.file.rsplit(".", 1)[0], -1),
-                                             v.line if v.line is not None else -1))
+    return sorted(
+        violations,
+        key=lambda v: (
+            order.get(v.file.rsplit(".", 1)[0], -1),
+            v.line if v.line is not None else -1,
+        ),
+    )
 
 
 def read_extract(folder: str | Path) -> Extract:

@@ -31,8 +31,11 @@ class Violation:
         if self.column is not None:
             where += f", column {self.column}"
         if self.value is not None:
-            shown = self.value if len(self.value) <= MAX_VALUE_SHOWN else \
-                self.value[:MAX_VALUE_SHOWN] + "…"
+            shown = (
+                self.value
+                if len(self.value) <= MAX_VALUE_SHOWN
+                else self.value[:MAX_VALUE_SHOWN] + "…"
+            )
             return f"{where}: value '{shown}' — {self.expected}"
         return f"{where}: {self.expected}"
 
@@ -46,8 +49,10 @@ class ContractViolation(Exception):
 
     def summary(self, limit: int | None = SUMMARY_LIMIT) -> str:
         shown = self.violations if limit is None else self.violations[:limit]
-        lines = [f"Refused: {len(self.violations)} problem(s) in the extract; "
-                 "nothing was loaded and the database is unchanged."]
+        lines = [
+            f"Refused: {len(self.violations)} problem(s) in the extract; "
+            "nothing was loaded and the database is unchanged."
+        ]
         lines += [f"  {v}" for v in shown]
         if limit is not None and len(self.violations) > limit:
             lines.append(f"  ... and {len(self.violations) - limit} more")

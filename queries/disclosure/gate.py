@@ -74,8 +74,9 @@ def check_audience(frame: pd.DataFrame, policy: Policy) -> None:
         if column in frame.columns:
             named = set(frame[column].dropna().astype(str)) - {""}
             if len(named) > 1:
-                raise PeerIdentified(f"column {column} names {len(named)} providers in a "
-                                     "provider's view")
+                raise PeerIdentified(
+                    f"column {column} names {len(named)} providers in a provider's view"
+                )
 
 
 def _table(frame: pd.DataFrame, rule: Rule | None, policy: Policy) -> pd.DataFrame:
@@ -128,8 +129,9 @@ def disclose(result: Result, policy: Policy, rule: Rule | None = None) -> Result
     return cast(Result, _disclose(result, policy, rule))
 
 
-def present(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, str],
-            policy: Policy) -> pd.DataFrame:
+def present(
+    frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, str], policy: Policy
+) -> pd.DataFrame:
     """``frame`` through the gate, then ``columns`` of it selected (and optionally renamed)
     for output: what every table, figure and download starts from.
 

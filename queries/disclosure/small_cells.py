@@ -88,8 +88,9 @@ def hidden_note(min_cell_size: int) -> str:
     return f"fewer than {min_cell_size} courses with follow-up — hidden"
 
 
-def _complement(size: np.ndarray, small: np.ndarray, groups: np.ndarray,
-                min_cell_size: int) -> np.ndarray:
+def _complement(
+    size: np.ndarray, small: np.ndarray, groups: np.ndarray, min_cell_size: int
+) -> np.ndarray:
     """Complementary suppression: while the hidden groups could be worked out from the
     clinic's total (one hidden group, or hidden groups whose total is under the threshold),
     the shown group with the smallest denominator is hidden too."""
@@ -104,8 +105,9 @@ def _complement(size: np.ndarray, small: np.ndarray, groups: np.ndarray,
         complement[int(np.argmin(np.where(shown_groups, size, np.inf)))] = True
 
 
-def hide_small_groups(frame: pd.DataFrame, min_cell_size: int,
-                      denominator: str = "n_followup") -> pd.DataFrame:
+def hide_small_groups(
+    frame: pd.DataFrame, min_cell_size: int, denominator: str = "n_followup"
+) -> pd.DataFrame:
     """Small-cell hiding of a clinic-then-groups table (methods.md section 6).
 
     A row whose ``denominator`` is below ``min_cell_size`` keeps its group name; its counts
@@ -124,21 +126,28 @@ def hide_small_groups(frame: pd.DataFrame, min_cell_size: int,
     small = (size < min_cell_size) & (min_cell_size > 1)
     groups = (out["group"] != CLINIC).to_numpy()
     clinic_shown = bool((~groups & ~small).any())
-    complement = (_complement(size, small, groups, min_cell_size) if clinic_shown
-                  else np.zeros(len(out), dtype=bool))
+    complement = (
+        _complement(size, small, groups, min_cell_size)
+        if clinic_shown
+        else np.zeros(len(out), dtype=bool)
+    )
     hidden = small | complement
-    value_columns = [c for c in out.columns
-                     if c in HIDDEN_COUNTS or c.endswith("_rate") or "_ci_" in c
-                     or c.startswith("ci_")]
+    value_columns = [
+        c
+        for c in out.columns
+        if c in HIDDEN_COUNTS or c.endswith("_rate") or "_ci_" in c or c.startswith("ci_")
+    ]
     out.loc[hidden, value_columns] = pd.NA
     out["is_hidden"] = hidden
-    out["note"] = np.where(small, hidden_note(min_cell_size),
-                           np.where(complement, COMPLEMENT_NOTE, ""))
+    out["note"] = np.where(
+        small, hidden_note(min_cell_size), np.where(complement, COMPLEMENT_NOTE, "")
+    )
     return out
 
 
-def hide_small_rows(frame: pd.DataFrame, min_cell_size: int, count: str,
-                    keep: tuple[str, ...]) -> pd.DataFrame:
+def hide_small_rows(
+    frame: pd.DataFrame, min_cell_size: int, count: str, keep: tuple[str, ...]
+) -> pd.DataFrame:
     """Rows whose ``count`` is below ``min_cell_size`` keep their ``keep`` columns; every
     other column becomes missing and ``is_hidden`` is True (``count`` as nullable Int64)."""
     out = frame.copy()

@@ -55,18 +55,19 @@ def describe_term(term: str, spec: DesignSpec, design: pd.DataFrame) -> TermLabe
     for name, levels in spec.categorical.items():
         prefix = f"{name}["
         if term.startswith(prefix) and term.endswith("]"):
-            label = TermLabel(name, term[len(prefix):-1], levels[0],
-                              float(design[term].sum()))
-    if term.endswith("_missing") and term[:-len("_missing")] in spec.fill_values:
-        label = TermLabel(term[:-len("_missing")], MISSING_LEVEL, "",
-                          float(design[term].sum()))
+            label = TermLabel(name, term[len(prefix) : -1], levels[0], float(design[term].sum()))
+    if term.endswith("_missing") and term[: -len("_missing")] in spec.fill_values:
+        label = TermLabel(term[: -len("_missing")], MISSING_LEVEL, "", float(design[term].sum()))
     return label
 
 
-def adjusted_odds_ratios(frame: pd.DataFrame, outcome: str = DEFAULT_OUTCOME,
-                         covariates: Sequence[str] = CASEMIX_COVARIATES,
-                         level: float = 0.95,
-                         reference_levels: Mapping[str, str] | None = None) -> pd.DataFrame:
+def adjusted_odds_ratios(
+    frame: pd.DataFrame,
+    outcome: str = DEFAULT_OUTCOME,
+    covariates: Sequence[str] = CASEMIX_COVARIATES,
+    level: float = 0.95,
+    reference_levels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Mutually adjusted odds ratios from one multivariable logistic model (association).
 
     Any covariates may be used (rehab, adherence, lifestyle, expectations ...): this is
@@ -94,17 +95,25 @@ def adjusted_odds_ratios(frame: pd.DataFrame, outcome: str = DEFAULT_OUTCOME,
     for term in full.columns[1:]:
         label = describe_term(term, spec, full)
         fitted = term not in dropped
-        records.append({"term": term, "factor": label.factor, "level": label.level,
-                        "reference": label.reference,
-                        "odds_ratio": float(np.exp(result.params[term])) if fitted else nan,
-                        "ci_lower": float(ci_lower[term]) if fitted else nan,
-                        "ci_upper": float(ci_upper[term]) if fitted else nan,
-                        "p_value": float(result.pvalues[term]) if fitted else nan,
-                        "n": int(y.size), "n_with_level": label.n_with_level,
-                        "aliased": not fitted})
+        records.append(
+            {
+                "term": term,
+                "factor": label.factor,
+                "level": label.level,
+                "reference": label.reference,
+                "odds_ratio": float(np.exp(result.params[term])) if fitted else nan,
+                "ci_lower": float(ci_lower[term]) if fitted else nan,
+                "ci_upper": float(ci_upper[term]) if fitted else nan,
+                "p_value": float(result.pvalues[term]) if fitted else nan,
+                "n": int(y.size),
+                "n_with_level": label.n_with_level,
+                "aliased": not fitted,
+            }
+        )
     sfx = level_suffix(level)
     return pd.DataFrame.from_records(records).rename(
-        columns={"ci_lower": f"ci_lower_{sfx}", "ci_upper": f"ci_upper_{sfx}"})
+        columns={"ci_lower": f"ci_lower_{sfx}", "ci_upper": f"ci_upper_{sfx}"}
+    )
 
 
 class GroupPair(NamedTuple):
@@ -125,13 +134,15 @@ def two_groups(values: pd.Series, group_a, group_b) -> GroupPair:
     if len(present) != 2:
         raise CasemixSpecificationError(
             f"standardised differences compare two groups; found {len(present)} "
-            "(give group_a and group_b)")
+            "(give group_a and group_b)"
+        )
     a, b = sorted(present)
     return GroupPair(a, b)
 
 
-def standardised_differences(frame: pd.DataFrame, group_col: str, factors: Sequence[str],
-                             group_a=None, group_b=None) -> pd.DataFrame:
+def standardised_differences(
+    frame: pd.DataFrame, group_col: str, factors: Sequence[str], group_a=None, group_b=None
+) -> pd.DataFrame:
     """Standardised differences between two groups, factor by factor (Austin 2009).
 
     Categorical level: d = (p_a - p_b) / sqrt((p_a(1-p_a) + p_b(1-p_b)) / 2) on the shares
@@ -157,8 +168,7 @@ def standardised_differences(frame: pd.DataFrame, group_col: str, factors: Seque
             xb = series[in_b].astype(float).dropna()
             ma, mb = float(xa.mean()), float(xb.mean())
             pooled_sd = np.sqrt((xa.var(ddof=1) + xb.var(ddof=1)) / 2)
-            records.append(_difference_record(name, "(mean)", ma, mb, pooled_sd,
-                                              len(xa), len(xb)))
+            records.append(_difference_record(name, "(mean)", ma, mb, pooled_sd, len(xa), len(xb)))
             continue
         levels = as_levels(series)
         is_bool = pd.api.types.is_bool_dtype(series) or set(levels) <= set(BOOLEAN_LEVELS)
@@ -169,20 +179,29 @@ def standardised_differences(frame: pd.DataFrame, group_col: str, factors: Seque
             pa = float((levels[in_a] == lv).mean()) if in_a.any() else float("nan")
             pb = float((levels[in_b] == lv).mean()) if in_b.any() else float("nan")
             sd = np.sqrt((pa * (1 - pa) + pb * (1 - pb)) / 2)
-            records.append(_difference_record(name, lv, pa, pb, sd, int(in_a.sum()),
-                                              int(in_b.sum())))
+            records.append(
+                _difference_record(name, lv, pa, pb, sd, int(in_a.sum()), int(in_b.sum()))
+            )
     out = pd.DataFrame.from_records(records)
     order = np.argsort(-np.abs(out["std_difference"].to_numpy(dtype=float)), kind="stable")
     return out.iloc[order].reset_index(drop=True)
 
 
-def _difference_record(factor: str, level: str, a: float, b: float, sd: float,
-                       n_a: int, n_b: int) -> dict:
+def _difference_record(
+    factor: str, level: str, a: float, b: float, sd: float, n_a: int, n_b: int
+) -> dict:
     """One row of :func:`standardised_differences`: d = (a - b) / sd (Austin 2009; 0 when
     the shares are equal, also when sd is 0) and the ratio a / b."""
     with np.errstate(invalid="ignore", divide="ignore"):
         d = 0.0 if a == b else float(np.divide(a - b, sd))
-        ratio = float(np.divide(a, b)) if b != 0 else (float("nan") if a == 0 else
-                                                        float("inf"))
-    return {"factor": factor, "level": level, "share_group_a": a, "share_group_b": b,
-            "std_difference": d, "ratio": ratio, "n_group_a": n_a, "n_group_b": n_b}
+        ratio = float(np.divide(a, b)) if b != 0 else (float("nan") if a == 0 else float("inf"))
+    return {
+        "factor": factor,
+        "level": level,
+        "share_group_a": a,
+        "share_group_b": b,
+        "std_difference": d,
+        "ratio": ratio,
+        "n_group_a": n_a,
+        "n_group_b": n_b,
+    }

@@ -47,17 +47,31 @@ if TYPE_CHECKING:
 DEFAULT_OUTCOME = "is_responder"
 # methods.md section 4: severity, baseline score, age band, sex, indication/route, symptom
 # months. Route is in: in the data contract's causal story it follows the indication.
-CASEMIX_COVARIATES = ("severity_class", "baseline_score", "age_band", "sex", "indication",
-                      "route", "symptom_months")
+CASEMIX_COVARIATES = (
+    "severity_class",
+    "baseline_score",
+    "age_band",
+    "sex",
+    "indication",
+    "route",
+    "symptom_months",
+)
 # The provider's choices and mediators: never case mix (methods.md section 4).
-FORBIDDEN_CASEMIX = frozenset({
-    "provider_id", "rehab", "n_sessions_completed", "planned_sessions", "adherence_class",
-    "last_session_day",
-})
+FORBIDDEN_CASEMIX = frozenset(
+    {
+        "provider_id",
+        "rehab",
+        "n_sessions_completed",
+        "planned_sessions",
+        "adherence_class",
+        "last_session_day",
+    }
+)
 CALIBRATION_GROUPS = 10
 
 
 # --- discrimination and calibration -------------------------------------------------------
+
 
 def c_statistic(outcome, predicted) -> float:
     """Area under the ROC curve by the Mann-Whitney formula, ties counted 1/2.
@@ -75,8 +89,9 @@ def c_statistic(outcome, predicted) -> float:
     return float((ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-def calibration_table(outcome, predicted, groups: int = CALIBRATION_GROUPS,
-                      level: float = 0.95) -> pd.DataFrame:
+def calibration_table(
+    outcome, predicted, groups: int = CALIBRATION_GROUPS, level: float = 0.95
+) -> pd.DataFrame:
     """Observed against expected by groups (deciles) of predicted risk.
 
     Courses sorted by predicted probability (stable order on ties) and cut into ``groups``
@@ -90,23 +105,42 @@ def calibration_table(outcome, predicted, groups: int = CALIBRATION_GROUPS,
     order = np.argsort(p, kind="stable")
     group = np.empty(p.size, dtype=int)
     group[order] = np.arange(p.size) * groups // max(p.size, 1) + 1
-    table = (pd.DataFrame({"group": group, "y": y, "p": p})
-             .groupby("group")
-             .agg(n=("y", "size"), observed=("y", "sum"), expected=("p", "sum"),
-                  predicted_min=("p", "min"), predicted_max=("p", "max"))
-             .reset_index())
+    table = (
+        pd.DataFrame({"group": group, "y": y, "p": p})
+        .groupby("group")
+        .agg(
+            n=("y", "size"),
+            observed=("y", "sum"),
+            expected=("p", "sum"),
+            predicted_min=("p", "min"),
+            predicted_max=("p", "max"),
+        )
+        .reset_index()
+    )
     table["observed_rate"] = table["observed"] / table["n"]
     table["expected_rate"] = table["expected"] / table["n"]
     lower, upper = wilson_interval(table["observed"], table["n"], level)
     sfx = level_suffix(level)
     table[f"observed_ci_lower_{sfx}"] = lower
     table[f"observed_ci_upper_{sfx}"] = upper
-    return table[["group", "n", "observed", "expected", "observed_rate", "expected_rate",
-                  "predicted_min", "predicted_max", f"observed_ci_lower_{sfx}",
-                  f"observed_ci_upper_{sfx}"]]
+    return table[
+        [
+            "group",
+            "n",
+            "observed",
+            "expected",
+            "observed_rate",
+            "expected_rate",
+            "predicted_min",
+            "predicted_max",
+            f"observed_ci_lower_{sfx}",
+            f"observed_ci_upper_{sfx}",
+        ]
+    ]
 
 
 # --- the case-mix model -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CasemixModel:
@@ -123,7 +157,7 @@ class CasemixModel:
     covariates: tuple[str, ...]
     n: int
     n_events: int
-    dropped_terms: tuple[str, ...]   # aliased design columns left out (see aliased_columns)
+    dropped_terms: tuple[str, ...]  # aliased design columns left out (see aliased_columns)
     c_statistic: float
     calibration: pd.DataFrame = field(repr=False)
 
@@ -146,12 +180,16 @@ def check_casemix_covariates(covariates: Sequence[str]) -> None:
         raise CasemixSpecificationError(
             f"{', '.join(bad)} cannot be case mix: provider, rehab and sessions are the "
             "provider's choices or mediators (methods.md section 4). Use "
-            "adjusted_odds_ratios for associations.")
+            "adjusted_odds_ratios for associations."
+        )
 
 
-def fit_casemix(frame: pd.DataFrame, outcome: str = DEFAULT_OUTCOME,
-                covariates: Sequence[str] = CASEMIX_COVARIATES,
-                reference_levels: Mapping[str, str] | None = None) -> CasemixModel:
+def fit_casemix(
+    frame: pd.DataFrame,
+    outcome: str = DEFAULT_OUTCOME,
+    covariates: Sequence[str] = CASEMIX_COVARIATES,
+    reference_levels: Mapping[str, str] | None = None,
+) -> CasemixModel:
     """Fit the case-mix logistic model (indirect standardisation, methods.md section 4).
 
     Courses with a missing outcome (no follow-up) are left out; pass the eligible courses.
@@ -165,14 +203,22 @@ def fit_casemix(frame: pd.DataFrame, outcome: str = DEFAULT_OUTCOME,
     spec, dropped = identifiable_design(spec, design_matrix(rows, spec))
     result = fit_logistic(y, design_matrix(rows, spec))
     fitted = np.asarray(result.fittedvalues, dtype=float)
-    return CasemixModel(result=result, spec=spec, outcome=outcome, covariates=covariates,
-                        n=int(y.size), n_events=int(y.sum()), dropped_terms=tuple(dropped),
-                        c_statistic=c_statistic(y, fitted),
-                        calibration=calibration_table(y, fitted))
+    return CasemixModel(
+        result=result,
+        spec=spec,
+        outcome=outcome,
+        covariates=covariates,
+        n=int(y.size),
+        n_events=int(y.sum()),
+        dropped_terms=tuple(dropped),
+        c_statistic=c_statistic(y, fitted),
+        calibration=calibration_table(y, fitted),
+    )
 
 
-def expected_by_unit(frame: pd.DataFrame, model: CasemixModel,
-                     unit: str = "provider_id") -> pd.DataFrame:
+def expected_by_unit(
+    frame: pd.DataFrame, model: CasemixModel, unit: str = "provider_id"
+) -> pd.DataFrame:
     """Observed and case-mix expected responders per unit (indirect standardisation).
 
     E = Σ predicted probabilities of the unit's courses (rows with an outcome), O/E, and
@@ -182,11 +228,14 @@ def expected_by_unit(frame: pd.DataFrame, model: CasemixModel,
     """
     rows = outcome_rows(frame, model.outcome)
     y = outcome_values(rows, model.outcome)
-    per_course = pd.DataFrame({"unit_id": rows[unit].to_numpy(), "n": 1, "observed": y,
-                               "expected": model.predict(rows)})
-    out = (per_course.groupby("unit_id", sort=True)
-           .agg(n=("n", "sum"), observed=("observed", "sum"), expected=("expected", "sum"))
-           .reset_index())
+    per_course = pd.DataFrame(
+        {"unit_id": rows[unit].to_numpy(), "n": 1, "observed": y, "expected": model.predict(rows)}
+    )
+    out = (
+        per_course.groupby("unit_id", sort=True)
+        .agg(n=("n", "sum"), observed=("observed", "sum"), expected=("expected", "sum"))
+        .reset_index()
+    )
     pooled = float(y.sum() / y.size)
     out["oe_ratio"] = out["observed"] / out["expected"]
     out["adjusted_rate"] = out["oe_ratio"] * pooled

@@ -139,8 +139,7 @@ def cusum_weights(p_adverse, adverse, odds_ratio: float = DEFAULT_ODDS_RATIO) ->
     """W_t = y_t·log(R_A) - log(1 - p_t + R_A·p_t): the log-likelihood ratio of course t
     under odds ratio R_A against 1 (Steiner et al. 2000)."""
     if not odds_ratio > 0 or odds_ratio == 1:
-        raise ValueError(f"the odds ratio to detect must be positive and not 1, got "
-                         f"{odds_ratio}")
+        raise ValueError(f"the odds ratio to detect must be positive and not 1, got {odds_ratio}")
     p = np.asarray(p_adverse, dtype=float)
     y = np.asarray(adverse, dtype=float)
     return y * np.log(odds_ratio) - np.log(1.0 - p + odds_ratio * p)
@@ -156,8 +155,12 @@ def unreset_cusum(weights) -> np.ndarray:
     return c - np.minimum(np.minimum.accumulate(c, axis=-1), 0.0)
 
 
-def simulated_maxima(p_adverse, odds_ratio: float = DEFAULT_ODDS_RATIO,
-                     n_sim: int = DEFAULT_N_SIM, seed: int = DEFAULT_SEED) -> np.ndarray:
+def simulated_maxima(
+    p_adverse,
+    odds_ratio: float = DEFAULT_ODDS_RATIO,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+) -> np.ndarray:
     """max_t S_t of ``n_sim`` in-control series y_t ~ Bernoulli(p_t), seeded, vectorised."""
     p = _check_probabilities(p_adverse)
     rng = np.random.default_rng(seed)
@@ -181,39 +184,63 @@ def upper_threshold(maxima, level: float) -> float:
     return float(ordered[np.argmax(allowed)]) if allowed.any() else float("inf")
 
 
-def calibrate_thresholds(p_adverse, *, alert_level: float = DEFAULT_ALERT_LEVEL,
-                         alarm_level: float = DEFAULT_ALARM_LEVEL,
-                         odds_ratio: float = DEFAULT_ODDS_RATIO, n_sim: int = DEFAULT_N_SIM,
-                         seed: int = DEFAULT_SEED) -> CusumThresholds:
+def calibrate_thresholds(
+    p_adverse,
+    *,
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    odds_ratio: float = DEFAULT_ODDS_RATIO,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+) -> CusumThresholds:
     """h_alert, h_alarm with P(at least one signal | in control) = 1 - level (module doc)."""
     for lvl in (alert_level, alarm_level):
         if not 0 < lvl < 1:
             raise ValueError(f"CUSUM levels must lie between 0 and 1, got {lvl}")
     if alert_level >= alarm_level:
-        raise ValueError(f"the alert level ({alert_level}) must be below the alarm level "
-                         f"({alarm_level})")
+        raise ValueError(
+            f"the alert level ({alert_level}) must be below the alarm level ({alarm_level})"
+        )
     if n_sim * (1 - alarm_level) < MIN_TAIL_SERIES:
-        raise ValueError(f"{n_sim} simulated series are too few for an alarm level of "
-                         f"{alarm_level}: use at least "
-                         f"{int(np.ceil(MIN_TAIL_SERIES / (1 - alarm_level)))}")
+        raise ValueError(
+            f"{n_sim} simulated series are too few for an alarm level of "
+            f"{alarm_level}: use at least "
+            f"{int(np.ceil(MIN_TAIL_SERIES / (1 - alarm_level)))}"
+        )
     maxima = simulated_maxima(p_adverse, odds_ratio, n_sim, seed)
     alert, alarm = (upper_threshold(maxima, lvl) for lvl in (alert_level, alarm_level))
-    return CusumThresholds(alert=alert, alarm=alarm, alert_level=alert_level,
-                           alarm_level=alarm_level, odds_ratio=odds_ratio,
-                           n_courses=int(np.size(p_adverse)), n_sim=n_sim, seed=seed,
-                           simulated_alert_probability=float(np.mean(maxima >= alert)),
-                           simulated_alarm_probability=float(np.mean(maxima >= alarm)))
+    return CusumThresholds(
+        alert=alert,
+        alarm=alarm,
+        alert_level=alert_level,
+        alarm_level=alarm_level,
+        odds_ratio=odds_ratio,
+        n_courses=int(np.size(p_adverse)),
+        n_sim=n_sim,
+        seed=seed,
+        simulated_alert_probability=float(np.mean(maxima >= alert)),
+        simulated_alarm_probability=float(np.mean(maxima >= alarm)),
+    )
 
 
-def given_thresholds(alert: float, alarm: float,
-                     odds_ratio: float = DEFAULT_ODDS_RATIO) -> CusumThresholds:
+def given_thresholds(
+    alert: float, alarm: float, odds_ratio: float = DEFAULT_ODDS_RATIO
+) -> CusumThresholds:
     """Thresholds fixed by hand (e.g. a registry's published h), not simulated."""
     if not 0 < alert <= alarm:
         raise ValueError(f"thresholds need 0 < alert <= alarm, got {alert} and {alarm}")
-    return CusumThresholds(alert=alert, alarm=alarm, alert_level=float("nan"),
-                           alarm_level=float("nan"), odds_ratio=odds_ratio, n_courses=0,
-                           n_sim=0, seed=None, simulated_alert_probability=float("nan"),
-                           simulated_alarm_probability=float("nan"))
+    return CusumThresholds(
+        alert=alert,
+        alarm=alarm,
+        alert_level=float("nan"),
+        alarm_level=float("nan"),
+        odds_ratio=odds_ratio,
+        n_courses=0,
+        n_sim=0,
+        seed=None,
+        simulated_alert_probability=float("nan"),
+        simulated_alarm_probability=float("nan"),
+    )
 
 
 def _path_with_resets(weights: np.ndarray, h_alarm: float) -> tuple[np.ndarray, np.ndarray]:
@@ -244,12 +271,13 @@ def cusum_path(weights, thresholds: CusumThresholds) -> CusumPath:
 
 
 def _signal_table(path: CusumPath) -> pd.DataFrame:
-    rows = [(name, int(t), int(path.onset[t]))
-            for name, flags in (("alert", path.alert_start), ("alarm", path.alarm))
-            for t in np.flatnonzero(flags)]
+    rows = [
+        (name, int(t), int(path.onset[t]))
+        for name, flags in (("alert", path.alert_start), ("alarm", path.alarm))
+        for t in np.flatnonzero(flags)
+    ]
     table = pd.DataFrame(rows, columns=["signal", "course", "onset"])
-    return table.sort_values(["course", "signal"], ascending=[True, False],
-                             ignore_index=True)
+    return table.sort_values(["course", "signal"], ascending=[True, False], ignore_index=True)
 
 
 def _first(flags: np.ndarray) -> int | None:
@@ -257,11 +285,17 @@ def _first(flags: np.ndarray) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-def risk_adjusted_cusum(p_adverse, adverse, *, thresholds: CusumThresholds | None = None,
-                        odds_ratio: float = DEFAULT_ODDS_RATIO,
-                        alert_level: float = DEFAULT_ALERT_LEVEL,
-                        alarm_level: float = DEFAULT_ALARM_LEVEL, n_sim: int = DEFAULT_N_SIM,
-                        seed: int = DEFAULT_SEED) -> CusumResult:
+def risk_adjusted_cusum(
+    p_adverse,
+    adverse,
+    *,
+    thresholds: CusumThresholds | None = None,
+    odds_ratio: float = DEFAULT_ODDS_RATIO,
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+) -> CusumResult:
     """Risk-adjusted Bernoulli CUSUM of one provider's courses (Steiner et al. 2000).
 
     ``p_adverse``/``adverse``: courses in time order (see :func:`non_response`). Without
@@ -271,20 +305,39 @@ def risk_adjusted_cusum(p_adverse, adverse, *, thresholds: CusumThresholds | Non
     p = _check_probabilities(p_adverse)
     y = _check_outcomes(adverse, p)
     if thresholds is None:
-        thresholds = calibrate_thresholds(p, alert_level=alert_level,
-                                          alarm_level=alarm_level, odds_ratio=odds_ratio,
-                                          n_sim=n_sim, seed=seed)
+        thresholds = calibrate_thresholds(
+            p,
+            alert_level=alert_level,
+            alarm_level=alarm_level,
+            odds_ratio=odds_ratio,
+            n_sim=n_sim,
+            seed=seed,
+        )
     elif thresholds.odds_ratio != odds_ratio:
-        raise ValueError(f"the thresholds were set for odds ratio {thresholds.odds_ratio}, "
-                         f"not {odds_ratio}")
+        raise ValueError(
+            f"the thresholds were set for odds ratio {thresholds.odds_ratio}, not {odds_ratio}"
+        )
     weights = cusum_weights(p, y, odds_ratio)
     path = cusum_path(weights, thresholds)
-    steps = pd.DataFrame({"course": np.arange(p.size), "p_adverse": p,
-                          "adverse": y.astype(int), "weight": weights, "cusum": path.cusum,
-                          "onset": path.onset, "alert_start": path.alert_start,
-                          "alarm": path.alarm})
-    return CusumResult(steps=steps, signals=_signal_table(path), thresholds=thresholds,
-                       first_alert=_first(path.alert_start), first_alarm=_first(path.alarm))
+    steps = pd.DataFrame(
+        {
+            "course": np.arange(p.size),
+            "p_adverse": p,
+            "adverse": y.astype(int),
+            "weight": weights,
+            "cusum": path.cusum,
+            "onset": path.onset,
+            "alert_start": path.alert_start,
+            "alarm": path.alarm,
+        }
+    )
+    return CusumResult(
+        steps=steps,
+        signals=_signal_table(path),
+        thresholds=thresholds,
+        first_alert=_first(path.alert_start),
+        first_alarm=_first(path.alarm),
+    )
 
 
 def highest_signal(result: CusumResult, min_courses: int = DEFAULT_MIN_COURSES) -> str:

@@ -48,8 +48,8 @@ class DesignSpec:
 
     numeric: tuple[str, ...]
     categorical: Mapping[str, tuple[str, ...]]  # levels; the first is the reference
-    fill_values: Mapping[str, float]            # numeric covariates with a missing indicator
-    columns: tuple[str, ...]                    # design column names, "const" first
+    fill_values: Mapping[str, float]  # numeric covariates with a missing indicator
+    columns: tuple[str, ...]  # design column names, "const" first
 
 
 def is_numeric(series: pd.Series) -> bool:
@@ -75,7 +75,8 @@ def ordered_levels(name: str, values: pd.Series, reference: str | None) -> tuple
     natural = natural_levels(name)
     if any(lv in natural for lv in present):
         order = [lv for lv in natural if lv in present] + sorted(
-            lv for lv in present if lv not in natural)
+            lv for lv in present if lv not in natural
+        )
     elif set(present) <= set(BOOLEAN_LEVELS):
         order = [lv for lv in BOOLEAN_LEVELS if lv in present]
     else:
@@ -85,14 +86,18 @@ def ordered_levels(name: str, values: pd.Series, reference: str | None) -> tuple
         if reference not in order:
             raise CasemixSpecificationError(
                 f"reference level {reference!r} of {name} does not occur in the data "
-                f"(levels: {', '.join(order)})")
+                f"(levels: {', '.join(order)})"
+            )
         order.remove(reference)
         order.insert(0, reference)
     return tuple(order)
 
 
-def design_spec(frame: pd.DataFrame, covariates: Sequence[str],
-                reference_levels: Mapping[str, str] | None = None) -> DesignSpec:
+def design_spec(
+    frame: pd.DataFrame,
+    covariates: Sequence[str],
+    reference_levels: Mapping[str, str] | None = None,
+) -> DesignSpec:
     """Fix numeric/categorical handling, reference levels and fill values on training rows.
 
     Reference level: the one given in ``reference_levels``, else the first level present in
@@ -138,7 +143,8 @@ def design_matrix(frame: pd.DataFrame, spec: DesignSpec) -> pd.DataFrame:
         else:
             if values.isna().any():
                 raise CasemixSpecificationError(
-                    f"{name} has missing values but the model was fitted without any")
+                    f"{name} has missing values but the model was fitted without any"
+                )
             out[name] = values
     for name, levels in spec.categorical.items():
         labels = as_levels(frame[name])
@@ -146,7 +152,8 @@ def design_matrix(frame: pd.DataFrame, spec: DesignSpec) -> pd.DataFrame:
         if unseen:
             raise CasemixSpecificationError(
                 f"{name} level(s) {', '.join(unseen)} were not in the data the model was "
-                f"fitted on (levels: {', '.join(levels)})")
+                f"fitted on (levels: {', '.join(levels)})"
+            )
         for lv in levels[1:]:
             out[f"{name}[{lv}]"] = (labels == lv).astype(float)
     return out[list(spec.columns)]

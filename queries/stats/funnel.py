@@ -58,7 +58,7 @@ DEFAULT_MIN_N = Settings.min_provider_courses  # courses before a provider gets 
 
 FLAGS = ("within", "low_alert", "low_alarm", "high_alert", "high_alarm", "too_few")
 PROPORTION = "PR"  # FunnelPlotR's name for the proportion funnel
-RATIO = "SR"       # FunnelPlotR's name for the indirectly standardised ratio funnel
+RATIO = "SR"  # FunnelPlotR's name for the indirectly standardised ratio funnel
 
 
 class FunnelInputError(ValueError):
@@ -108,6 +108,7 @@ class FunnelResult:
 
 # --- aggregate ----------------------------------------------------------------------------
 
+
 def aggregate_units(frame: pd.DataFrame) -> pd.DataFrame:
     """Sum ``n``, ``observed`` (and ``expected`` when present) by ``unit_id``.
 
@@ -116,8 +117,9 @@ def aggregate_units(frame: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [c for c in ("unit_id", "n", "observed") if c not in frame.columns]
     if missing:
-        raise FunnelInputError(f"funnel input needs columns unit_id, n, observed; missing "
-                               f"{', '.join(missing)}")
+        raise FunnelInputError(
+            f"funnel input needs columns unit_id, n, observed; missing {', '.join(missing)}"
+        )
     cols = ["n", "observed"] + (["expected"] if "expected" in frame.columns else [])
     out = frame.groupby("unit_id", sort=True, observed=True)[cols].sum().reset_index()
     n = out["n"].to_numpy(dtype=float)
@@ -126,8 +128,9 @@ def aggregate_units(frame: pd.DataFrame) -> pd.DataFrame:
         raise FunnelInputError("counts n and observed must not be negative")
     if np.any(obs > n):
         bad = out.loc[obs > n, "unit_id"].tolist()
-        raise FunnelInputError(f"observed exceeds n for unit(s) {bad}: a proportion cannot "
-                               "exceed 1")
+        raise FunnelInputError(
+            f"observed exceeds n for unit(s) {bad}: a proportion cannot exceed 1"
+        )
     if "expected" in out.columns and np.any(out["expected"].to_numpy(dtype=float) < 0):
         raise FunnelInputError("expected counts must not be negative")
     return out
@@ -141,8 +144,10 @@ def pooled_rate(observed, n) -> float:
 
 # --- limits in force ----------------------------------------------------------------------
 
-def limits_in_force(data_type: str, target: float, precision, overdispersion: Overdispersion,
-                    level: float) -> FunnelLimits:
+
+def limits_in_force(
+    data_type: str, target: float, precision, overdispersion: Overdispersion, level: float
+) -> FunnelLimits:
     """The limits a unit is judged by: overdispersed when applied, else exact.
 
     Proportions: exact binomial with interpolation (``precision`` = n, whole numbers) or
@@ -151,8 +156,7 @@ def limits_in_force(data_type: str, target: float, precision, overdispersion: Ov
     """
     if data_type == PROPORTION:
         if overdispersion.applied:
-            return overdispersed_proportion_limits(target, precision, overdispersion.tau2,
-                                                   level)
+            return overdispersed_proportion_limits(target, precision, overdispersion.tau2, level)
         return exact_binomial_limits(target, precision, level)
     if data_type == RATIO:
         if overdispersion.applied:
@@ -162,6 +166,7 @@ def limits_in_force(data_type: str, target: float, precision, overdispersion: Ov
 
 
 # --- classify -----------------------------------------------------------------------------
+
 
 def classify_units(value, alert: FunnelLimits, alarm: FunnelLimits, eligible) -> np.ndarray:
     """Flag each unit: within / low_alert / low_alarm / high_alert / high_alarm / too_few.
@@ -182,14 +187,16 @@ def classify_units(value, alert: FunnelLimits, alarm: FunnelLimits, eligible) ->
 
 # --- the funnel ---------------------------------------------------------------------------
 
+
 def _check_levels(alert_level: float, alarm_level: float) -> None:
     """Refuse levels outside (0, 1) and an alert level not below the alarm level."""
     for lvl in (alert_level, alarm_level):
         if not 0 < lvl < 1:
             raise ValueError(f"funnel levels must lie between 0 and 1, got {lvl}")
     if alert_level >= alarm_level:
-        raise ValueError(f"the alert level ({alert_level}) must be below the alarm level "
-                         f"({alarm_level})")
+        raise ValueError(
+            f"the alert level ({alert_level}) must be below the alarm level ({alarm_level})"
+        )
 
 
 def _resolve_data_type(units: pd.DataFrame, data_type: str) -> str:
@@ -203,10 +210,16 @@ def _resolve_data_type(units: pd.DataFrame, data_type: str) -> str:
     return data_type
 
 
-def funnel(frame: pd.DataFrame, *, alert_level: float = DEFAULT_ALERT_LEVEL,
-           alarm_level: float = DEFAULT_ALARM_LEVEL, min_n: int = DEFAULT_MIN_N,
-           trim: float = DEFAULT_TRIM, adjust_overdispersion: bool = True,
-           data_type: str = "auto") -> FunnelResult:
+def funnel(
+    frame: pd.DataFrame,
+    *,
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    min_n: int = DEFAULT_MIN_N,
+    trim: float = DEFAULT_TRIM,
+    adjust_overdispersion: bool = True,
+    data_type: str = "auto",
+) -> FunnelResult:
     """Funnel plot of units (Spiegelhalter 2005; overdispersion Spiegelhalter 2012).
 
     ``frame``: ``unit_id, n, observed`` and optionally ``expected`` (sum of a case-mix
@@ -222,7 +235,7 @@ def funnel(frame: pd.DataFrame, *, alert_level: float = DEFAULT_ALERT_LEVEL,
     kind = _resolve_data_type(units, data_type)
     n = units["n"].to_numpy(dtype=float)
     observed = units["observed"].to_numpy(dtype=float)
-    eligible = (n >= max(min_n, 1))
+    eligible = n >= max(min_n, 1)
     p_pool = pooled_rate(observed, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         units["rate"] = np.where(n > 0, observed / n, np.nan)
@@ -235,8 +248,7 @@ def funnel(frame: pd.DataFrame, *, alert_level: float = DEFAULT_ALERT_LEVEL,
     else:
         expected = units["expected"].to_numpy(dtype=float)
         if np.any((expected <= 0) & (n > 0)):
-            raise FunnelInputError("every unit with courses needs expected > 0 for an O/E "
-                                   "funnel")
+            raise FunnelInputError("every unit with courses needs expected > 0 for an O/E funnel")
         target, measure, precision_col = 1.0, "oe_ratio", "expected"
         scores = ratio_z_scores(observed, expected)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -246,8 +258,11 @@ def funnel(frame: pd.DataFrame, *, alert_level: float = DEFAULT_ALERT_LEVEL,
     od = estimate_overdispersion(scores, eligible, trim, adjust_overdispersion)
     units["z"] = scores.z
     with np.errstate(invalid="ignore", divide="ignore"):
-        units["z_adjusted"] = ((scores.y - scores.target_transformed)
-                               / np.sqrt(scores.s**2 + od.tau2) if od.applied else scores.z)
+        units["z_adjusted"] = (
+            (scores.y - scores.target_transformed) / np.sqrt(scores.s**2 + od.tau2)
+            if od.applied
+            else scores.z
+        )
     precision = units[precision_col].to_numpy(dtype=float)
     alert = limits_in_force(kind, target, precision, od, alert_level)
     alarm = limits_in_force(kind, target, precision, od, alarm_level)
@@ -256,12 +271,20 @@ def funnel(frame: pd.DataFrame, *, alert_level: float = DEFAULT_ALERT_LEVEL,
         units[f"lower_{sfx}"] = lim.lower
         units[f"upper_{sfx}"] = lim.upper
     units["in_overdispersion_estimate"] = eligible & np.isfinite(scores.z)
-    units["flag"] = classify_units(units[measure].to_numpy(dtype=float), alert, alarm,
-                                   eligible)
-    return FunnelResult(data_type=kind, measure=measure, precision=precision_col,
-                        target=float(target), pooled_rate=p_pool, overdispersion=od,
-                        alert_level=alert_level, alarm_level=alarm_level, min_n=int(min_n),
-                        trim=trim, units=units)
+    units["flag"] = classify_units(units[measure].to_numpy(dtype=float), alert, alarm, eligible)
+    return FunnelResult(
+        data_type=kind,
+        measure=measure,
+        precision=precision_col,
+        target=float(target),
+        pooled_rate=p_pool,
+        overdispersion=od,
+        alert_level=alert_level,
+        alarm_level=alarm_level,
+        min_n=int(min_n),
+        trim=trim,
+        units=units,
+    )
 
 
 def default_precision_grid(result: FunnelResult, points: int = 200) -> np.ndarray:
@@ -281,8 +304,9 @@ def default_precision_grid(result: FunnelResult, points: int = 200) -> np.ndarra
     return grid
 
 
-def funnel_limit_curve(result: FunnelResult, precision_grid=None,
-                       points: int = 200) -> pd.DataFrame:
+def funnel_limit_curve(
+    result: FunnelResult, precision_grid=None, points: int = 200
+) -> pd.DataFrame:
     """Limit curves over a grid of n (or E) for drawing the funnel.
 
     Columns: the precision column (``n`` or ``expected``), ``target``, the limits in force
@@ -290,16 +314,18 @@ def funnel_limit_curve(result: FunnelResult, precision_grid=None,
     applied) and the unadjusted ones ``unadjusted_lower_95`` ... (exact binomial /
     exact Poisson), so a page can show both (FunnelPlotR ``draw_unadjusted``).
     """
-    grid = (default_precision_grid(result, points) if precision_grid is None
-            else np.asarray(precision_grid, dtype=float))
+    grid = (
+        default_precision_grid(result, points)
+        if precision_grid is None
+        else np.asarray(precision_grid, dtype=float)
+    )
     if result.data_type == PROPORTION:
         grid = np.round(grid)  # exact binomial limits need whole numbers of courses
     out = pd.DataFrame({result.precision: grid, "target": result.target})
     unadjusted = Overdispersion(result.phi, 0.0, False, result.overdispersion.n_units)
     for level in (result.alert_level, result.alarm_level):
         sfx = level_suffix(level)
-        now = limits_in_force(result.data_type, result.target, grid, result.overdispersion,
-                              level)
+        now = limits_in_force(result.data_type, result.target, grid, result.overdispersion, level)
         raw = limits_in_force(result.data_type, result.target, grid, unadjusted, level)
         out[f"lower_{sfx}"] = now.lower
         out[f"upper_{sfx}"] = now.upper

@@ -36,6 +36,7 @@ class FunnelLimits:
 
 # --- exact limits -------------------------------------------------------------------------
 
+
 def exact_binomial_limit(p0: float, n, q: float) -> np.ndarray:
     """The ``q`` quantile of O/n under Binomial(n, p0), interpolated (Spiegelhalter 2005 A.1.1).
 
@@ -66,8 +67,9 @@ def exact_binomial_limits(p0: float, n, level: float) -> FunnelLimits:
     :func:`exact_binomial_limit`. Used unadjusted for proportions (methods.md section 4).
     """
     tail = (1 - level) / 2
-    return FunnelLimits(exact_binomial_limit(p0, n, tail),
-                        exact_binomial_limit(p0, n, 1 - tail), level)
+    return FunnelLimits(
+        exact_binomial_limit(p0, n, tail), exact_binomial_limit(p0, n, 1 - tail), level
+    )
 
 
 def exact_ratio_limits(expected, level: float) -> FunnelLimits:
@@ -84,7 +86,9 @@ def exact_ratio_limits(expected, level: float) -> FunnelLimits:
     upper = _sps.gamma.ppf(1 - tail, safe_e + 1) / safe_e
     return FunnelLimits(np.where(e > 0, lower, np.nan), np.where(e > 0, upper, np.nan), level)
 
+
 # --- overdispersed limits -----------------------------------------------------------------
+
 
 def overdispersed_proportion_limits(target: float, n, tau2: float, level: float) -> FunnelLimits:
     """sin²(asin(sqrt(p0)) ± z·sqrt(1/(4n) + tau²)), the angle clipped to [0, pi/2].

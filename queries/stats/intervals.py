@@ -84,13 +84,19 @@ def proportion(successes: int, n: int, confidence_level: float = 0.95) -> Propor
     """One proportion with its Wilson score interval (Wilson 1927; :func:`wilson_interval`)."""
     lower, upper = wilson_interval(successes, n, confidence_level)
     rate = successes / n if n else float("nan")
-    return ProportionInterval(int(successes), int(n), rate, float(lower), float(upper),
-                              confidence_level)
+    return ProportionInterval(
+        int(successes), int(n), rate, float(lower), float(upper), confidence_level
+    )
 
 
-def add_rate_columns(frame: pd.DataFrame, successes: str, n: str, name: str,
-                     confidence_level: float = 0.95, interval_prefix: str | None = None
-                     ) -> pd.DataFrame:
+def add_rate_columns(
+    frame: pd.DataFrame,
+    successes: str,
+    n: str,
+    name: str,
+    confidence_level: float = 0.95,
+    interval_prefix: str | None = None,
+) -> pd.DataFrame:
     """Add ``{name}_rate`` and its Wilson (1927) score bounds to a copy of ``frame``.
 
     The bounds are ``{interval_prefix}ci_lower_{lvl}`` / ``..._upper_{lvl}``; the prefix
@@ -137,8 +143,9 @@ def t_interval(values, confidence_level: float = 0.95) -> MeanInterval:
     return MeanInterval(mean, n, mean - t * se, mean + t * se, confidence_level)
 
 
-def poisson_rate_interval(events, exposure, per: float = 100.0,
-                          confidence_level: float = 0.95) -> RateBounds:
+def poisson_rate_interval(
+    events, exposure, per: float = 100.0, confidence_level: float = 0.95
+) -> RateBounds:
     """Exact (Garwood 1936) interval for an event rate per ``per`` units of exposure.
 
     Used for adverse events per 100 sessions. Returns :class:`RateBounds` ``(rate, lower,

@@ -108,23 +108,36 @@ def sigma_z(z) -> float:
     return float(np.mean(ranges)) / D2_MOVING_RANGE if ranges.size else float("nan")
 
 
-def choose_chart(measured_sigma_z: float, n_periods: int,
-                 threshold: float = SIGMA_Z_THRESHOLD) -> ChartChoice:
+def choose_chart(
+    measured_sigma_z: float, n_periods: int, threshold: float = SIGMA_Z_THRESHOLD
+) -> ChartChoice:
     """p′ exactly when sigma_z > ``threshold`` (1: binomial variation), else the p-chart."""
     if n_periods < MIN_PERIODS or not np.isfinite(measured_sigma_z):
-        return ChartChoice(P_CHART, float("nan"), 1.0,
-                           f"p-chart: with {n_periods} period(s) the variation between "
-                           "periods cannot be measured, so the binomial limits are drawn.")
+        return ChartChoice(
+            P_CHART,
+            float("nan"),
+            1.0,
+            f"p-chart: with {n_periods} period(s) the variation between "
+            "periods cannot be measured, so the binomial limits are drawn.",
+        )
     if measured_sigma_z > threshold:
-        return ChartChoice(LANEY, measured_sigma_z, measured_sigma_z,
-                           f"Laney p′ chart: the {n_periods} periods vary "
-                           f"{measured_sigma_z:.2f} times as much as binomial sampling "
-                           f"alone would make them (σ_z = {measured_sigma_z:.2f} > "
-                           f"{threshold:g}), so the limits are widened by that factor.")
-    return ChartChoice(P_CHART, measured_sigma_z, 1.0,
-                       f"p-chart: the {n_periods} periods vary no more than binomial "
-                       f"sampling explains (σ_z = {measured_sigma_z:.2f} ≤ "
-                       f"{threshold:g}), so the binomial limits are drawn.")
+        return ChartChoice(
+            LANEY,
+            measured_sigma_z,
+            measured_sigma_z,
+            f"Laney p′ chart: the {n_periods} periods vary "
+            f"{measured_sigma_z:.2f} times as much as binomial sampling "
+            f"alone would make them (σ_z = {measured_sigma_z:.2f} > "
+            f"{threshold:g}), so the limits are widened by that factor.",
+        )
+    return ChartChoice(
+        P_CHART,
+        measured_sigma_z,
+        1.0,
+        f"p-chart: the {n_periods} periods vary no more than binomial "
+        f"sampling explains (σ_z = {measured_sigma_z:.2f} ≤ "
+        f"{threshold:g}), so the binomial limits are drawn.",
+    )
 
 
 def forced_choice(chart: str, measured_sigma_z: float) -> ChartChoice:
@@ -135,40 +148,55 @@ def forced_choice(chart: str, measured_sigma_z: float) -> ChartChoice:
         raise ValueError("a p′ chart needs at least two periods with courses")
     factor = measured_sigma_z if chart == LANEY else 1.0
     name = "Laney p′ chart" if chart == LANEY else "p-chart"
-    measured = (f"σ_z = {measured_sigma_z:.2f}" if np.isfinite(measured_sigma_z)
-                else "σ_z not measurable")
+    measured = (
+        f"σ_z = {measured_sigma_z:.2f}" if np.isfinite(measured_sigma_z) else "σ_z not measurable"
+    )
     return ChartChoice(chart, measured_sigma_z, factor, f"{name}, as asked ({measured}).")
 
 
-def _check_periods(frame: pd.DataFrame, period_col: str, n_col: str,
-                   events_col: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_periods(
+    frame: pd.DataFrame, period_col: str, n_col: str, events_col: str
+) -> tuple[np.ndarray, np.ndarray]:
     if frame[period_col].duplicated().any():
         raise ValueError(f"{period_col} repeats: give one row per period")
     n = frame[n_col].to_numpy(dtype=float)
     events = frame[events_col].to_numpy(dtype=float)
-    if np.isnan(n).any() or np.isnan(events).any() or (n < 0).any() or (events < 0).any() \
-            or (events > n).any():
+    if (
+        np.isnan(n).any()
+        or np.isnan(events).any()
+        or (n < 0).any()
+        or (events < 0).any()
+        or (events > n).any()
+    ):
         raise ValueError("each period needs 0 <= events <= n, with no missing values")
     return n, events
 
 
-def _signals(v, p_bar, lower, upper, lower_near, upper_near, shift_run, trend_run
-             ) -> dict[str, np.ndarray]:
+def _signals(
+    v, p_bar, lower, upper, lower_near, upper_near, shift_run, trend_run
+) -> dict[str, np.ndarray]:
     """The MDC rules of :mod:`queries.stats.spc` on the plotted points, with these limits."""
     return {
         "signal_beyond_limits": rule_beyond_limits(v, lower, upper),
         "signal_shift": rule_shift(v, p_bar, shift_run),
         "signal_trend": rule_trend(v, trend_run),
-        "signal_two_of_three": rule_two_of_three(v, p_bar, lower, upper, lower_near,
-                                                 upper_near),
+        "signal_two_of_three": rule_two_of_three(v, p_bar, lower, upper, lower_near, upper_near),
     }
 
 
-def trend_chart(frame: pd.DataFrame, period_col: str = "period", n_col: str = "n",
-                events_col: str = "events", *, chart: str = "auto",
-                threshold: float = SIGMA_Z_THRESHOLD, limit_sigmas: float = LIMIT_SIGMAS,
-                near_limit_sigmas: float = NEAR_LIMIT_SIGMAS, shift_run: int = SHIFT_RUN,
-                trend_run: int = TREND_RUN) -> TrendChart:
+def trend_chart(
+    frame: pd.DataFrame,
+    period_col: str = "period",
+    n_col: str = "n",
+    events_col: str = "events",
+    *,
+    chart: str = "auto",
+    threshold: float = SIGMA_Z_THRESHOLD,
+    limit_sigmas: float = LIMIT_SIGMAS,
+    near_limit_sigmas: float = NEAR_LIMIT_SIGMAS,
+    shift_run: int = SHIFT_RUN,
+    trend_run: int = TREND_RUN,
+) -> TrendChart:
     """p-chart or Laney p′ chart of events / n by period, with the MDC signal rules.
 
     ``frame``: one row per period in time order (e.g. quarters), courses ``n`` and events
@@ -186,24 +214,51 @@ def trend_chart(frame: pd.DataFrame, period_col: str = "period", n_col: str = "n
     ranges = np.full(n.size, np.nan)
     ranges[plotted] = moving_ranges(z[plotted])
     measured = sigma_z(z[plotted])
-    choice = (choose_chart(measured, int(plotted.sum()), threshold) if chart == "auto"
-              else forced_choice(chart, measured))
+    choice = (
+        choose_chart(measured, int(plotted.sum()), threshold)
+        if chart == "auto"
+        else forced_choice(chart, measured)
+    )
     sigma = base_sigma * choice.factor
     limits = control_limits(p_bar, sigma, limit_sigmas)
     near = control_limits(p_bar, sigma, near_limit_sigmas)
-    points = pd.DataFrame({
-        "period": frame[period_col].to_numpy(), "n": n.astype(int),
-        "events": events.astype(int), "proportion": prop, "centre": p_bar,
-        "binomial_sigma": base_sigma, "z": z, "moving_range": ranges, "sigma": sigma,
-        "lower_limit": limits.lower, "upper_limit": limits.upper,
-        "lower_near_limit": near.lower, "upper_near_limit": near.upper,
-        "side": side_of_centre(prop, p_bar)})
-    rules = _signals(prop[plotted], p_bar, limits.lower[plotted], limits.upper[plotted],
-                     near.lower[plotted], near.upper[plotted], shift_run, trend_run)
+    points = pd.DataFrame(
+        {
+            "period": frame[period_col].to_numpy(),
+            "n": n.astype(int),
+            "events": events.astype(int),
+            "proportion": prop,
+            "centre": p_bar,
+            "binomial_sigma": base_sigma,
+            "z": z,
+            "moving_range": ranges,
+            "sigma": sigma,
+            "lower_limit": limits.lower,
+            "upper_limit": limits.upper,
+            "lower_near_limit": near.lower,
+            "upper_near_limit": near.upper,
+            "side": side_of_centre(prop, p_bar),
+        }
+    )
+    rules = _signals(
+        prop[plotted],
+        p_bar,
+        limits.lower[plotted],
+        limits.upper[plotted],
+        near.lower[plotted],
+        near.upper[plotted],
+        shift_run,
+        trend_run,
+    )
     for name in SIGNAL_COLUMNS:
         column = np.zeros(n.size, dtype=bool)
         column[plotted] = rules[name]
         points[name] = column
     points["signal_any"] = points[list(SIGNAL_COLUMNS)].any(axis=1)
-    return TrendChart(points=points, centre=p_bar, choice=choice, n_total=int(n.sum()),
-                      events_total=int(events.sum()))
+    return TrendChart(
+        points=points,
+        centre=p_bar,
+        choice=choice,
+        n_total=int(n.sum()),
+        events_total=int(events.sum()),
+    )

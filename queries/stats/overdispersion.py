@@ -43,13 +43,14 @@ class TransformedScores:
 class Overdispersion:
     """The overdispersion estimate (Spiegelhalter 2012, section 3.3.2)."""
 
-    phi: float                  # mean of the winsorised z² (NaN with no unit in the estimate)
-    tau2: float                 # between-unit variance on the transformed scale
-    applied: bool               # tau² > 0 and adjustment wanted
-    n_units: int                # I: units in the estimate (>= min_n courses)
+    phi: float  # mean of the winsorised z² (NaN with no unit in the estimate)
+    tau2: float  # between-unit variance on the transformed scale
+    applied: bool  # tau² > 0 and adjustment wanted
+    n_units: int  # I: units in the estimate (>= min_n courses)
 
 
 # --- z-scores -----------------------------------------------------------------------------
+
 
 def proportion_z_scores(observed, n, target: float) -> TransformedScores:
     """Arcsine-square-root z-scores (FunnelPlotR ``transformed_zscore``, type "PR").
@@ -65,8 +66,9 @@ def proportion_z_scores(observed, n, target: float) -> TransformedScores:
         t = float(np.arcsin(np.sqrt(target)))
         z = (y - t) / s
     bad = n_arr <= 0
-    return TransformedScores(np.where(bad, np.nan, y), np.where(bad, np.nan, s),
-                             np.where(bad, np.nan, z), t)
+    return TransformedScores(
+        np.where(bad, np.nan, y), np.where(bad, np.nan, s), np.where(bad, np.nan, z), t
+    )
 
 
 def ratio_z_scores(observed, expected) -> TransformedScores:
@@ -82,11 +84,13 @@ def ratio_z_scores(observed, expected) -> TransformedScores:
         s = 1.0 / (2.0 * np.sqrt(e))
         z = (y - 1.0) / s
     bad = e <= 0
-    return TransformedScores(np.where(bad, np.nan, y), np.where(bad, np.nan, s),
-                             np.where(bad, np.nan, z), 1.0)
+    return TransformedScores(
+        np.where(bad, np.nan, y), np.where(bad, np.nan, s), np.where(bad, np.nan, z), 1.0
+    )
 
 
 # --- winsorise -> phi -> tau² -------------------------------------------------------------
+
 
 def winsorise(z, trim: float = DEFAULT_TRIM) -> np.ndarray:
     """Pull z-scores beyond the ``trim`` / ``1 - trim`` quantiles in to those quantiles.
@@ -126,8 +130,9 @@ def between_unit_variance(phi: float, s) -> float:
     return float(max(0.0, (units * phi - (units - 1)) / denom))
 
 
-def estimate_overdispersion(scores: TransformedScores, eligible, trim: float = DEFAULT_TRIM,
-                            adjust: bool = True) -> Overdispersion:
+def estimate_overdispersion(
+    scores: TransformedScores, eligible, trim: float = DEFAULT_TRIM, adjust: bool = True
+) -> Overdispersion:
     """Winsorise the eligible units' z, then phi and tau² (Spiegelhalter 2012 s.3.3.2).
 
     ``applied`` is True exactly when ``adjust`` and tau² > 0 (FunnelPlotR ``funnel_plot``:
@@ -138,5 +143,6 @@ def estimate_overdispersion(scores: TransformedScores, eligible, trim: float = D
     z_w = winsorise(scores.z[mask], trim)
     phi = dispersion_ratio(z_w)
     tau2 = between_unit_variance(phi, scores.s[mask])
-    return Overdispersion(phi=phi, tau2=tau2, applied=bool(adjust and tau2 > 0),
-                          n_units=int(mask.sum()))
+    return Overdispersion(
+        phi=phi, tau2=tau2, applied=bool(adjust and tau2 > 0), n_units=int(mask.sum())
+    )

@@ -110,6 +110,7 @@ class ProviderOE:
 
 # --- the distribution -----------------------------------------------------------------------
 
+
 def _check_probabilities(p) -> np.ndarray:
     arr = np.asarray(p, dtype=float).ravel()
     if not np.all(np.isfinite(arr)) or np.any((arr < 0) | (arr > 1)):
@@ -159,8 +160,11 @@ def poisson_binomial_pmf(p, block: int = BLOCK_SIZE) -> np.ndarray:
 def poisson_binomial(p) -> PoissonBinomial:
     """The Poisson-binomial distribution of Σ Bernoulli(p_i): pmf, E = Σp, V = Σp(1 - p)."""
     arr = _check_probabilities(p)
-    return PoissonBinomial(pmf=poisson_binomial_pmf(arr), mean=float(arr.sum()),
-                           variance=float(np.sum(arr * (1.0 - arr))))
+    return PoissonBinomial(
+        pmf=poisson_binomial_pmf(arr),
+        mean=float(arr.sum()),
+        variance=float(np.sum(arr * (1.0 - arr))),
+    )
 
 
 def poisson_binomial_cdf(dist: PoissonBinomial, k) -> np.ndarray:
@@ -180,6 +184,7 @@ def poisson_binomial_quantile(dist: PoissonBinomial, q) -> np.ndarray:
 
 
 # --- exact and normal limits ------------------------------------------------------------------
+
 
 def interpolated_count(r, cdf_r, cdf_below, q) -> np.ndarray:
     """r - alpha, alpha = (F(r) - q)/(F(r) - F(r - 1)) (Spiegelhalter 2005 appendix A.1.1).
@@ -208,8 +213,12 @@ def exact_oe_limits(dist: PoissonBinomial, level: float) -> OELimits:
     tail = (1 - level) / 2
     if dist.mean <= 0:
         return OELimits(level, float("nan"), float("nan"), EXACT)
-    return OELimits(level, exact_count_limit(dist, tail) / dist.mean,
-                    exact_count_limit(dist, 1 - tail) / dist.mean, EXACT)
+    return OELimits(
+        level,
+        exact_count_limit(dist, tail) / dist.mean,
+        exact_count_limit(dist, 1 - tail) / dist.mean,
+        EXACT,
+    )
 
 
 def normal_oe_limits(expected: float, variance: float, level: float) -> OELimits:
@@ -227,9 +236,9 @@ def oe_z_score(observed, expected, variance) -> np.ndarray:
         return np.where(v > 0, (o - e) / np.sqrt(v), np.nan)
 
 
-def provider_oe(p, observed: int,
-                levels: Sequence[float] = (DEFAULT_ALERT_LEVEL, DEFAULT_ALARM_LEVEL)
-                ) -> ProviderOE:
+def provider_oe(
+    p, observed: int, levels: Sequence[float] = (DEFAULT_ALERT_LEVEL, DEFAULT_ALARM_LEVEL)
+) -> ProviderOE:
     """O/E of one provider with exact and normal limits at each of ``levels``.
 
     ``p``: the model's probabilities of the outcome for the provider's courses;
@@ -240,24 +249,40 @@ def provider_oe(p, observed: int,
         raise ValueError(f"observed must lie between 0 and {dist.n} courses, got {observed}")
     oe = observed / dist.mean if dist.mean > 0 else float("nan")
     return ProviderOE(
-        n=dist.n, observed=int(observed), expected=dist.mean, variance=dist.variance,
-        oe_ratio=oe, z=float(oe_z_score(observed, dist.mean, dist.variance)),
+        n=dist.n,
+        observed=int(observed),
+        expected=dist.mean,
+        variance=dist.variance,
+        oe_ratio=oe,
+        z=float(oe_z_score(observed, dist.mean, dist.variance)),
         exact=tuple(exact_oe_limits(dist, lvl) for lvl in levels),
-        normal=tuple(normal_oe_limits(dist.mean, dist.variance, lvl) for lvl in levels))
+        normal=tuple(normal_oe_limits(dist.mean, dist.variance, lvl) for lvl in levels),
+    )
 
 
 # --- a funnel table and its curve -----------------------------------------------------------
 
+
 def _limit_arrays(rows: list[ProviderOE], method: str, index: int) -> FunnelLimits:
     chosen = [row.exact[index] if method == EXACT else row.normal[index] for row in rows]
-    return FunnelLimits(np.array([lim.lower for lim in chosen]),
-                        np.array([lim.upper for lim in chosen]), chosen[0].level)
+    return FunnelLimits(
+        np.array([lim.lower for lim in chosen]),
+        np.array([lim.upper for lim in chosen]),
+        chosen[0].level,
+    )
 
 
-def oe_units(courses: pd.DataFrame, *, unit_col: str = "unit_id", outcome_col: str = "observed",
-             p_col: str = "p", alert_level: float = DEFAULT_ALERT_LEVEL,
-             alarm_level: float = DEFAULT_ALARM_LEVEL, min_n: int = DEFAULT_MIN_N,
-             method: str = EXACT) -> pd.DataFrame:
+def oe_units(
+    courses: pd.DataFrame,
+    *,
+    unit_col: str = "unit_id",
+    outcome_col: str = "observed",
+    p_col: str = "p",
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    min_n: int = DEFAULT_MIN_N,
+    method: str = EXACT,
+) -> pd.DataFrame:
     """One row per unit: n, observed, expected, variance, oe_ratio, z, limits and flag.
 
     ``courses``: one row per course with the unit, the outcome (0/1) and the model's
@@ -275,13 +300,18 @@ def oe_units(courses: pd.DataFrame, *, unit_col: str = "unit_id", outcome_col: s
     keys, rows = [], []
     for key, g in groups:
         keys.append(key)
-        rows.append(provider_oe(g[p_col].to_numpy(dtype=float), int(g[outcome_col].sum()),
-                                levels))
-    out = pd.DataFrame({
-        unit_col: keys, "n": [r.n for r in rows],
-        "observed": [r.observed for r in rows], "expected": [r.expected for r in rows],
-        "variance": [r.variance for r in rows], "oe_ratio": [r.oe_ratio for r in rows],
-        "z": [r.z for r in rows]})
+        rows.append(provider_oe(g[p_col].to_numpy(dtype=float), int(g[outcome_col].sum()), levels))
+    out = pd.DataFrame(
+        {
+            unit_col: keys,
+            "n": [r.n for r in rows],
+            "observed": [r.observed for r in rows],
+            "expected": [r.expected for r in rows],
+            "variance": [r.variance for r in rows],
+            "oe_ratio": [r.oe_ratio for r in rows],
+            "z": [r.z for r in rows],
+        }
+    )
     other = NORMAL if method == EXACT else EXACT
     for index, level in enumerate(levels):
         sfx = level_suffix(level)
@@ -290,8 +320,9 @@ def oe_units(courses: pd.DataFrame, *, unit_col: str = "unit_id", outcome_col: s
             out[f"{prefix}lower_{sfx}"] = lim.lower
             out[f"{prefix}upper_{sfx}"] = lim.upper
     alert, alarm = (_limit_arrays(rows, method, i) for i in range(2))
-    out["flag"] = classify_units(out["oe_ratio"].to_numpy(dtype=float), alert, alarm,
-                                 out["n"].to_numpy() >= max(min_n, 1))
+    out["flag"] = classify_units(
+        out["oe_ratio"].to_numpy(dtype=float), alert, alarm, out["n"].to_numpy() >= max(min_n, 1)
+    )
     return out
 
 
@@ -316,9 +347,15 @@ def _binomial_oe_limit(m: np.ndarray, p_w: float, q: float) -> np.ndarray:
     return count / (m * p_w)
 
 
-def oe_limit_curve(p_clinic, expected_grid=None, *, alert_level: float = DEFAULT_ALERT_LEVEL,
-                   alarm_level: float = DEFAULT_ALARM_LEVEL, method: str = EXACT,
-                   points: int = CURVE_POINTS) -> pd.DataFrame:
+def oe_limit_curve(
+    p_clinic,
+    expected_grid=None,
+    *,
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    method: str = EXACT,
+    points: int = CURVE_POINTS,
+) -> pd.DataFrame:
     """O/E funnel limits against E for drawing, with V(E) = E·(1 - p_w) (module docstring).
 
     ``p_clinic``: the model's probabilities for every course of the clinic. ``expected_grid``

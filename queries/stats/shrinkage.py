@@ -22,9 +22,9 @@ from queries.stats.intervals import level_suffix
 class BetaPrior:
     """Beta prior of the true unit rates, fitted by the method of moments."""
 
-    mean: float                 # pooled rate, Σx / Σn
-    between_variance: float     # variance of the true rates (sigma²), >= 0
-    strength: float             # alpha + beta (inf when sigma² == 0: complete pooling)
+    mean: float  # pooled rate, Σx / Σn
+    between_variance: float  # variance of the true rates (sigma²), >= 0
+    strength: float  # alpha + beta (inf when sigma² == 0: complete pooling)
     n_units: int
 
 
@@ -59,8 +59,9 @@ def beta_binomial_prior(observed, n) -> BetaPrior:
     return BetaPrior(m, sigma2, strength, units)
 
 
-def shrunken_rates(frame: pd.DataFrame, level: float = 0.95,
-                   min_n: int = DEFAULT_MIN_N) -> pd.DataFrame:
+def shrunken_rates(
+    frame: pd.DataFrame, level: float = 0.95, min_n: int = DEFAULT_MIN_N
+) -> pd.DataFrame:
     """Empirical-Bayes shrunken rate per unit, for a caterpillar plot (no ranks).
 
     Beta-binomial model: theta_i ~ Beta(a, b) fitted by :func:`beta_binomial_prior` on the

@@ -38,8 +38,7 @@ TREND_RUN = 7  # MDC: 7 or more points all increasing or all decreasing
 LIMIT_SIGMAS = 3.0  # methods.md section 4: p̄ ± 3 sigma
 NEAR_LIMIT_SIGMAS = 2.0  # MDC "close to the limits": beyond 2 sigma (2/3 of the way)
 
-SIGNAL_COLUMNS = ("signal_beyond_limits", "signal_shift", "signal_trend",
-                  "signal_two_of_three")
+SIGNAL_COLUMNS = ("signal_beyond_limits", "signal_shift", "signal_trend", "signal_two_of_three")
 
 
 @dataclass(frozen=True)
@@ -142,8 +141,7 @@ def rule_trend(values, run: int = TREND_RUN) -> np.ndarray:
     return out
 
 
-def rule_two_of_three(values, centre: float, lower, upper, lower_near, upper_near
-                      ) -> np.ndarray:
+def rule_two_of_three(values, centre: float, lower, upper, lower_near, upper_near) -> np.ndarray:
     """MDC rule (d): 2 of 3 consecutive points close to a limit, all 3 on one side.
 
     "Close" = beyond the near-limit line (2 sigma) but not beyond the limit, on the side
@@ -165,10 +163,16 @@ def rule_two_of_three(values, centre: float, lower, upper, lower_near, upper_nea
     return out
 
 
-def p_chart(frame: pd.DataFrame, period_col: str = "period", n_col: str = "n",
-            events_col: str = "events", limit_sigmas: float = LIMIT_SIGMAS,
-            near_limit_sigmas: float = NEAR_LIMIT_SIGMAS, shift_run: int = SHIFT_RUN,
-            trend_run: int = TREND_RUN) -> PChart:
+def p_chart(
+    frame: pd.DataFrame,
+    period_col: str = "period",
+    n_col: str = "n",
+    events_col: str = "events",
+    limit_sigmas: float = LIMIT_SIGMAS,
+    near_limit_sigmas: float = NEAR_LIMIT_SIGMAS,
+    shift_run: int = SHIFT_RUN,
+    trend_run: int = TREND_RUN,
+) -> PChart:
     """p-chart of events / n by period with the MDC signal rules (see module docstring).
 
     ``frame`` holds one row per period, already in time order (e.g. quarters), with the
@@ -178,8 +182,13 @@ def p_chart(frame: pd.DataFrame, period_col: str = "period", n_col: str = "n",
         raise ValueError(f"{period_col} repeats: give one row per period")
     n = frame[n_col].to_numpy(dtype=float)
     events = frame[events_col].to_numpy(dtype=float)
-    if np.isnan(n).any() or np.isnan(events).any() or (n < 0).any() or (events < 0).any() \
-            or (events > n).any():
+    if (
+        np.isnan(n).any()
+        or np.isnan(events).any()
+        or (n < 0).any()
+        or (events < 0).any()
+        or (events > n).any()
+    ):
         raise ValueError("each period needs 0 <= events <= n, with no missing values")
     p_bar = centre_line(events, n)
     sigma = binomial_sigma(p_bar, n)
@@ -188,28 +197,43 @@ def p_chart(frame: pd.DataFrame, period_col: str = "period", n_col: str = "n",
     with np.errstate(invalid="ignore", divide="ignore"):
         prop = np.where(n > 0, events / n, np.nan)
 
-    pts = pd.DataFrame({
-        "period": frame[period_col].to_numpy(), "n": n.astype(int),
-        "events": events.astype(int), "proportion": prop, "centre": p_bar,
-        "sigma": sigma, "lower_limit": lower, "upper_limit": upper,
-        "lower_near_limit": lower_near, "upper_near_limit": upper_near,
-        "side": side_of_centre(prop, p_bar),
-    })
+    pts = pd.DataFrame(
+        {
+            "period": frame[period_col].to_numpy(),
+            "n": n.astype(int),
+            "events": events.astype(int),
+            "proportion": prop,
+            "centre": p_bar,
+            "sigma": sigma,
+            "lower_limit": lower,
+            "upper_limit": upper,
+            "lower_near_limit": lower_near,
+            "upper_near_limit": upper_near,
+            "side": side_of_centre(prop, p_bar),
+        }
+    )
     plotted = n > 0  # rules run over the plotted points only
     v = prop[plotted]
     rules = {
         "signal_beyond_limits": rule_beyond_limits(v, lower[plotted], upper[plotted]),
         "signal_shift": rule_shift(v, p_bar, shift_run),
         "signal_trend": rule_trend(v, trend_run),
-        "signal_two_of_three": rule_two_of_three(v, p_bar, lower[plotted], upper[plotted],
-                                                 lower_near[plotted], upper_near[plotted]),
+        "signal_two_of_three": rule_two_of_three(
+            v, p_bar, lower[plotted], upper[plotted], lower_near[plotted], upper_near[plotted]
+        ),
     }
     for name in SIGNAL_COLUMNS:
         col = np.zeros(n.size, dtype=bool)
         col[plotted] = rules[name]
         pts[name] = col
     pts["signal_any"] = pts[list(SIGNAL_COLUMNS)].any(axis=1)
-    return PChart(points=pts, centre=p_bar, n_total=int(n.sum()),
-                  events_total=int(events.sum()), limit_sigmas=limit_sigmas,
-                  near_limit_sigmas=near_limit_sigmas, shift_run=shift_run,
-                  trend_run=trend_run)
+    return PChart(
+        points=pts,
+        centre=p_bar,
+        n_total=int(n.sum()),
+        events_total=int(events.sum()),
+        limit_sigmas=limit_sigmas,
+        near_limit_sigmas=near_limit_sigmas,
+        shift_run=shift_run,
+        trend_run=trend_run,
+    )

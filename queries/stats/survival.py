@@ -66,8 +66,9 @@ def _clean_inputs(durations, events) -> SurvivalData:
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events)
     if t.shape != e.shape or t.ndim != 1:
-        raise ValueError(f"durations and events must be 1-d and the same length "
-                         f"(got {t.shape} and {e.shape})")
+        raise ValueError(
+            f"durations and events must be 1-d and the same length (got {t.shape} and {e.shape})"
+        )
     if t.size == 0:
         raise ValueError("no courses to estimate a survival curve from")
     if np.isnan(t).any():
@@ -94,8 +95,14 @@ def risk_set_counts(durations, events) -> pd.DataFrame:
     n_events = np.bincount(idx, weights=e, minlength=times.size).astype(int)
     n_leaving = np.bincount(idx, minlength=times.size).astype(int)
     n_at_risk = np.cumsum(n_leaving[::-1])[::-1]
-    return pd.DataFrame({"time": times, "n_at_risk": n_at_risk, "n_events": n_events,
-                         "n_censored": n_leaving - n_events})
+    return pd.DataFrame(
+        {
+            "time": times,
+            "n_at_risk": n_at_risk,
+            "n_events": n_events,
+            "n_censored": n_leaving - n_events,
+        }
+    )
 
 
 def product_limit(n_at_risk, n_events) -> np.ndarray:
@@ -175,16 +182,23 @@ def _group_keys(frame: pd.DataFrame, group_col: str) -> list:
     (empty categories skipped), sorted otherwise. Missing group values are refused."""
     col = frame[group_col]
     if col.isna().any():
-        raise ValueError(f"{group_col} has missing values: give them their own group "
-                         f"(e.g. 'unknown') before estimating")
+        raise ValueError(
+            f"{group_col} has missing values: give them their own group "
+            f"(e.g. 'unknown') before estimating"
+        )
     present = set(col.unique())
     if isinstance(col.dtype, pd.CategoricalDtype):
         return [c for c in col.cat.categories if c in present]
     return sorted(present)
 
 
-def kaplan_meier_by_group(frame: pd.DataFrame, duration_col: str, event_col: str,
-                          group_col: str, confidence_level: float = 0.95) -> pd.DataFrame:
+def kaplan_meier_by_group(
+    frame: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    group_col: str,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
     """:func:`kaplan_meier` (Kaplan & Meier 1958, Greenwood SEs, log(-log) intervals) for
     each group, stacked long with a leading ``group`` column."""
     parts = []
@@ -231,14 +245,16 @@ def at_risk_table(km: pd.DataFrame, times) -> pd.DataFrame:
         risk = rows["n_at_risk"].to_numpy()
         cum_e = np.cumsum(rows["n_events"].to_numpy())
         cum_c = np.cumsum(rows["n_censored"].to_numpy())
-        nxt = np.searchsorted(row_t, ts, side="left")   # first row with time >= t
+        nxt = np.searchsorted(row_t, ts, side="left")  # first row with time >= t
         upto = np.searchsorted(row_t, ts, side="right") - 1  # last row with time <= t
-        part = pd.DataFrame({
-            "time": ts,
-            "n_at_risk": np.where(nxt < row_t.size, risk[np.minimum(nxt, row_t.size - 1)], 0),
-            "n_events_so_far": np.where(upto >= 0, cum_e[np.maximum(upto, 0)], 0),
-            "n_censored_so_far": np.where(upto >= 0, cum_c[np.maximum(upto, 0)], 0),
-        })
+        part = pd.DataFrame(
+            {
+                "time": ts,
+                "n_at_risk": np.where(nxt < row_t.size, risk[np.minimum(nxt, row_t.size - 1)], 0),
+                "n_events_so_far": np.where(upto >= 0, cum_e[np.maximum(upto, 0)], 0),
+                "n_censored_so_far": np.where(upto >= 0, cum_c[np.maximum(upto, 0)], 0),
+            }
+        )
         if key is not None:
             part.insert(0, GROUP_COLUMN, key)
         out.append(part)
@@ -311,9 +327,14 @@ def median_survival(km: pd.DataFrame, confidence_level: float = 0.95) -> MedianS
     return MedianSurvival(median, lower, upper, confidence_level)
 
 
-def cumulative_incidence_by(frame: pd.DataFrame, duration_col: str, event_col: str,
-                            group_col: str, horizon: float,
-                            confidence_level: float = 0.95) -> pd.DataFrame:
+def cumulative_incidence_by(
+    frame: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    group_col: str,
+    horizon: float,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
     """Probability of the event by ``horizon`` per group, as 1 - KM (e.g. escalation to
     surgery within 365 days by severity).
 
@@ -330,14 +351,16 @@ def cumulative_incidence_by(frame: pd.DataFrame, duration_col: str, event_col: s
     at = survival_at(km, [horizon])
     risk = at_risk_table(km, [horizon])
     n = km.groupby(GROUP_COLUMN, sort=False, observed=True)["n_at_risk"].first()
-    out = pd.DataFrame({
-        GROUP_COLUMN: at[GROUP_COLUMN],
-        "horizon": float(horizon),
-        "n_courses": n.reindex(at[GROUP_COLUMN]).to_numpy(),
-        "n_events_by_horizon": risk["n_events_so_far"].to_numpy(),
-        "n_at_risk_at_horizon": risk["n_at_risk"].to_numpy(),
-        "cumulative_incidence": 1 - at["survival"].to_numpy(),
-        lo_col: 1 - at[hi_col].to_numpy(),
-        hi_col: 1 - at[lo_col].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            GROUP_COLUMN: at[GROUP_COLUMN],
+            "horizon": float(horizon),
+            "n_courses": n.reindex(at[GROUP_COLUMN]).to_numpy(),
+            "n_events_by_horizon": risk["n_events_so_far"].to_numpy(),
+            "n_at_risk_at_horizon": risk["n_at_risk"].to_numpy(),
+            "cumulative_incidence": 1 - at["survival"].to_numpy(),
+            lo_col: 1 - at[hi_col].to_numpy(),
+            hi_col: 1 - at[lo_col].to_numpy(),
+        }
+    )
     return out

@@ -58,8 +58,7 @@ TRAJECTORY_WINDOWS: tuple[WeekWindow, ...] = (
 ALL_COURSES = "all courses"
 
 
-def nearest_week(days, windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS
-                 ) -> np.ndarray:
+def nearest_week(days, windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS) -> np.ndarray:
     """The trajectory week each day belongs to, or -1 if it is in no window.
 
     A day is compared with every week's target day; the nearest wins (the later week on a
@@ -78,9 +77,13 @@ def nearest_week(days, windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS
     return np.where(inside, weeks[k], -1)
 
 
-def assign_weeks(frame: pd.DataFrame, course_col: str = "course_id", day_col: str = "day",
-                 value_col: str = "change_from_baseline",
-                 windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS) -> pd.DataFrame:
+def assign_weeks(
+    frame: pd.DataFrame,
+    course_col: str = "course_id",
+    day_col: str = "day",
+    value_col: str = "change_from_baseline",
+    windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS,
+) -> pd.DataFrame:
     """One value per course per trajectory week (see :func:`nearest_week`).
 
     Returns the input's rows that were kept, with a ``week`` column and a
@@ -97,8 +100,11 @@ def assign_weeks(frame: pd.DataFrame, course_col: str = "course_id", day_col: st
     target = {w.week: w.target_day for w in windows}
     rows["days_from_target"] = rows[day_col] - rows["week"].map(target)
     rows["_distance"] = rows["days_from_target"].abs()
-    rows = rows.sort_values([course_col, "week", "_distance", day_col],
-                            ascending=[True, True, True, False], kind="stable")
+    rows = rows.sort_values(
+        [course_col, "week", "_distance", day_col],
+        ascending=[True, True, True, False],
+        kind="stable",
+    )
     kept = rows.drop_duplicates([course_col, "week"], keep="first")
     return kept.drop(columns="_distance").sort_values([course_col, "week"]).reset_index(drop=True)
 
@@ -111,9 +117,13 @@ def _group_order(col: pd.Series) -> list:
     return sorted(present)
 
 
-def summarise_by_week(assigned: pd.DataFrame, value_col: str = "change_from_baseline",
-                      course_col: str = "course_id", group_col: str | None = None,
-                      confidence_level: float = 0.95) -> pd.DataFrame:
+def summarise_by_week(
+    assigned: pd.DataFrame,
+    value_col: str = "change_from_baseline",
+    course_col: str = "course_id",
+    group_col: str | None = None,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
     """Per group and week: ``group, week, n_courses, mean_change, ci_lower_95,
     ci_upper_95`` (Student t interval, methods.md section 3; NaN bounds where n < 2).
 
@@ -128,8 +138,9 @@ def summarise_by_week(assigned: pd.DataFrame, value_col: str = "change_from_base
         gcol, order = "_group", [ALL_COURSES]
     else:
         if assigned[group_col].isna().any():
-            raise ValueError(f"{group_col} has missing values: give them their own group "
-                             f"(e.g. 'unknown') first")
+            raise ValueError(
+                f"{group_col} has missing values: give them their own group (e.g. 'unknown') first"
+            )
         gcol, order = group_col, _group_order(assigned[group_col])
     out = []
     for key in order:
@@ -138,19 +149,29 @@ def summarise_by_week(assigned: pd.DataFrame, value_col: str = "change_from_base
             if rows[course_col].duplicated().any():
                 raise ValueError("more than one value per course and week: use assign_weeks")
             ci = t_interval(rows[value_col].to_numpy(dtype=float), confidence_level)
-            out.append({"group": key, "week": int(cast(int, week)), "n_courses": ci.n,
-                        "mean_change": ci.mean, f"ci_lower_{sfx}": ci.lower,
-                        f"ci_upper_{sfx}": ci.upper})
-    columns = ["group", "week", "n_courses", "mean_change", f"ci_lower_{sfx}",
-               f"ci_upper_{sfx}"]
+            out.append(
+                {
+                    "group": key,
+                    "week": int(cast(int, week)),
+                    "n_courses": ci.n,
+                    "mean_change": ci.mean,
+                    f"ci_lower_{sfx}": ci.lower,
+                    f"ci_upper_{sfx}": ci.upper,
+                }
+            )
+    columns = ["group", "week", "n_courses", "mean_change", f"ci_lower_{sfx}", f"ci_upper_{sfx}"]
     return pd.DataFrame(out, columns=columns)
 
 
-def trajectory_by_week(frame: pd.DataFrame, group_col: str | None = None,
-                       confidence_level: float = 0.95, course_col: str = "course_id",
-                       day_col: str = "day", value_col: str = "change_from_baseline",
-                       windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS
-                       ) -> pd.DataFrame:
+def trajectory_by_week(
+    frame: pd.DataFrame,
+    group_col: str | None = None,
+    confidence_level: float = 0.95,
+    course_col: str = "course_id",
+    day_col: str = "day",
+    value_col: str = "change_from_baseline",
+    windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS,
+) -> pd.DataFrame:
     """Mean change from baseline by trajectory week with t intervals (methods.md section 5).
 
     ``frame`` is long: one row per measurement (``course_id, day, change_from_baseline``

@@ -33,48 +33,141 @@ class FixtureCourse:
 COURSES = (
     # baseline 8; 80 and 88 are both 4 days from 84: the later (88, score 4) wins -> drop 4 =
     # 50 %: responder and substantial. The earlier (score 6) would be a non-responder.
-    FixtureCourse("tie_in_window", "P_A", "S1", 2023, "kl", "3", "", 4, 4, "supervised_pt",
-                  ((0, 8), (80, 6), (88, 4))),
+    FixtureCourse(
+        "tie_in_window",
+        "P_A",
+        "S1",
+        2023,
+        "kl",
+        "3",
+        "",
+        4,
+        4,
+        "supervised_pt",
+        ((0, 8), (80, 6), (88, 4)),
+    ),
     # two baselines: day -14 (3) and day 0 (6); the latest (6) counts -> drop 2 = 33 %: responder
-    FixtureCourse("second_older_baseline", "P_A", "S1", 2023, "kl", "3", "", 4, 4,
-                  "supervised_pt", ((-14, 3), (0, 6), (84, 4))),
+    FixtureCourse(
+        "second_older_baseline",
+        "P_A",
+        "S1",
+        2023,
+        "kl",
+        "3",
+        "",
+        4,
+        4,
+        "supervised_pt",
+        ((-14, 3), (0, 6), (84, 4)),
+    ),
     # baseline 2 < 3: not eligible, counted as "low baseline"
-    FixtureCourse("low_baseline", "P_A", "S1", 2023, "kl", "2", "", 3, 3, "none",
-                  ((0, 2), (84, 1))),
+    FixtureCourse(
+        "low_baseline", "P_A", "S1", 2023, "kl", "2", "", 3, 3, "none", ((0, 2), (84, 1))
+    ),
     # no value on or before day 0: "no baseline"
     FixtureCourse("no_baseline", "P_A", "S1", 2023, "kl", "2", "", 3, 3, "none", ((84, 3),)),
     # eligible, but nothing in day 56..112: lost to follow-up (ITT non-responder)
-    FixtureCourse("no_followup", "P_A", "S1", 2023, "kl", "3", "", 4, 2, "home_program",
-                  ((0, 7), (30, 5))),
+    FixtureCourse(
+        "no_followup", "P_A", "S1", 2023, "kl", "3", "", 4, 2, "home_program", ((0, 7), (30, 5))
+    ),
     # KL 1 -> severity none; 4 sessions of 3 planned -> full_protocol; no change
-    FixtureCourse("kl_1_is_none_beyond_plan", "P_A", "S1", 2023, "kl", "1", "", 3, 4,
-                  "supervised_pt", ((-3, 4), (84, 4))),
+    FixtureCourse(
+        "kl_1_is_none_beyond_plan",
+        "P_A",
+        "S1",
+        2023,
+        "kl",
+        "1",
+        "",
+        3,
+        4,
+        "supervised_pt",
+        ((-3, 4), (84, 4)),
+    ),
     # zero sessions -> not_started; eligible with follow-up, no change
-    FixtureCourse("zero_sessions", "P_B", "S2", 2024, "kl", "3", "", 3, 0, "none",
-                  ((0, 6), (84, 6))),
+    FixtureCourse(
+        "zero_sessions", "P_B", "S2", 2024, "kl", "3", "", 3, 0, "none", ((0, 6), (84, 6))
+    ),
     # severity scale none -> unknown; drop 2 of 5 = 40 %: responder, not substantial
-    FixtureCourse("unknown_severity", "P_B", "S2", 2024, "none", "", "", 3, 3, "home_program",
-                  ((0, 5), (84, 3))),
+    FixtureCourse(
+        "unknown_severity",
+        "P_B",
+        "S2",
+        2024,
+        "none",
+        "",
+        "",
+        3,
+        3,
+        "home_program",
+        ((0, 5), (84, 3)),
+    ),
     # KL 4 without end_stage -> severe; 1 of 4 sessions -> one_and_done; drop 3 of 10 = exactly
     # 30 %: responder (the boundary is inclusive)
-    FixtureCourse("exact_30_percent", "P_B", "S2", 2024, "kl", "4", "false", 4, 1, "none",
-                  ((0, 10), (84, 7))),
+    FixtureCourse(
+        "exact_30_percent", "P_B", "S2", 2024, "kl", "4", "false", 4, 1, "none", ((0, 10), (84, 7))
+    ),
     # KL 4 with end_stage true -> end_stage; drop 2 of 9 = 22 %: not a responder. NRS 10 on
     # day 3 (baseline + 1) is an early flare, and 1 of 4 sessions: quit after the flare
-    FixtureCourse("drop_2_under_30_percent", "P_B", "S2", 2024, "kl", "4", "true", 4, 1, "none",
-                  ((0, 9), (3, 10), (84, 7))),
+    FixtureCourse(
+        "drop_2_under_30_percent",
+        "P_B",
+        "S2",
+        2024,
+        "kl",
+        "4",
+        "true",
+        4,
+        1,
+        "none",
+        ((0, 9), (3, 10), (84, 7)),
+    ),
     # Pfirrmann V -> end_stage; planned 1, 1 session -> full_protocol (checked before
     # one_and_done); value on day 112 is inside the window, day 113 is not: drop 4 of 6
-    FixtureCourse("window_last_day_112", "P_B", "S2", 2024, "pfirrmann", "V", "", 1, 1,
-                  "supervised_pt", ((0, 6), (112, 2), (113, 9)),
-                  indication="lumbar_disc_herniation", route="paravertebral"),
+    FixtureCourse(
+        "window_last_day_112",
+        "P_B",
+        "S2",
+        2024,
+        "pfirrmann",
+        "V",
+        "",
+        1,
+        1,
+        "supervised_pt",
+        ((0, 6), (112, 2), (113, 9)),
+        indication="lumbar_disc_herniation",
+        route="paravertebral",
+    ),
     # clinician moderate; only value at day 55, just outside the window: no follow-up
-    FixtureCourse("window_outside_day_55", "P_SMALL", "S1", 2024, "clinician", "moderate", "",
-                  5, 2, "none", ((0, 6), (55, 1))),
+    FixtureCourse(
+        "window_outside_day_55",
+        "P_SMALL",
+        "S1",
+        2024,
+        "clinician",
+        "moderate",
+        "",
+        5,
+        2,
+        "none",
+        ((0, 6), (55, 1)),
+    ),
     # clinician severe; two values on day 84 (3 and 5) are averaged to 4: drop 2 of 6 = 33 %
     # -> responder, not substantial (3 alone would be substantial, 5 alone not a responder)
-    FixtureCourse("same_day_duplicate_followup", "P_SMALL", "S1", 2024, "clinician", "severe",
-                  "", 3, 3, "home_program", ((0, 6), (84, 3), (84, 5))),
+    FixtureCourse(
+        "same_day_duplicate_followup",
+        "P_SMALL",
+        "S1",
+        2024,
+        "clinician",
+        "severe",
+        "",
+        3,
+        3,
+        "home_program",
+        ((0, 6), (84, 3), (84, 5)),
+    ),
 )
 
 ADVERSE_EVENTS = (
@@ -111,27 +204,52 @@ EXPECTED_COUNTS: dict[str, dict[str, tuple[int, int, int, int]]] = {
         "P_SMALL": (2, 2, 1, 1),
     },
 }
-EXPECTED_TOTAL = {"n_courses": 13, "n_no_baseline": 1, "n_low_baseline": 1, "n_eligible": 11,
-                  "n_followup": 9, "n_responders": 6, "n_substantial_responders": 2,
-                  "n_sessions": 31, "n_adverse_events": 3, "n_serious_adverse_events": 1}
+EXPECTED_TOTAL = {
+    "n_courses": 13,
+    "n_no_baseline": 1,
+    "n_low_baseline": 1,
+    "n_eligible": 11,
+    "n_followup": 9,
+    "n_responders": 6,
+    "n_substantial_responders": 2,
+    "n_sessions": 31,
+    "n_adverse_events": 3,
+    "n_serious_adverse_events": 1,
+}
 
 
 def _course_row(c: FixtureCourse) -> dict[str, str]:
     return {
-        "course_id": c.course_id, "patient_id": f"pt_{c.course_id}", "site_id": c.site_id,
-        "provider_id": c.provider_id, "start_year": str(c.start_year), "start_quarter": "",
-        "age_band": "50-59", "sex": "female", "indication": c.indication, "route": c.route,
-        "severity_scale": c.severity_scale, "severity_grade": c.severity_grade,
-        "end_stage": c.end_stage, "symptom_months": "12",
-        "planned_sessions": str(c.planned_sessions), "rehab": c.rehab,
-        "lifestyle_support": "false", "expectations": "realistic", "contraindication": "none",
-        "g6pd_tested": "true", "overtraining_reported": "", "early_antioxidants_reported": "",
-        "escalated_day": "", "course_price": "",
+        "course_id": c.course_id,
+        "patient_id": f"pt_{c.course_id}",
+        "site_id": c.site_id,
+        "provider_id": c.provider_id,
+        "start_year": str(c.start_year),
+        "start_quarter": "",
+        "age_band": "50-59",
+        "sex": "female",
+        "indication": c.indication,
+        "route": c.route,
+        "severity_scale": c.severity_scale,
+        "severity_grade": c.severity_grade,
+        "end_stage": c.end_stage,
+        "symptom_months": "12",
+        "planned_sessions": str(c.planned_sessions),
+        "rehab": c.rehab,
+        "lifestyle_support": "false",
+        "expectations": "realistic",
+        "contraindication": "none",
+        "g6pd_tested": "true",
+        "overtraining_reported": "",
+        "early_antioxidants_reported": "",
+        "escalated_day": "",
+        "course_price": "",
     }
 
 
-def rows(courses=COURSES, adverse_events=ADVERSE_EVENTS, course_row=None
-         ) -> dict[str, list[dict[str, str]]]:
+def rows(
+    courses=COURSES, adverse_events=ADVERSE_EVENTS, course_row=None
+) -> dict[str, list[dict[str, str]]]:
     """A fixture as rows of text, keyed by contract file name: weekly sessions from day 0 and
     the NRS values of each course (fixture_timeline.py reuses this with its courses)."""
     course_row = course_row or _course_row
@@ -139,15 +257,34 @@ def rows(courses=COURSES, adverse_events=ADVERSE_EVENTS, course_row=None
     for c in courses:
         out["courses"].append(course_row(c))
         for k in range(c.n_sessions):
-            out["sessions"].append({"course_id": c.course_id, "session_number": str(k + 1),
-                                    "day": str(7 * k), "concentration_ug_ml": "20",
-                                    "volume_ml": "10"})
+            out["sessions"].append(
+                {
+                    "course_id": c.course_id,
+                    "session_number": str(k + 1),
+                    "day": str(7 * k),
+                    "concentration_ug_ml": "20",
+                    "volume_ml": "10",
+                }
+            )
         for day, score in c.nrs:
-            out["assessments"].append({"course_id": c.course_id, "day": str(day),
-                                       "instrument": "nrs_pain", "score": f"{score:g}"})
+            out["assessments"].append(
+                {
+                    "course_id": c.course_id,
+                    "day": str(day),
+                    "instrument": "nrs_pain",
+                    "score": f"{score:g}",
+                }
+            )
     for course_id, session, day, event, seriousness in adverse_events:
-        out["adverse_events"].append({"course_id": course_id, "session_number": session,
-                                      "day": day, "event": event, "seriousness": seriousness})
+        out["adverse_events"].append(
+            {
+                "course_id": course_id,
+                "session_number": session,
+                "day": day,
+                "event": event,
+                "seriousness": seriousness,
+            }
+        )
     return out
 
 

@@ -30,13 +30,23 @@ def severity_class(courses: pd.DataFrame) -> pd.Series:
 def adherence_class(courses: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:
     done = sessions.groupby("course_id").size().reindex(courses["course_id"]).fillna(0).to_numpy()
     planned = courses["planned_sessions"].to_numpy()
-    return pd.Series(np.select(
-        [done == 0, done >= planned, done == 1],
-        ["not_started", "full_protocol", "one_and_done"], "partial"), index=courses.index)
+    return pd.Series(
+        np.select(
+            [done == 0, done >= planned, done == 1],
+            ["not_started", "full_protocol", "one_and_done"],
+            "partial",
+        ),
+        index=courses.index,
+    )
 
 
-def course_outcomes(courses: pd.DataFrame, assessments: pd.DataFrame, first_day: int = 56,
-                    last_day: int = 112, target_day: int = 84) -> pd.DataFrame:
+def course_outcomes(
+    courses: pd.DataFrame,
+    assessments: pd.DataFrame,
+    first_day: int = 56,
+    last_day: int = 112,
+    target_day: int = 84,
+) -> pd.DataFrame:
     """One row per course: baseline, follow-up, eligible, responder, substantial."""
     nrs = assessments[assessments["instrument"].astype(str) == "nrs_pain"]
     daily = nrs.groupby(["course_id", "day"], as_index=False)["score"].mean()
@@ -70,8 +80,10 @@ def rates_by(tables: dict[str, pd.DataFrame], by: str) -> pd.DataFrame:
     }[by]()
     out = course_outcomes(courses, tables["assessments"])
     out["group"] = groups.to_numpy()
-    agg = out.groupby("group").agg(n_courses=("course_id", "size"),
-                                   n_eligible=("eligible", "sum"),
-                                   n_followup=("has_followup", "sum"),
-                                   n_responders=("responder", "sum"))
+    agg = out.groupby("group").agg(
+        n_courses=("course_id", "size"),
+        n_eligible=("eligible", "sum"),
+        n_followup=("has_followup", "sum"),
+        n_responders=("responder", "sum"),
+    )
     return agg.astype(int)

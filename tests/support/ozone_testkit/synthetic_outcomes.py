@@ -24,19 +24,43 @@ SEED = 20261125
 # allows an optional column to be left out of a file), in the contract's order after them.
 CONTRACT_COLUMNS = {
     "courses": [
-        "course_id", "patient_id", "site_id", "provider_id", "start_year", "start_quarter",
-        "age_band", "sex", "indication", "route", "severity_scale", "severity_grade",
-        "end_stage", "symptom_months", "planned_sessions", "rehab", "lifestyle_support",
-        "expectations", "contraindication", "g6pd_tested", "overtraining_reported",
-        "early_antioxidants_reported", "escalated_day", "course_price",
+        "course_id",
+        "patient_id",
+        "site_id",
+        "provider_id",
+        "start_year",
+        "start_quarter",
+        "age_band",
+        "sex",
+        "indication",
+        "route",
+        "severity_scale",
+        "severity_grade",
+        "end_stage",
+        "symptom_months",
+        "planned_sessions",
+        "rehab",
+        "lifestyle_support",
+        "expectations",
+        "contraindication",
+        "g6pd_tested",
+        "overtraining_reported",
+        "early_antioxidants_reported",
+        "escalated_day",
+        "course_price",
     ],
     "sessions": ["course_id", "session_number", "day", "concentration_ug_ml", "volume_ml"],
     "assessments": ["course_id", "day", "instrument", "score"],
     "adverse_events": ["course_id", "session_number", "day", "event", "seriousness"],
 }
 NOT_WRITTEN = {"courses": ["observed_days"]}  # not simulated yet
-BOOL_COLUMNS = ["end_stage", "lifestyle_support", "g6pd_tested", "overtraining_reported",
-                "early_antioxidants_reported"]
+BOOL_COLUMNS = [
+    "end_stage",
+    "lifestyle_support",
+    "g6pd_tested",
+    "overtraining_reported",
+    "early_antioxidants_reported",
+]
 
 # Tolerance for gaps between two crude complete-case rates at n = 20,000 (about 15,000
 # eligible completers): sampling SD of a difference is 0.011-0.016 here (groups of
@@ -60,14 +84,36 @@ def severity_class(courses: pd.DataFrame) -> pd.Series:
     end = courses["end_stage"].fillna(False).astype(bool)
     kl, pf = scale == "kl", scale == "pfirrmann"
     out = np.select(
-        [(scale == "none") | grade.isna(),
-         kl & grade.isin(["0", "1"]), kl & (grade == "2"), kl & (grade == "3"),
-         kl & (grade == "4") & end, kl & (grade == "4"),
-         pf & (grade == "I"), pf & (grade == "II"), pf & (grade == "III"),
-         pf & (grade == "IV") & end, pf & (grade == "IV"), pf & (grade == "V")],
-        ["unknown", "none", "mild", "moderate", "end_stage", "severe",
-         "none", "mild", "moderate", "end_stage", "severe", "end_stage"],
-        grade.astype(object))
+        [
+            (scale == "none") | grade.isna(),
+            kl & grade.isin(["0", "1"]),
+            kl & (grade == "2"),
+            kl & (grade == "3"),
+            kl & (grade == "4") & end,
+            kl & (grade == "4"),
+            pf & (grade == "I"),
+            pf & (grade == "II"),
+            pf & (grade == "III"),
+            pf & (grade == "IV") & end,
+            pf & (grade == "IV"),
+            pf & (grade == "V"),
+        ],
+        [
+            "unknown",
+            "none",
+            "mild",
+            "moderate",
+            "end_stage",
+            "severe",
+            "none",
+            "mild",
+            "moderate",
+            "end_stage",
+            "severe",
+            "end_stage",
+        ],
+        grade.astype(object),
+    )
     return pd.Series(out, index=courses.index)
 
 
@@ -81,16 +127,22 @@ def outcomes_of(clinic: SyntheticClinic) -> pd.DataFrame:
     t = clinic.tables
     courses = t["courses"].set_index("course_id")
     nrs = t["assessments"][t["assessments"]["instrument"] == "nrs_pain"]
-    base = (nrs[nrs["day"] <= 0].sort_values(["course_id", "day"])
-            .groupby("course_id")["score"].last())
+    base = (
+        nrs[nrs["day"] <= 0].sort_values(["course_id", "day"]).groupby("course_id")["score"].last()
+    )
     win = nrs[nrs["day"].between(56, 112)].assign(dist=lambda d: (d["day"] - 84).abs())
-    fu = (win.sort_values(["course_id", "dist", "day"], ascending=[True, True, False])
-          .groupby("course_id")["score"].first())
+    fu = (
+        win.sort_values(["course_id", "dist", "day"], ascending=[True, True, False])
+        .groupby("course_id")["score"]
+        .first()
+    )
     done = t["sessions"].groupby("course_id").size().reindex(courses.index, fill_value=0)
     out = courses.assign(baseline=base, followup=fu, completed=done)
     out["adherence_class"] = np.select(
         [done == 0, done >= out["planned_sessions"], done == 1],
-        ["not_started", "full_protocol", "one_and_done"], "partial")
+        ["not_started", "full_protocol", "one_and_done"],
+        "partial",
+    )
     out["severity_class"] = severity_class(out)
     out["eligible"] = out["baseline"] >= 3
     out["has_followup"] = out["followup"].notna()
