@@ -26,6 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]  # the project and o
 
 from ozone_testkit.reference_outcomes import rates_by  # noqa: E402
 from queries.analytics import rates as analytics  # noqa: E402
+from queries.analytics.query import Query  # noqa: E402
 from queries.data import db  # noqa: E402
 from queries.data.loading import load_folder  # noqa: E402
 from queries.data.validation import read_extract  # noqa: E402
@@ -82,7 +83,7 @@ def main() -> int:
         con = db.connect(tmp / "bench.duckdb")
         tables = {k: v.to_pandas() for k, v in read.result.tables.items()}
         for by in GROUPINGS:
-            t_sql = timed(lambda by=by: analytics.responder_rates(con, by), args.repeat)
+            t_sql = timed(lambda by=by: analytics.responder_rates(Query(con), by), args.repeat)
             t_pd = timed(lambda by=by: rates_by(tables, by), args.repeat)
             sql, ref = t_sql.result, t_pd.result
             same = all(

@@ -32,6 +32,7 @@ import pandas as pd
 import streamlit as st
 
 from queries.analytics import checks, rates
+from queries.analytics.query import Query
 from queries.analytics.rates import Overview
 from queries.core.errors import InsufficientData
 from queries.core.scope import Filters, Scope
@@ -124,7 +125,7 @@ def _con(data: DataVersion, settings: Settings) -> duckdb.DuckDBPyConnection:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def filter_options(data: DataVersion, scope: Scope, settings: Settings) -> dict[str, list]:
-    return rates.filter_options(_con(data, settings), scope)
+    return rates.filter_options(Query(_con(data, settings), scope, settings=settings))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -162,16 +163,14 @@ def computed(
     settings: Settings,
     options: tuple[tuple[str, Any], ...] = (),
 ) -> Any:
-    """``function(con, scope=, filters=, settings=, **options)`` of the analytics core, cached
+    """``function(Query(con, scope, filters, settings), **options)`` of the analytics core, cached
     on everything it depends on: ``name`` (the function's qualified name, which stands for
     ``_function`` in the key), data version, scope, filters, settings and ``options`` (a
     sorted tuple of pairs). The raw result: it reaches a page only through
     :meth:`PageContext.run`, which passes it through the gate."""
     if not name.startswith("queries.analytics.") or name != qualified_name(_function):
         raise ValueError(f"{name!r} is not an analytics function pages may call")
-    return _function(
-        _con(data, settings), scope=scope, filters=filters, settings=settings, **dict(options)
-    )
+    return _function(Query(_con(data, settings), scope, filters, settings), **dict(options))
 
 
 # --- the page context ---------------------------------------------------------------------

@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from queries.analytics.providers import PROVIDER_TABLE_COLUMNS, compare_providers
+from queries.analytics.query import Query
 from queries.analytics.rates import RATES_COLUMNS, responder_rates
 from queries.core.errors import InsufficientData
 from queries.core.scope import Scope
@@ -26,6 +28,7 @@ from queries.disclosure.gate import DIRECTOR, PROVIDER, Policy, present, to_csv,
 EXIT_OK = 0
 EXIT_REFUSED = 2
 RATES_GROUPINGS = ("severity", "adherence", "rehab", "provider", "indication", "route")
+DB_HELP = "database file (default: $OUTCOMES_DB)"
 
 
 def _progress(message: str) -> None:
@@ -69,7 +72,7 @@ def cmd_rates(args: argparse.Namespace) -> int:
     scope = Scope.provider(args.provider) if args.provider else Scope.clinic()
     policy = Policy.for_audience(PROVIDER if args.provider else DIRECTOR, settings)
     try:
-        rates = responder_rates(con, args.by, scope, settings=settings)
+        rates = responder_rates(Query(con, scope, settings=settings), args.by)
     finally:
         con.close()
     _emit(present(rates, RATES_COLUMNS, policy), args.format)
@@ -107,7 +110,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     settings, con = opened
     try:
-        comparison = compare_providers(con, Scope.clinic(), settings=settings)
+        comparison = compare_providers(Query(con, Scope.clinic(), settings=settings))
     except InsufficientData as exc:
         print(exc, file=sys.stderr)
         return EXIT_REFUSED
@@ -160,49 +163,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("generate", help="write the four contract files of a synthetic clinic")
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], summary: str
+    ) -> argparse.ArgumentParser:
+        """The parser of the subcommand ``name``, which ``func`` runs."""
+        p = sub.add_parser(name, help=summary)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("generate", cmd_generate, "write the four contract files of a synthetic clinic")
     p.add_argument("--courses", type=int, default=6000, help="number of courses (default 6000)")
     p.add_argument("--seed", type=int, default=20261125, help="random seed (default 20261125)")
     p.add_argument("--out", type=Path, required=True, help="folder to write into")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("load", help="check a folder against the data contract and load it")
+    p = command("load", cmd_load, "check a folder against the data contract and load it")
     p.add_argument(
         "folder",
         type=Path,
         help="folder with courses, sessions, assessments, adverse_events (.csv or .parquet)",
     )
-    p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB)")
-    p.set_defaults(func=cmd_load)
+    _db_option(p)
 
-    p = sub.add_parser("rates", help="responder rates per group as CSV or JSON")
-    p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB)")
+    p = command("rates", cmd_rates, "responder rates per group as CSV or JSON")
+    _db_option(p)
     p.add_argument("--by", choices=RATES_GROUPINGS, required=True, help="grouping")
     p.add_argument("--provider", help="only this provider's courses (default: whole clinic)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.set_defaults(func=cmd_rates)
+    _table_format_option(p)
 
-    p = sub.add_parser(
+    p = command(
         "providers",
-        help="crude and case-mix-adjusted responder rates and "
-        "funnel flags per provider, as CSV or JSON",
+        cmd_providers,
+        "crude and case-mix-adjusted responder rates and funnel flags per provider, as CSV or JSON",
     )
-    p.add_argument("--db", type=Path, help="database file (default: $OUTCOMES_DB)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.set_defaults(func=cmd_providers)
+    _db_option(p)
+    _table_format_option(p)
 
-    p = sub.add_parser("serve", help="run the dashboard")
-    p.add_argument(
-        "--db",
-        type=Path,
-        help="database file (default: $OUTCOMES_DB, else the "
-        "synthetic clinic, built on first start)",
+    p = command("serve", cmd_serve, "run the dashboard")
+    _db_option(
+        p, "database file (default: $OUTCOMES_DB, else the synthetic clinic, built on first start)"
     )
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")
-    p.set_defaults(func=cmd_serve)
     return parser
+
+
+def _db_option(p: argparse.ArgumentParser, summary: str = DB_HELP) -> None:
+    p.add_argument("--db", type=Path, help=summary)
+
+
+def _table_format_option(p: argparse.ArgumentParser) -> None:
+    """How a command that prints a table prints it."""
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ import pytest
 
 from ozone_testkit import fixture_clinic, raw_clinic
 from queries.analytics import rates
+from queries.analytics.query import Query
 from queries.data import db
 from queries.data.contract import FILES
 from queries.data.deidentify import REPORT_NAME, OutputFolderError, deidentify
@@ -77,7 +78,7 @@ def test_the_result_loads_and_has_the_contract_columns_in_order(deidentified, da
             assert fh.readline().strip().split(",") == list(spec.column_names)
     con = db.connect(databases["deidentified"])
     try:
-        assert rates.overview(con).n_courses == len(fixture_clinic.COURSES)
+        assert rates.overview(Query(con)).n_courses == len(fixture_clinic.COURSES)
     finally:
         con.close()
 
@@ -95,11 +96,11 @@ def test_outcomes_equal_those_of_the_clinic_deidentified_by_hand(databases):
     try:
         for by in GROUPINGS:
             pd.testing.assert_frame_equal(
-                rates.responder_rates(cons["deidentified"], by),
-                rates.responder_rates(cons["by_hand"], by),
+                rates.responder_rates(Query(cons["deidentified"]), by),
+                rates.responder_rates(Query(cons["by_hand"]), by),
             )
-        assert rates.overview(cons["deidentified"]) == rates.overview(cons["by_hand"])
-        total = rates.responder_rates(cons["deidentified"], "all")
+        assert rates.overview(Query(cons["deidentified"])) == rates.overview(Query(cons["by_hand"]))
+        total = rates.responder_rates(Query(cons["deidentified"]), "all")
         assert int(total["n_responders"].sum()) == fixture_clinic.EXPECTED_TOTAL["n_responders"]
     finally:
         for con in cons.values():

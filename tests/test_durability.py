@@ -11,34 +11,40 @@ from statsmodels.duration.survfunc import SurvfuncRight
 
 from ozone_testkit import fixture_timeline as fx
 from queries.analytics import durability
+from queries.analytics.query import Query
 from queries.core.scope import Filters, Scope
 from queries.core.settings import Settings
 
 SETTINGS = Settings()
 
 
+def assert_course_by_course(got, expected, flag):
+    """Each course's (group, duration_days, ``flag``) is the hand-worked one."""
+    for course_id, answer in expected.items():
+        row = got.loc[course_id]
+        assert (row["group"], int(row["duration_days"]), bool(row[flag])) == answer, course_id
+
+
+def statsmodels_km(expected, group) -> SurvfuncRight:
+    """statsmodels' Kaplan-Meier of one group's hand-worked (duration, event) pairs."""
+    rows = [(d, e) for g, d, e in expected.values() if g == group]
+    return SurvfuncRight(np.array([d for d, _ in rows], float), np.array([int(e) for _, e in rows]))
+
+
 def test_durability_course_by_course(timeline_con):
-    got = durability.durability_courses(timeline_con, Scope(), Filters(), SETTINGS, by="rehab")
+    q = Query(timeline_con, Scope(), Filters(), SETTINGS)
+    got = durability.durability_courses(q, by="rehab")
     got = got.set_index("course_id")
     assert set(got.index) == set(fx.EXPECTED_DURABILITY)
-    for course_id, (rehab, duration, lost) in fx.EXPECTED_DURABILITY.items():
-        row = got.loc[course_id]
-        assert (row["group"], int(row["duration_days"]), bool(row["is_response_lost"])) == (
-            rehab,
-            duration,
-            lost,
-        ), course_id
+    assert_course_by_course(got, fx.EXPECTED_DURABILITY, "is_response_lost")
 
 
 def test_durability_km_equals_statsmodels(timeline_con):
-    result = durability.durability_km(timeline_con, Scope(), Filters(), SETTINGS, by="rehab")
+    result = durability.durability_km(Query(timeline_con, Scope(), Filters(), SETTINGS), by="rehab")
     assert result.n_responders == len(fx.EXPECTED_DURABILITY)
     assert list(dict.fromkeys(result.km["group"])) == ["none", "home_program", "supervised_pt"]
     for group in ("none", "home_program", "supervised_pt"):
-        rows = [(d, e) for g, d, e in fx.EXPECTED_DURABILITY.values() if g == group]
-        durations = np.array([d for d, _ in rows], dtype=float)
-        events = np.array([int(e) for _, e in rows])
-        sf = SurvfuncRight(durations, events)
+        sf = statsmodels_km(fx.EXPECTED_DURABILITY, group)
         km = result.km[(result.km["group"] == group) & (result.km["n_events"] > 0)]
         np.testing.assert_allclose(km["time"], sf.surv_times)
         np.testing.assert_allclose(km["survival"], sf.surv_prob, atol=1e-12)
@@ -50,18 +56,11 @@ def test_durability_km_equals_statsmodels(timeline_con):
 
 
 def test_escalation_by_severity(timeline_con):
-    courses = durability.escalation_courses(timeline_con, Scope(), Filters(), SETTINGS).set_index(
-        "course_id"
-    )
-    for course_id, (severity, duration, escalated) in fx.EXPECTED_ESCALATION.items():
-        row = courses.loc[course_id]
-        assert (row["group"], int(row["duration_days"]), bool(row["is_escalated"])) == (
-            severity,
-            duration,
-            escalated,
-        ), course_id
+    q = Query(timeline_con, Scope(), Filters(), SETTINGS)
+    courses = durability.escalation_courses(q).set_index("course_id")
+    assert_course_by_course(courses, fx.EXPECTED_ESCALATION, "is_escalated")
 
-    got = durability.escalation_by_severity(timeline_con, Scope(), Filters(), SETTINGS)
+    got = durability.escalation_by_severity(q)
     got = got.set_index("group")
     assert list(got.index) == list(fx.EXPECTED_ESCALATION_BY_SEVERITY)  # natural order
     for severity, (n, n_esc, n_within, inc) in fx.EXPECTED_ESCALATION_BY_SEVERITY.items():
@@ -76,10 +75,7 @@ def test_escalation_by_severity(timeline_con):
         else:
             assert row["cumulative_incidence"] == pytest.approx(inc), severity
             # 1 - KM at day 365 from statsmodels on the same durations
-            rows = [(d, e) for s, d, e in fx.EXPECTED_ESCALATION.values() if s == severity]
-            sf = SurvfuncRight(
-                np.array([d for d, _ in rows], float), np.array([int(e) for _, e in rows])
-            )
+            sf = statsmodels_km(fx.EXPECTED_ESCALATION, severity)
             at = np.searchsorted(sf.surv_times, 365, side="right") - 1
             s365 = sf.surv_prob[at] if at >= 0 else 1.0
             assert row["cumulative_incidence"] == pytest.approx(1 - s365)

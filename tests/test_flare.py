@@ -10,6 +10,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ozone_testkit import fixture_timeline as fx
 from queries.analytics import flare
+from queries.analytics.query import Query
 from queries.core.scope import Filters, Scope
 from queries.core.settings import Settings
 
@@ -21,7 +22,8 @@ def _wilson(x, n):
 
 
 def test_flare_classification_course_by_course(timeline_con):
-    got = flare.flare_courses(timeline_con, Scope(), Filters(), SETTINGS).set_index("course_id")
+    q = Query(timeline_con, Scope(), Filters(), SETTINGS)
+    got = flare.flare_courses(q).set_index("course_id")
     assert set(got.index) == set(fx.EXPECTED_FLARE)  # not_started is in no flare table
     for course_id, (nrs, event, early_quit, path, outcome) in fx.EXPECTED_FLARE.items():
         row = got.loc[course_id]
@@ -37,7 +39,7 @@ def test_flare_classification_course_by_course(timeline_con):
 
 
 def test_flare_summary_counts_and_intervals(timeline_con):
-    s = flare.flare_summary(timeline_con, Scope(), Filters(), SETTINGS)
+    s = flare.flare_summary(Query(timeline_con, Scope(), Filters(), SETTINGS))
     t = fx.EXPECTED_FLARE_TOTALS
     assert s.n_started == t["n_started"]
     assert (s.incidence.successes, s.incidence.n) == (t["n_flare"], t["n_started"])
@@ -87,7 +89,7 @@ def test_flare_summary_counts_and_intervals(timeline_con):
 
 
 def test_flare_flow_links(timeline_con):
-    flow = flare.flare_flow(timeline_con, Scope(), Filters(), SETTINGS)
+    flow = flare.flare_flow(Query(timeline_con, Scope(), Filters(), SETTINGS))
     assert list(flow.columns) == ["source", "target", "n_courses"]
     got = {(r.source, r.target): r.n_courses for r in flow.itertuples()}
     assert got == fx.EXPECTED_FLOW

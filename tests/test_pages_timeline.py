@@ -16,9 +16,11 @@ import pytest
 
 from dashboard.charts import safety
 from dashboard.charts import timeline as ct
+from dashboard.charts import trends as tc
 from dashboard.state import NO_MATCH
 from ozone_testkit import fixture_timeline as fx
 from ozone_testkit.screens import charts, open_app, texts
+from queries.analytics.query import Query
 from queries.analytics.safety import adverse_event_rates
 from queries.analytics.trajectories import nrs_trajectory
 from queries.analytics.trends import quarterly_pchart
@@ -88,7 +90,7 @@ def _core(path: Path, function, **options):
     settings)."""
     con = db.connect(path)
     try:
-        return function(con, scope=Scope.clinic(), settings=Settings(), **options)
+        return function(Query(con, Scope.clinic(), settings=Settings()), **options)
     finally:
         con.close()
 
@@ -176,9 +178,9 @@ def test_pchart_marks_every_signal_the_core_reports(monkeypatch, shifted_db):
     core = _core(shifted_db, quarterly_pchart, measure="responder")
     points = core.points
     assert points["signal_shift"].any() and points["signal_beyond_limits"].any()
-    spec = charts(open_app("timeline"))[ct.pchart_title(core)]
+    spec = charts(open_app("timeline"))[tc.pchart_title(core)]
     names = {t.get("name") for t in spec["data"]}
-    for rule, (name, symbol, _size) in ct.signal_styles(core).items():
+    for rule, (name, symbol, _size) in tc.signal_styles(core).items():
         flagged = points.loc[points[rule], "period"].tolist()
         if not flagged:
             assert name not in names

@@ -13,6 +13,7 @@ import pytest
 from ozone_testkit.reference_outcomes import rates_by
 from ozone_testkit.synthetic_outcomes import GAP_TOLERANCE
 from queries.analytics import rates as analytics
+from queries.analytics.query import Query
 from queries.data import db
 from queries.data.loading import load_folder
 from sample_data.generator import generate_clinic, write_clinic
@@ -30,48 +31,41 @@ def loaded(tmp_path_factory):
 
 
 def rates(con, by):
-    return analytics.responder_rates(con, by).set_index("group")["responder_rate"]
+    return analytics.responder_rates(Query(con), by).set_index("group")["responder_rate"]
 
 
 @pytest.mark.parametrize("by", ["severity", "adherence", "rehab", "provider"])
 def test_duckdb_marts_equal_the_pandas_reference(loaded, by):
     con, clinic = loaded
-    ours = analytics.responder_rates(con, by).set_index("group")
+    ours = analytics.responder_rates(Query(con), by).set_index("group")
     ref = rates_by(clinic.tables, by)
     assert sorted(ours.index) == sorted(ref.index)
     for group, row in ref.iterrows():
         assert tuple(int(v) for v in ours.loc[group, list(ref.columns)]) == tuple(row), group
 
 
-def test_severity_gradient_recovered(loaded):
+@pytest.mark.parametrize(
+    ("by", "high", "middle", "low"),
+    [
+        ("severity", "moderate", "severe", "end_stage"),
+        ("adherence", "full_protocol", "partial", "one_and_done"),
+        ("rehab", "supervised_pt", "home_program", "none"),
+    ],
+)
+def test_gradient_recovered(loaded, by, high, middle, low):
+    """The rates fall in the planted order, and the gap between the ends is the planted gap
+    (PlantedTruth.response_prob_by_<by>) within GAP_TOLERANCE."""
     con, clinic = loaded
-    r, p = rates(con, "severity"), clinic.truth.response_prob_by_severity
-    assert r["moderate"] > r["severe"] > r["end_stage"]
-    assert abs((r["moderate"] - r["end_stage"]) - (p["moderate"] - p["end_stage"])) < GAP_TOLERANCE
-
-
-def test_adherence_gradient_recovered(loaded):
-    con, clinic = loaded
-    r, p = rates(con, "adherence"), clinic.truth.response_prob_by_adherence
-    assert r["full_protocol"] > r["partial"] > r["one_and_done"]
-    assert (
-        abs((r["full_protocol"] - r["one_and_done"]) - (p["full_protocol"] - p["one_and_done"]))
-        < GAP_TOLERANCE
-    )
-
-
-def test_rehab_gradient_recovered(loaded):
-    con, clinic = loaded
-    r, p = rates(con, "rehab"), clinic.truth.response_prob_by_rehab
-    assert r["supervised_pt"] > r["home_program"] > r["none"]
-    assert abs((r["supervised_pt"] - r["none"]) - (p["supervised_pt"] - p["none"])) < GAP_TOLERANCE
+    r, p = rates(con, by), getattr(clinic.truth, f"response_prob_by_{by}")
+    assert r[high] > r[middle] > r[low]
+    assert abs((r[high] - r[low]) - (p[high] - p[low])) < GAP_TOLERANCE
 
 
 def test_missing_followup_is_commoner_where_response_is_rarer(loaded):
     """Planted: 25 % of non-responders vs 8 % of responders miss the 12-week visit, so the ITT
     rate (missing = non-response) sits below the complete-case rate everywhere."""
     con, _ = loaded
-    frame = analytics.responder_rates(con, "severity")
+    frame = analytics.responder_rates(Query(con), "severity")
     assert (frame["itt_rate"] < frame["responder_rate"]).all()
-    ov = analytics.overview(con)
+    ov = analytics.overview(Query(con))
     assert 0.7 < ov.followup.rate < 0.9

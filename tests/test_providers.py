@@ -23,6 +23,7 @@ from queries.analytics.providers import (
     compare_providers,
     process_indicators,
 )
+from queries.analytics.query import Query
 from queries.cli import main
 from queries.core.scope import Scope
 from queries.data import db
@@ -52,7 +53,7 @@ def fixture_con(tmp_path_factory):
 
 def test_planted_providers_are_recovered(synthetic):
     con, truth, _ = synthetic
-    comparison = compare_providers(con)
+    comparison = compare_providers(Query(con))
     table = comparison.table.set_index("provider_id")
     pooled = comparison.crude.pooled_rate
     hard = table.loc[truth.hard_case_mix_provider_id]
@@ -67,7 +68,7 @@ def test_planted_providers_are_recovered(synthetic):
 
 def test_model_reports_discrimination_and_calibration(synthetic):
     con, _, _ = synthetic
-    model = compare_providers(con).model
+    model = compare_providers(Query(con)).model
     assert 0.6 < model.c_statistic < 0.8
     cal = model.calibration
     assert len(cal) == 10
@@ -82,7 +83,7 @@ def test_model_reports_discrimination_and_calibration(synthetic):
 
 def test_overdispersion_is_reported(synthetic):
     con, _, _ = synthetic
-    comparison = compare_providers(con)
+    comparison = compare_providers(Query(con))
     for result in (comparison.crude, comparison.adjusted):
         od = result.overdispersion
         assert od.phi > 0 and od.tau2 >= 0
@@ -92,7 +93,8 @@ def test_overdispersion_is_reported(synthetic):
 def test_a_provider_never_sees_peer_ids(synthetic):
     con, truth, _ = synthetic
     me = truth.hard_case_mix_provider_id
-    mine = compare_providers(con, Scope.provider(me))
+    q = Query(con, Scope.provider(me))
+    mine = compare_providers(q)
     peers = set(truth.provider_ids) - {me}
     frames = [mine.crude.units, mine.adjusted.units, mine.shrunken, mine.table]
     for frame in frames:
@@ -100,18 +102,18 @@ def test_a_provider_never_sees_peer_ids(synthetic):
         assert not any(p in text for p in peers), "a peer id leaked to a provider's scope"
     assert list(mine.table["provider_id"]) == [me]
     assert mine.crude.units["is_self"].sum() == 1
-    mix = case_mix(con, Scope.provider(me))
+    mix = case_mix(q)
     assert set(mix["group"]) == {"clinic", me}
-    proc = process_indicators(con, Scope.provider(me))
+    proc = process_indicators(q)
     assert set(proc["group"]) == {"clinic", me}
-    like = cases_like_this(con, CaseProfile(indication="knee_oa"), Scope.provider(me)).groups
+    like = cases_like_this(q, CaseProfile(indication="knee_oa")).groups
     assert set(like["group"]) <= {"clinic", me}
 
 
 def test_odds_ratios_match_statsmodels_formula_fit(synthetic):
     con, _, _ = synthetic
-    ours = response_associations(con).set_index("term")
-    rows = completers(course_factors(con))
+    ours = response_associations(Query(con)).set_index("term")
+    rows = completers(course_factors(Query(con)))
     rows["y"] = rows["is_responder"].astype(int)
     rows["symptoms"] = rows["symptom_months"]
     formula = (
@@ -146,7 +148,7 @@ def test_odds_ratios_match_statsmodels_formula_fit(synthetic):
 
 def test_nonresponder_profile_names_the_planted_factors(synthetic):
     con, _, _ = synthetic
-    profile = nonresponder_profile(con)
+    profile = nonresponder_profile(Query(con))
     top = profile.differences.head(6)
     assert {"end_stage", "one_and_done"} & set(top["level"])
     assert all(isinstance(s, str) and s.endswith(".") for s in profile.findings)
@@ -166,7 +168,7 @@ def test_providers_cli_has_exactly_the_documented_columns(synthetic, capsys):
 
 
 def test_cases_like_this_on_the_fixture(fixture_con):
-    got = cases_like_this(fixture_con, CaseProfile(severity_class="moderate")).groups
+    got = cases_like_this(Query(fixture_con), CaseProfile(severity_class="moderate")).groups
     counts = got.set_index("group")[["n_courses", "n_eligible", "n_followup", "n_responders"]]
     expected = {
         "clinic": (5, 5, 3, 2),
@@ -177,14 +179,14 @@ def test_cases_like_this_on_the_fixture(fixture_con):
     assert {g: tuple(int(v) for v in r) for g, r in counts.iterrows()} == expected
     assert got["group"].iloc[0] == "clinic"
     assert np.isnan(got.set_index("group").loc["P_SMALL", "responder_rate"])
-    none = cases_like_this(fixture_con, CaseProfile(indication="hip_oa")).groups
+    none = cases_like_this(Query(fixture_con), CaseProfile(indication="hip_oa")).groups
     assert int(none["n_courses"].sum()) == 0
     with pytest.raises(ValueError):
         CaseProfile(severity_class="catastrophic")
 
 
 def test_case_mix_shares_and_process_on_the_fixture(fixture_con):
-    mix = case_mix(fixture_con)
+    mix = case_mix(Query(fixture_con))
     sums = mix.groupby(["group", "factor"])["share"].sum()
     assert np.allclose(sums, 1.0)
     sev = mix[(mix["group"] == "clinic") & (mix["factor"] == "severity_class")]
@@ -192,7 +194,7 @@ def test_case_mix_shares_and_process_on_the_fixture(fixture_con):
     assert dict(zip(sev["level"], sev["n_courses"], strict=True)) == {
         k: v[0] for k, v in fixture_clinic.EXPECTED_COUNTS["severity"].items()
     }
-    proc = process_indicators(fixture_con).set_index("group")
+    proc = process_indicators(Query(fixture_con)).set_index("group")
     assert proc.loc["clinic", "n_sessions_completed"] == 31
     assert proc.loc["P_A", "n_followup"] == 3 and proc.loc["P_A", "n_eligible"] == 4
     assert proc.loc["clinic", "n_rehab_paired"] == 7

@@ -8,28 +8,38 @@ follow-up, zero sessions, unknown severity, the 30 % boundary, same-day duplicat
 import csv
 import io
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from ozone_testkit import fixture_clinic
 from queries.analytics import rates as analytics
+from queries.analytics.query import Query
 from queries.cli import main
 from queries.core.errors import InsufficientData
 from queries.core.scope import Filters, Scope
 from queries.data import db
 from queries.stats.intervals import wilson_interval
 
-RATES_HEADER = [
-    "group",
-    "n_courses",
-    "n_eligible",
-    "n_followup",
-    "n_responders",
-    "responder_rate",
-    "ci_lower_95",
-    "ci_upper_95",
-    "itt_rate",
-]
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def documented_columns(command: str) -> list[str]:
+    """The output columns README.md's command table promises for ``ozone-outcomes COMMAND``
+    (its row's "one row per ...: `a, b, ...`")."""
+    row = next(
+        line
+        for line in README.read_text(encoding="utf-8").splitlines()
+        if line.startswith(f"| `ozone-outcomes {command} ")
+    )
+    listed = re.search(r"one row per \w+: `([^`]+)`", row)
+    assert listed is not None, f"README's row of {command} lists no columns"
+    return listed.group(1).split(", ")
+
+
+# The CLI prints exactly the columns the README documents, in that order.
+RATES_HEADER = documented_columns("rates")
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +139,7 @@ def test_course_level_outcomes(fixture_db):
 def test_overview_totals(fixture_db):
     con = db.connect(fixture_db)
     try:
-        ov = analytics.overview(con)
+        ov = analytics.overview(Query(con))
     finally:
         con.close()
     for name, value in fixture_clinic.EXPECTED_TOTAL.items():
@@ -143,21 +153,23 @@ def test_overview_totals(fixture_db):
 def test_scope_and_filters_are_applied_in_sql(fixture_db):
     con = db.connect(fixture_db)
     try:
-        mine = analytics.responder_rates(con, "provider", Scope.provider("P_B"))
+        mine = analytics.responder_rates(Query(con, Scope.provider("P_B")), "provider")
         assert list(mine["group"]) == ["P_B"]
-        sev = analytics.responder_rates(con, "severity", Scope.provider("P_SMALL"))
+        sev = analytics.responder_rates(Query(con, Scope.provider("P_SMALL")), "severity")
         assert int(sev["n_courses"].sum()) == 2
-        site2 = analytics.responder_rates(con, "provider", filters=Filters(site_ids=("S2",)))
+        site2 = analytics.responder_rates(Query(con, filters=Filters(site_ids=("S2",))), "provider")
         assert list(site2["group"]) == ["P_B"]
-        y2023 = analytics.overview(con, filters=Filters(year_min=2023, year_max=2023))
+        y2023 = analytics.overview(Query(con, filters=Filters(year_min=2023, year_max=2023)))
         assert y2023.n_courses == 6
-        nobody = analytics.responder_rates(con, "severity", Scope.provider("nobody"))
+        nobody = analytics.responder_rates(Query(con, Scope.provider("nobody")), "severity")
         assert nobody.empty
         with pytest.raises(InsufficientData):
-            analytics.overview(con, Scope.provider("nobody"))
+            analytics.overview(Query(con, Scope.provider("nobody")))
         with pytest.raises(ValueError):
-            analytics.responder_rates(con, "provider_id; drop table courses", Scope.clinic())
-        injected = analytics.responder_rates(con, "provider", Scope.provider("P_A' or '1'='1"))
+            analytics.responder_rates(Query(con, Scope.clinic()), "provider_id; drop table courses")
+        injected = analytics.responder_rates(
+            Query(con, Scope.provider("P_A' or '1'='1")), "provider"
+        )
         assert injected.empty
     finally:
         con.close()
@@ -166,7 +178,7 @@ def test_scope_and_filters_are_applied_in_sql(fixture_db):
 def test_heat_map_cells_add_up(fixture_db):
     con = db.connect(fixture_db)
     try:
-        cells = analytics.responder_rates_2d(con, "severity", "adherence")
+        cells = analytics.responder_rates_2d(Query(con), "severity", "adherence")
     finally:
         con.close()
     by_sev = cells.groupby("row_group")["n_courses"].sum().to_dict()

@@ -13,6 +13,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ozone_testkit import fixture_timeline as fx
 from queries.analytics import safety
+from queries.analytics.query import Query
 from queries.core.scope import Filters, Scope
 from queries.core.settings import Settings
 
@@ -24,7 +25,7 @@ def _wilson(x, n):
 
 
 def test_serious_events_equal_the_input_rows(timeline_con):
-    got = safety.serious_events(timeline_con, Scope(), Filters(), SETTINGS)
+    got = safety.serious_events(Query(timeline_con, Scope(), Filters(), SETTINGS))
     assert list(got.columns) == ["course_id", "provider_id", "session_number", "day", "event"]
     provider = {c.course_id: c.provider_id for c in fx.COURSES}
     expected = sorted(
@@ -59,7 +60,7 @@ def _poisson_exact(k, exposure, per=100.0):
     [("route", fx.EXPECTED_SAFETY_BY_ROUTE), ("provider", fx.EXPECTED_SAFETY_BY_PROVIDER)],
 )
 def test_adverse_event_rates(timeline_con, by, expected):
-    got = safety.adverse_event_rates(timeline_con, Scope(), Filters(), SETTINGS, by=by)
+    got = safety.adverse_event_rates(Query(timeline_con, Scope(), Filters(), SETTINGS), by=by)
     got = got.set_index("group")
     assert list(got.index) == list(expected)
     for group, (n, sessions, events, serious, with_event) in expected.items():
@@ -88,7 +89,7 @@ def test_adverse_event_rates(timeline_con, by, expected):
 
 
 def test_screening(timeline_con):
-    s = safety.screening_summary(timeline_con, Scope(), Filters(), SETTINGS)
+    s = safety.screening_summary(Query(timeline_con, Scope(), Filters(), SETTINGS))
     e = fx.EXPECTED_SCREENING
     assert s.n_courses == e["n_courses"]
     assert (s.not_screened.successes, s.not_screened.n) == (e["n_not_screened"], e["n_courses"])
@@ -101,7 +102,7 @@ def test_screening(timeline_con):
     assert (s.g6pd_tested.lower, s.g6pd_tested.upper) == pytest.approx(
         _wilson(e["n_g6pd_tested"], e["n_g6pd_known"]), abs=1e-9
     )
-    listed = safety.screening_exceptions(timeline_con, Scope(), Filters(), SETTINGS)
+    listed = safety.screening_exceptions(Query(timeline_con, Scope(), Filters(), SETTINGS))
     assert [tuple(r) for r in listed.itertuples(index=False)] == list(
         fx.EXPECTED_SCREENING_EXCEPTIONS
     )
@@ -110,9 +111,9 @@ def test_screening(timeline_con):
 def test_clinic_reference_for_adverse_events_is_the_same_for_every_viewer(timeline_con):
     """A provider's Safety page compares with the whole clinic: the reference row ignores the
     scope (an aggregate of every provider), and carries no provider id."""
-    director = safety.clinic_adverse_event_rates(timeline_con, Scope.clinic())
-    provider = safety.clinic_adverse_event_rates(timeline_con, Scope.provider("P_B"))
+    director = safety.clinic_adverse_event_rates(Query(timeline_con, Scope.clinic()))
+    provider = safety.clinic_adverse_event_rates(Query(timeline_con, Scope.provider("P_B")))
     assert list(provider["group"]) == ["clinic"]
     pd.testing.assert_frame_equal(director, provider)
-    totals = safety.adverse_event_rates(timeline_con, Scope.clinic(), by="provider")
+    totals = safety.adverse_event_rates(Query(timeline_con, Scope.clinic()), by="provider")
     assert int(provider["n_events"].iat[0]) == int(totals["n_events"].sum())

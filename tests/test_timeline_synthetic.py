@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from queries.analytics import durability, flare, safety, trends
+from queries.analytics.query import Query
 from queries.core.scope import Filters, Scope
 from queries.core.settings import Settings
 from queries.data import db
@@ -37,7 +38,7 @@ def synthetic(tmp_path_factory):
 
 def test_synthetic_flare_then_quit_responds_less(synthetic):
     clinic, connection = synthetic
-    s = flare.flare_summary(connection, Scope(), Filters(), SETTINGS)
+    s = flare.flare_summary(Query(connection, Scope(), Filters(), SETTINGS))
     out = s.outcomes.set_index("path")
     # planted: quitting after 1-2 sessions costs the dose effect; flare itself also harms
     assert out.loc["flare_quit", "ci_upper_95"] < out.loc["flare_continued", "ci_lower_95"]
@@ -54,7 +55,7 @@ def test_synthetic_response_wanes_more_without_rehab(synthetic):
     clinic, connection = synthetic
     waning = clinic.truth.wane_by_week_52_prob_by_rehab
     most, least = max(waning, key=waning.get), min(waning, key=waning.get)
-    result = durability.durability_km(connection, Scope(), Filters(), SETTINGS, by="rehab")
+    result = durability.durability_km(Query(connection, Scope(), Filters(), SETTINGS), by="rehab")
     at = survival_at(result.km, [270]).set_index("group")
     assert at.loc[most, "ci_upper_95"] < at.loc[least, "ci_lower_95"]
     assert (result.at_risk["time"].unique() == [0, 90, 180, 270, 360]).all()
@@ -64,7 +65,7 @@ def test_synthetic_escalation_by_severity(synthetic):
     clinic, connection = synthetic
     planted = clinic.truth.escalation_prob_by_severity
     assert planted["end_stage"] > planted["moderate"]
-    got = durability.escalation_by_severity(connection, Scope(), Filters(), SETTINGS)
+    got = durability.escalation_by_severity(Query(connection, Scope(), Filters(), SETTINGS))
     got = got.set_index("group")
     assert got.loc["end_stage", "ci_lower_95"] > got.loc["moderate", "ci_upper_95"]
 
@@ -72,7 +73,7 @@ def test_synthetic_escalation_by_severity(synthetic):
 def test_synthetic_safety_and_screening(synthetic):
     clinic, connection = synthetic
     clinic_rates = safety.adverse_event_rates(
-        connection, Scope(), Filters(), SETTINGS, by="all"
+        Query(connection, Scope(), Filters(), SETTINGS), by="all"
     ).iloc[0]
     n_serious = int((clinic.tables["adverse_events"]["seriousness"] == "serious").sum())
     assert clinic_rates["n_serious_events"] == n_serious > 0
@@ -80,22 +81,22 @@ def test_synthetic_safety_and_screening(synthetic):
     # serious events are rare: under 1 per 1,000 sessions, as planted
     assert clinic.truth.serious_event_rate_per_session < 1 / 1000
     assert clinic_rates["serious_events_per_100_sessions"] / 100 < 1 / 1000
-    assert len(safety.serious_events(connection, Scope(), Filters(), SETTINGS)) == n_serious
-    screening = safety.screening_summary(connection, Scope(), Filters(), SETTINGS)
+    assert len(safety.serious_events(Query(connection, Scope(), Filters(), SETTINGS))) == n_serious
+    screening = safety.screening_summary(Query(connection, Scope(), Filters(), SETTINGS))
     assert screening.not_screened.successes > 0
     assert (
         screening.not_screened.lower
         <= clinic.truth.not_screened_share
         <= screening.not_screened.upper
     )
-    listed = safety.screening_exceptions(connection, Scope(), Filters(), SETTINGS)
+    listed = safety.screening_exceptions(Query(connection, Scope(), Filters(), SETTINGS))
     assert (listed["contraindication"] == "not_screened").sum() == screening.not_screened.successes
 
 
 def test_synthetic_quarterly_pchart(synthetic):
     clinic, connection = synthetic
     years = clinic.tables["courses"]["start_year"]
-    chart = trends.quarterly_pchart(connection, Scope(), Filters(), SETTINGS)
+    chart = trends.quarterly_pchart(Query(connection, Scope(), Filters(), SETTINGS))
     assert chart.period_kind == "quarter"
     assert len(chart.points) == 4 * (years.max() - years.min() + 1)
     assert chart.points["period"].iloc[0] == f"{years.min()}-Q1"

@@ -14,6 +14,7 @@ from scipy import stats as sps
 
 from ozone_testkit import fixture_timeline as fx
 from queries.analytics import trajectories
+from queries.analytics.query import Query
 from queries.core.scope import Filters, Scope
 from queries.core.settings import Settings
 
@@ -91,7 +92,7 @@ def test_trajectory_matches_pandas_and_scipy(timeline_con, by):
     def group_of(course_id):
         return "all courses" if attr is None else getattr(courses[course_id], attr)
 
-    got = trajectories.nrs_trajectory(timeline_con, Scope(), Filters(), SETTINGS, by=by)
+    got = trajectories.nrs_trajectory(Query(timeline_con, Scope(), Filters(), SETTINGS), by=by)
     assert list(got.columns) == [
         "group",
         "week",
@@ -118,7 +119,7 @@ def test_trajectory_spot_values(timeline_con):
     flare_quit_after_2_of_5 +1 (day 6), flare_2_of_2_planned_not_quit +2 (day 5),
     no_flare_quit_after_1_of_3 -1 (day 7): mean 1.0; days 2-3 belong to no week (nearer
     week 0, which stops at day 0)."""
-    got = trajectories.nrs_trajectory(timeline_con, Scope(), Filters(), SETTINGS)
+    got = trajectories.nrs_trajectory(Query(timeline_con, Scope(), Filters(), SETTINGS))
     week1 = got[got["week"] == 1].iloc[0]
     assert week1["n_courses"] == 5 and week1["mean_change"] == pytest.approx(1.0)
     # week 0: every course with a baseline (21 of 22: no_baseline_flare_event has none)

@@ -8,6 +8,7 @@ import pytest
 
 from ozone_testkit import fixture_timeline as fx
 from queries.analytics import trends
+from queries.analytics.query import Query
 from queries.core.scope import Filters, Scope
 from queries.core.settings import Settings
 from queries.data import db
@@ -22,7 +23,8 @@ SETTINGS = Settings()
     [("responder", fx.EXPECTED_PCHART_RESPONDER), ("followup", fx.EXPECTED_PCHART_FOLLOWUP)],
 )
 def test_quarterly_pchart_periods_and_counts(timeline_con, measure, expected):
-    chart = trends.quarterly_pchart(timeline_con, Scope(), Filters(), SETTINGS, measure=measure)
+    q = Query(timeline_con, Scope(), Filters(), SETTINGS)
+    chart = trends.quarterly_pchart(q, measure=measure)
     assert isinstance(chart, PChart)
     assert chart.period_kind == "quarter" and chart.measure == measure
     assert chart.n_courses_without_period == 1  # no_quarter_g6pd_unknown
@@ -43,7 +45,7 @@ def test_pchart_falls_back_to_years_without_quarters(tmp_path):
     load_folder(fx.write(tmp_path / "extract", data), tmp_path / "yearly.duckdb")
     connection = db.connect(tmp_path / "yearly.duckdb")
     try:
-        chart = trends.quarterly_pchart(connection, Scope(), Filters(), SETTINGS)
+        chart = trends.quarterly_pchart(Query(connection, Scope(), Filters(), SETTINGS))
     finally:
         connection.close()
     assert chart.period_kind == "year" and chart.n_courses_without_period == 0

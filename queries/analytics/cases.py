@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
 
 from queries.analytics.courses import course_factors
+from queries.analytics.query import Query
 from queries.analytics.rates import with_responder_rate
 from queries.analytics.trajectories import nrs_changes
 from queries.core.factors import factor
-from queries.core.scope import CLINIC, Filters, Scope
-from queries.core.settings import Settings
+from queries.core.scope import CLINIC
 from queries.disclosure.small_cells import SmallGroups, SmallRows, declares
 from queries.stats.intervals import add_rate_columns, level_suffix
 from queries.stats.trajectory import trajectory_by_week
@@ -98,23 +97,17 @@ def _flag_counts(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def cases_like_this(
-    con: duckdb.DuckDBPyConnection,
-    profile: CaseProfile,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> SimilarCourses:
+def cases_like_this(q: Query, profile: CaseProfile) -> SimilarCourses:
     """How many similar courses were treated and how they went: one row for the clinic, then
     one per provider (a director's scope) or for the provider themself (a provider's scope).
 
     Columns of ``groups``: group, n_courses, n_eligible, n_followup, n_responders,
     responder_rate, ci_lower_95, ci_upper_95, itt_rate (Wilson, complete case; ITT).
     """
-    clinic_rows = course_factors(con, Scope.clinic(), filters, settings)
+    clinic_rows = course_factors(q.clinic())
     clinic_rows = clinic_rows[profile.matches(clinic_rows)]
-    if scope.provider_id is not None:
-        in_scope = clinic_rows[clinic_rows["provider_id"] == scope.provider_id]
+    if q.scope.provider_id is not None:
+        in_scope = clinic_rows[clinic_rows["provider_id"] == q.scope.provider_id]
     else:
         in_scope = clinic_rows
     rows = _flag_counts(
@@ -133,7 +126,7 @@ def cases_like_this(
         )
         .reset_index()
     )
-    level = settings.confidence_level
+    level = q.level
     counts = add_rate_columns(
         with_responder_rate(counts, level), "n_responders", "n_eligible", "itt", level
     )
@@ -163,24 +156,18 @@ class SimilarTrajectory:
     )
 
 
-def trajectory_like_this(
-    con: duckdb.DuckDBPyConnection,
-    profile: CaseProfile,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> SimilarTrajectory:
+def trajectory_like_this(q: Query, profile: CaseProfile) -> SimilarTrajectory:
     """Mean change in NRS pain by week among the courses in scope matching ``profile``.
 
     ``weeks`` has the columns of :func:`queries.stats.trajectory.trajectory_by_week` (one
     group, t intervals at the settings' confidence level), no rows when no similar course
     has a baseline.
     """
-    courses = course_factors(con, scope, filters, settings)
-    changes = nrs_changes(con, scope, filters, settings)
+    courses = course_factors(q)
+    changes = nrs_changes(q)
     similar = courses.loc[profile.matches(courses), "course_id"]
     rows = changes[changes["course_id"].isin(similar)]
-    level = settings.confidence_level
+    level = q.level
     sfx = level_suffix(level)
     columns = ["group", "week", "n_courses", "mean_change", f"ci_lower_{sfx}", f"ci_upper_{sfx}"]
     weeks = (

@@ -9,13 +9,10 @@ and :mod:`queries.analytics.cases` aggregate them before anything reaches a page
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
+from queries.analytics.query import Query
 from queries.core.factors import YES
-from queries.core.scope import Filters, Scope, scope_struct
-from queries.core.settings import Settings
-from queries.data import db
 
 NO = "no"
 # Course flags shown as yes / no in the non-responder profile and the association model.
@@ -28,19 +25,9 @@ BOOLEAN_FACTORS = (
 )
 
 
-def course_factors(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def course_factors(q: Query) -> pd.DataFrame:
     """One row per course in scope with its factors and primary-window outcome."""
-    frame = db.run(
-        con,
-        "analytics/course_factors",
-        window=settings.primary_window,
-        scope=scope_struct(scope, filters),
-    )
+    frame = q.run("analytics/course_factors", window=q.settings.primary_window)
     for col in BOOLEAN_FACTORS:
         frame[col] = frame[col].map({True: YES, False: NO}).astype(object)
     return frame

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
+from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import as_ordered, check_grouping
-from queries.core.scope import Filters, Scope, scope_struct
-from queries.core.settings import Settings
-from queries.data import db
 from queries.stats.intervals import level_suffix
 from queries.stats.survival import at_risk_table, cumulative_incidence_by, kaplan_meier_by_group
 
@@ -26,13 +23,7 @@ DURABILITY_AT_RISK_DAYS = (0, 90, 180, 270, 360)
 ESCALATION_HORIZON_DAYS = 365
 
 
-def durability_courses(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    by: str = "rehab",
-) -> pd.DataFrame:
+def durability_courses(q: Query, by: str = "rehab") -> pd.DataFrame:
     """Per primary-window responder: how long the response lasted (methods.md section 5).
 
     Columns: ``course_id, group, baseline_score, followup_score, followup_day, lost_day``
@@ -41,15 +32,13 @@ def durability_courses(
     follow-up day to ``lost_day``, else to the last value; 0 when there is no later value).
     """
     check_grouping(by)
-    out = db.run(
-        con,
+    out = q.run(
         "analytics/timeline_durability",
         by=by,
-        instrument=settings.primary_instrument,
-        window=settings.primary_window,
-        min_drop_points=settings.responder_min_drop_points,
-        min_drop_fraction=settings.responder_min_drop_fraction,
-        scope=scope_struct(scope, filters),
+        instrument=q.settings.primary_instrument,
+        window=q.settings.primary_window,
+        min_drop_points=q.settings.responder_min_drop_points,
+        min_drop_fraction=q.settings.responder_min_drop_fraction,
     )
     return out.rename(columns={"group_value": "group"})
 
@@ -73,24 +62,19 @@ class Durability:
 
 
 def durability_km(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    by: str = "rehab",
-    at_risk_days: tuple[int, ...] = DURABILITY_AT_RISK_DAYS,
+    q: Query, by: str = "rehab", at_risk_days: tuple[int, ...] = DURABILITY_AT_RISK_DAYS
 ) -> Durability:
     """Durability of response by group (methods.md section 5): Kaplan-Meier (Kaplan & Meier
     1958) of days from the primary follow-up to the loss of response, censored at the last
     value, log(-log) intervals; groups in natural order. Raises :class:`InsufficientData`
     when there is no responder in scope."""
-    courses = durability_courses(con, scope, filters, settings, by)
+    courses = durability_courses(q, by)
     if courses.empty:
         raise InsufficientData("No responder at the primary follow-up matches these filters.")
     frame = courses.assign(
         group=as_ordered(courses["group"], by), event=courses["is_response_lost"].astype(int)
     )
-    km = kaplan_meier_by_group(frame, "duration_days", "event", "group", settings.confidence_level)
+    km = kaplan_meier_by_group(frame, "duration_days", "event", "group", q.level)
     km["group"] = km["group"].astype(object)
     risk = at_risk_table(km, list(at_risk_days))
     return Durability(
@@ -98,28 +82,17 @@ def durability_km(
     )
 
 
-def escalation_courses(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    by: str = "severity",
-) -> pd.DataFrame:
+def escalation_courses(q: Query, by: str = "severity") -> pd.DataFrame:
     """Per course: ``course_id, group, escalated_day, last_assessment_day, last_session_day,
     last_observed_day, is_escalated, duration_days`` (escalated_day if escalated, else the
     last day the course was seen)."""
     check_grouping(by)
-    out = db.run(con, "analytics/timeline_escalation", by=by, scope=scope_struct(scope, filters))
+    out = q.run("analytics/timeline_escalation", by=by)
     return out.rename(columns={"group_value": "group"})
 
 
 def escalation_by_severity(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    horizon_days: int = ESCALATION_HORIZON_DAYS,
-    by: str = "severity",
+    q: Query, horizon_days: int = ESCALATION_HORIZON_DAYS, by: str = "severity"
 ) -> pd.DataFrame:
     """Escalation (surgery or other invasive care) within ``horizon_days`` per group
     (methods.md section 5: within 12 months by severity).
@@ -130,21 +103,19 @@ def escalation_by_severity(
     cumulative_incidence_by`), so courses seen for less than a year count as censored, not
     as "no escalation"; NaN where a group's follow-up ends before the horizon.
     """
-    courses = escalation_courses(con, scope, filters, settings, by)
+    courses = escalation_courses(q, by)
     if courses.empty:
         raise InsufficientData("No courses match these filters.")
     frame = courses.assign(
         group=as_ordered(courses["group"], by), event=courses["is_escalated"].astype(int)
     )
-    inc = cumulative_incidence_by(
-        frame, "duration_days", "event", "group", horizon_days, settings.confidence_level
-    )
+    inc = cumulative_incidence_by(frame, "duration_days", "event", "group", horizon_days, q.level)
     inc["group"] = inc["group"].astype(object)
     within = courses["is_escalated"].astype(bool) & (
         courses["escalated_day"] <= horizon_days
     ).fillna(False).astype(bool)
     per_group = courses.assign(_within=within).groupby("group")
-    sfx = level_suffix(settings.confidence_level)
+    sfx = level_suffix(q.level)
     out = pd.DataFrame(
         {
             "group": inc["group"],

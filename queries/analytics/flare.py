@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from queries.analytics.query import Query
 from queries.analytics.rates import with_responder_rate
 from queries.core.errors import InsufficientData
 from queries.core.factors import factor
-from queries.core.scope import Filters, Scope, scope_struct
-from queries.core.settings import Settings
-from queries.data import db
 from queries.stats.intervals import ProportionInterval, add_rate_columns, proportion
 
 FLARE_PATHS = ("flare_continued", "flare_quit", "no_flare")
@@ -51,12 +48,7 @@ FLOW_NODES = (
 )
 
 
-def flare_courses(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def flare_courses(q: Query) -> pd.DataFrame:
     """Early flare and quitting, course by course (methods.md section 5).
 
     One row per course with at least one session. Columns: ``course_id, provider_id,
@@ -68,12 +60,15 @@ def flare_courses(
     not_eligible), ``is_early_flare`` (NRS rise or event), ``is_quit_after_flare`` (flare
     and early quit) and ``flare_path`` (flare_continued / flare_quit / no_flare).
     """
-    return db.run(
-        con,
-        "analytics/timeline_course_flare",
-        window=settings.primary_window,
-        scope=scope_struct(scope, filters),
-    )
+    return q.run("analytics/timeline_course_flare", window=q.settings.primary_window)
+
+
+def _started_courses(q: Query) -> pd.DataFrame:
+    """:func:`flare_courses`; raises :class:`InsufficientData` when there is none."""
+    courses = flare_courses(q)
+    if courses.empty:
+        raise InsufficientData("No course with a session matches these filters.")
+    return courses
 
 
 def _outcome_counts(courses: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -122,19 +117,12 @@ class FlareSummary:
     quit_by_expectations: pd.DataFrame
 
 
-def flare_summary(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> FlareSummary:
+def flare_summary(q: Query) -> FlareSummary:
     """Flare incidence, quitting after a flare, and the outcome of each path, also by
     expectations (methods.md sections 3 and 5). Raises :class:`InsufficientData` when no
     course in scope has a session."""
-    courses = flare_courses(con, scope, filters, settings)
-    if courses.empty:
-        raise InsufficientData("No course with a session matches these filters.")
-    level = settings.confidence_level
+    courses = _started_courses(q)
+    level = q.level
     flare = courses["is_early_flare"]
     nrs, event = courses["has_nrs_flare"], courses["has_flare_event"]
     no_flare = courses[~flare]
@@ -188,12 +176,7 @@ def flare_summary(
     )
 
 
-def flare_flow(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def flare_flow(q: Query) -> pd.DataFrame:
     """Links of the flare -> continued / quit -> outcome flow (a Sankey), courses with a session.
 
     Columns: ``source, target, n_courses``; node names are :data:`FLOW_NODES` (stages:
@@ -203,9 +186,7 @@ def flare_flow(
     below the minimum (not counted in responder rates). Links with no course are left out;
     each stage's links add up to the courses with a session.
     """
-    courses = flare_courses(con, scope, filters, settings)
-    if courses.empty:
-        raise InsufficientData("No course with a session matches these filters.")
+    courses = _started_courses(q)
     flare_node = np.where(courses["is_early_flare"], NODE_FLARE, NODE_NO_FLARE)
     path_node = [
         NODE_BY_PATH[("flare" if f else "no_flare", bool(q))]

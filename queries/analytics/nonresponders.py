@@ -13,19 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from queries.analytics.courses import BOOLEAN_FACTORS, completers, course_factors
+from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import YES, factor
-from queries.core.scope import Filters, Scope
-from queries.core.settings import Settings
 from queries.stats.associations import adjusted_odds_ratios, standardised_differences
 
-# Factors compared between non-responders and responders (issue 3, methods.md section 2).
-PROFILE_FACTORS = (
+# The factors both questions look at: the course's condition, care and behaviours ...
+_COURSE_FACTORS = (
     "severity_class",
     "adherence_class",
     "rehab",
@@ -33,24 +31,14 @@ PROFILE_FACTORS = (
     "expectations",
     "overtraining_reported",
     "early_antioxidants_reported",
-    "is_quit_after_flare",
-    "baseline_score",
-    "age_band",
-    "indication",
 )
+# ... and the patient at baseline.
+_BASELINE_FACTORS = ("baseline_score", "age_band", "indication")
+# Factors compared between non-responders and responders (issue 3, methods.md section 2):
+# those, and quitting after a flare.
+PROFILE_FACTORS = (*_COURSE_FACTORS, "is_quit_after_flare", *_BASELINE_FACTORS)
 # What goes with response: association, not effect (may include the provider's choices).
-ASSOCIATION_COVARIATES = (
-    "severity_class",
-    "adherence_class",
-    "rehab",
-    "lifestyle_support",
-    "expectations",
-    "overtraining_reported",
-    "early_antioxidants_reported",
-    "baseline_score",
-    "age_band",
-    "indication",
-)
+ASSOCIATION_COVARIATES = (*_COURSE_FACTORS, *_BASELINE_FACTORS)
 ASSOCIATION_REFERENCES = {
     "severity_class": "moderate",
     "adherence_class": "full_protocol",
@@ -89,16 +77,10 @@ def _finding(row: pd.Series) -> str:
     return f"{shares} {phrase}."
 
 
-def nonresponder_profile(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    n_findings: int = 3,
-) -> NonResponderProfile:
+def nonresponder_profile(q: Query, n_findings: int = 3) -> NonResponderProfile:
     """Every factor compared between non-responders and responders (Austin 2009 standardised
     differences), sorted by size, with plain sentences for the top ``n_findings``."""
-    rows = completers(course_factors(con, scope, filters, settings))
+    rows = completers(course_factors(q))
     rows["group"] = np.where(rows["is_responder"], "responder", "non_responder")
     n_non = int((~rows["is_responder"]).sum())
     n_resp = int(rows["is_responder"].sum())
@@ -113,15 +95,10 @@ def nonresponder_profile(
     return NonResponderProfile(diffs, tuple(_finding(r) for _, r in top.iterrows()), n_non, n_resp)
 
 
-def response_associations(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def response_associations(q: Query) -> pd.DataFrame:
     """Adjusted odds ratios of response (multivariable logistic model): association, not
     effect. Columns from :func:`queries.stats.associations.adjusted_odds_ratios`."""
-    rows = completers(course_factors(con, scope, filters, settings))
+    rows = completers(course_factors(q))
     if rows["is_responder"].nunique() < 2 or len(rows) < MIN_ASSOCIATION_COURSES:
         raise InsufficientData(
             "Too few courses with follow-up for a multivariable model "
@@ -133,7 +110,7 @@ def response_associations(
         rows,
         "is_responder",
         ASSOCIATION_COVARIATES,
-        level=settings.confidence_level,
+        level=q.level,
         reference_levels=refs,
     )
 

@@ -18,17 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
 from queries.analytics.courses import completers, course_factors
+from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import levels_of
-from queries.core.scope import CLINIC, Filters, Scope, scope_struct
+from queries.core.scope import CLINIC
 from queries.core.settings import Settings
-from queries.data import db
 from queries.stats.casemix import CasemixModel, expected_by_unit, fit_casemix
 from queries.stats.funnel import PROPORTION, RATIO, FunnelResult, funnel, funnel_limit_curve
 from queries.stats.intervals import add_rate_columns, level_suffix, wilson_interval
@@ -120,19 +119,14 @@ def _mask_peers(frame: pd.DataFrame, self_id: str | None, column: str) -> pd.Dat
     return out
 
 
-def compare_providers(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> ProviderComparison:
+def compare_providers(q: Query) -> ProviderComparison:
     """Crude and case-mix-adjusted funnels, shrunken rates and the provider table.
 
     The comparison is always computed over the whole clinic (a funnel needs every provider);
     with a provider's scope, every other provider is returned unlabelled.
     Raises :class:`InsufficientData` when there are no completers to compare.
     """
-    rows = completers(course_factors(con, Scope.clinic(), filters, settings))
+    rows = completers(course_factors(q.clinic()))
     if rows.empty or rows["is_responder"].nunique() < 2:
         raise InsufficientData("Not enough courses with follow-up to compare providers.")
     per_provider = (
@@ -141,32 +135,18 @@ def compare_providers(
         .reset_index()
         .rename(columns={"provider_id": "unit_id"})
     )
-    crude = funnel(
-        per_provider,
-        data_type=PROPORTION,
-        alert_level=settings.funnel_alert_level,
-        alarm_level=settings.funnel_alarm_level,
-        min_n=settings.min_provider_courses,
-    )
+    crude = _funnel(per_provider, PROPORTION, q.settings)
     model = fit_casemix(rows)
-    adjusted = funnel(
-        expected_by_unit(rows, model),
-        data_type=RATIO,
-        alert_level=settings.funnel_alert_level,
-        alarm_level=settings.funnel_alarm_level,
-        min_n=settings.min_provider_courses,
-    )
-    shrunk = shrunken_rates(
-        per_provider, level=settings.confidence_level, min_n=settings.min_provider_courses
-    )
+    adjusted = _funnel(expected_by_unit(rows, model), RATIO, q.settings)
+    shrunk = shrunken_rates(per_provider, level=q.level, min_n=q.settings.min_provider_courses)
     table = _provider_table(crude, adjusted)
-    self_id = scope.provider_id
+    self_id = q.scope.provider_id
     if self_id is not None:
         crude = replace(crude, units=_mask_peers(crude.units, self_id, "unit_id"))
         adjusted = replace(adjusted, units=_mask_peers(adjusted.units, self_id, "unit_id"))
         shrunk = _mask_peers(shrunk, self_id, "unit_id")
         table = table[table["provider_id"] == self_id].reset_index(drop=True)
-    level = settings.confidence_level
+    level = q.level
     return ProviderComparison(
         crude,
         adjusted,
@@ -176,6 +156,18 @@ def compare_providers(
         self_id,
         funnel_view(crude, level),
         funnel_view(adjusted, level),
+    )
+
+
+def _funnel(units: pd.DataFrame, data_type: str, settings: Settings) -> FunnelResult:
+    """A funnel at the settings' alert and alarm levels, with a point from
+    ``min_provider_courses`` courses."""
+    return funnel(
+        units,
+        data_type=data_type,
+        alert_level=settings.funnel_alert_level,
+        alarm_level=settings.funnel_alarm_level,
+        min_n=settings.min_provider_courses,
     )
 
 
@@ -217,28 +209,21 @@ def shrunken_view(shrunken: pd.DataFrame, min_n: int) -> pd.DataFrame:
 # --- case mix and process ---------------------------------------------------------------------
 
 
-def _clinic_and_groups(
-    con: duckdb.DuckDBPyConnection, name: str, scope: Scope, filters: Filters, **params: object
-) -> pd.DataFrame:
+def _clinic_and_groups(q: Query, name: str, **params: object) -> pd.DataFrame:
     """Rows per provider in scope plus one 'clinic' row over the whole clinic."""
-    mine = db.run(con, name, by="provider", scope=scope_struct(scope, filters), **params)
-    clinic = db.run(con, name, by="all", scope=scope_struct(Scope.clinic(), filters), **params)
+    mine = q.run(name, by="provider", **params)
+    clinic = q.clinic().run(name, by="all", **params)
     clinic["group_value"] = CLINIC
     return pd.concat([clinic, mine], ignore_index=True).rename(columns={"group_value": "group"})
 
 
-def case_mix(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def case_mix(q: Query) -> pd.DataFrame:
     """Share of each group's courses per case-mix factor level, the clinic first.
 
     Columns: group ('clinic' or a provider id in scope), factor, level, n_courses, share.
     Levels in their natural order (:mod:`queries.core.factors`).
     """
-    counts = _clinic_and_groups(con, "analytics/case_mix_counts", scope, filters)
+    counts = _clinic_and_groups(q, "analytics/case_mix_counts")
     totals = counts.groupby(["group", "factor"])["n_courses"].transform("sum")
     counts["share"] = counts["n_courses"] / totals
     rank = {
@@ -255,19 +240,12 @@ def case_mix(
     )
 
 
-def process_indicators(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def process_indicators(q: Query) -> pd.DataFrame:
     """Per provider in scope and for the clinic: sessions completed vs planned, rehab pairing,
     follow-up completeness, screening documented and G6PD testing, each with a Wilson interval,
     and mean baseline pain."""
-    frame = _clinic_and_groups(
-        con, "analytics/process_indicators", scope, filters, window=settings.primary_window
-    )
-    level = settings.confidence_level
+    frame = _clinic_and_groups(q, "analytics/process_indicators", window=q.settings.primary_window)
+    level = q.level
     frame = add_rate_columns(frame, "n_full_protocol", "n_courses", "full_protocol", level)
     frame = add_rate_columns(frame, "n_rehab_paired", "n_courses", "rehab_paired", level)
     frame = add_rate_columns(frame, "n_followup", "n_eligible", "followup", level)
@@ -317,16 +295,7 @@ class CaseMixAndProcess:
     baseline_pain: pd.DataFrame  # baseline_pain: mean baseline NRS with its t interval
 
 
-def case_mix_and_process(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> CaseMixAndProcess:
+def case_mix_and_process(q: Query) -> CaseMixAndProcess:
     """Everything the pages show of a scope's case mix and process, in one result."""
-    process = process_indicators(con, scope, filters, settings)
-    return CaseMixAndProcess(
-        case_mix(con, scope, filters, settings),
-        process,
-        baseline_pain(process, settings.confidence_level),
-    )
+    process = process_indicators(q)
+    return CaseMixAndProcess(case_mix(q), process, baseline_pain(process, q.level))

@@ -1,23 +1,22 @@
 """Responder rates per group and the headline numbers of a scope (methods.md sections 1-3, 5).
 
-Every function takes the connection, a :class:`Scope` (the whole clinic or one provider) and
-:class:`Filters`; both become bound parameters of the SQL (``sql/macros.sql``), so a page
-cannot show more than its scope. What leaves here is raw (full precision, all cells); tables
-and figures reach people only through :mod:`queries.disclosure.gate`.
+Every function takes a :class:`~queries.analytics.query.Query`: the connection, a scope (the
+whole clinic or one provider) and the filters, which become bound parameters of the SQL
+(``sql/macros.sql``), so a page cannot show more than its scope. What leaves here is raw
+(full precision, all cells); tables and figures reach people only through
+:mod:`queries.disclosure.gate`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-import duckdb
 import pandas as pd
 
+from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import check_grouping, factor, sort_rows
-from queries.core.scope import Filters, Scope, scope_struct
-from queries.core.settings import Settings
-from queries.data import db
+from queries.core.scope import Filters
 from queries.stats.intervals import (
     ProportionInterval,
     add_rate_columns,
@@ -64,36 +63,16 @@ def _with_rates(counts: pd.DataFrame, level: float) -> pd.DataFrame:
     return add_rate_columns(out, "n_followup", "n_eligible", "followup", level)
 
 
-def _responder_counts(
-    con: duckdb.DuckDBPyConnection,
-    by: str,
-    by_2: str,
-    scope: Scope,
-    filters: Filters,
-    settings: Settings,
-    window: str | None,
-) -> pd.DataFrame:
-    """``sql/analytics/responder_counts.sql`` per ``by`` x ``by_2`` (whitelisted keys)."""
+def _responder_counts(q: Query, by: str, by_2: str, window: str | None) -> pd.DataFrame:
+    """``sql/analytics/responder_counts.sql`` per ``by`` x ``by_2`` (whitelisted keys) at the
+    follow-up window named ``window`` (None: the primary one)."""
     check_grouping(by)
     check_grouping(by_2)
-    return db.run(
-        con,
-        "analytics/responder_counts",
-        by=by,
-        by_2=by_2,
-        window=settings.window(window).name,
-        scope=scope_struct(scope, filters),
-    )
+    name = q.settings.window(window).name
+    return q.run("analytics/responder_counts", by=by, by_2=by_2, window=name)
 
 
-def responder_rates(
-    con: duckdb.DuckDBPyConnection,
-    by: str,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    window: str | None = None,
-) -> pd.DataFrame:
+def responder_rates(q: Query, by: str, window: str | None = None) -> pd.DataFrame:
     """Responder rates per group (methods.md sections 1-3), one row per group.
 
     Columns: ``group``, counts (``n_courses``, ``n_no_baseline``, ``n_low_baseline``,
@@ -102,28 +81,20 @@ def responder_rates(
     ``itt_rate`` (missing follow-up counted as non-response), ``substantial_rate``,
     ``followup_rate`` (completeness) and their intervals.
     """
-    counts = _responder_counts(con, by, "all", scope, filters, settings, window)
+    counts = _responder_counts(q, by, "all", window)
     counts = counts.drop(columns="group_value_2").rename(columns={"group_value": "group"})
-    return sort_rows(_with_rates(counts, settings.confidence_level), by)
+    return sort_rows(_with_rates(counts, q.level), by)
 
 
-def responder_rates_2d(
-    con: duckdb.DuckDBPyConnection,
-    rows: str,
-    cols: str,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    window: str | None = None,
-) -> pd.DataFrame:
+def responder_rates_2d(q: Query, rows: str, cols: str, window: str | None = None) -> pd.DataFrame:
     """Responder rates per ``rows`` x ``cols`` cell (heat maps), long format.
 
     Columns: ``row_group``, ``col_group`` and the columns of :func:`responder_rates`.
     Only cells with at least one course are returned.
     """
-    counts = _responder_counts(con, rows, cols, scope, filters, settings, window)
+    counts = _responder_counts(q, rows, cols, window)
     counts = counts.rename(columns={"group_value": "row_group", "group_value_2": "col_group"})
-    out = _with_rates(counts, settings.confidence_level)
+    out = _with_rates(counts, q.level)
     out = sort_rows(out, cols, "col_group")
     return sort_rows(out, rows, "row_group")
 
@@ -152,23 +123,17 @@ class Overview:
     adverse_events_per_100_sessions_upper: float
 
 
-def overview(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    window: str | None = None,
-) -> Overview:
+def overview(q: Query, window: str | None = None) -> Overview:
     """Headline numbers: the scope's course totals (``sql/analytics/course_totals.sql``) and
     its outcome counts in one group (``responder_counts.sql``); raises
     :class:`InsufficientData` when nothing matches."""
-    totals = db.run(con, "analytics/course_totals", scope=scope_struct(scope, filters)).iloc[0]
+    totals = q.run("analytics/course_totals").iloc[0]
     counts = {str(k): int(v) for k, v in totals.items()}
     if counts["n_courses"] == 0:
         raise InsufficientData("No courses match these filters.")
-    outcomes = _responder_counts(con, "all", "all", scope, filters, settings, window).iloc[0]
+    outcomes = _responder_counts(q, "all", "all", window).iloc[0]
     counts.update({k: int(outcomes[k]) for k in OUTCOME_COUNTS})
-    level = settings.confidence_level
+    level = q.level
     rate, lower, upper = poisson_rate_interval(
         counts["n_adverse_events"], counts["n_sessions"], PER_SESSIONS, level
     )
@@ -184,9 +149,9 @@ def overview(
     )
 
 
-def filter_options(con: duckdb.DuckDBPyConnection, scope: Scope = Scope()) -> dict[str, list]:
-    """Values each sidebar filter can take, from the data in scope."""
-    frame = db.run(con, "analytics/filter_options", scope=scope_struct(scope, Filters()))
+def filter_options(q: Query) -> dict[str, list]:
+    """Values each sidebar filter can take, from the data in scope (whatever the filters)."""
+    frame = replace(q, filters=Filters()).run("analytics/filter_options")
     out: dict[str, list] = {"start_year": [], "site": [], "indication": [], "route": []}
     for name, values in frame.groupby("filter_name")["value"]:
         out[str(name)] = sorted(values)

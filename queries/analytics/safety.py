@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
+from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import check_grouping, sort_rows
-from queries.core.scope import CLINIC, Filters, Scope, scope_struct
-from queries.core.settings import Settings
-from queries.data import db
+from queries.core.scope import CLINIC
 from queries.stats.intervals import (
     ProportionInterval,
     add_rate_columns,
@@ -27,13 +25,7 @@ from queries.stats.intervals import (
 )
 
 
-def adverse_event_rates(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    by: str = "route",
-) -> pd.DataFrame:
+def adverse_event_rates(q: Query, by: str = "route") -> pd.DataFrame:
     """Adverse events per 100 sessions and per course, per group (methods.md sections 3, 5).
 
     Columns: ``group, n_courses, n_sessions, n_events, n_serious_events,
@@ -47,9 +39,9 @@ def adverse_event_rates(
     clinic).
     """
     check_grouping(by)
-    counts = db.run(con, "analytics/safety_event_counts", by=by, scope=scope_struct(scope, filters))
+    counts = q.run("analytics/safety_event_counts", by=by)
     counts = counts.rename(columns={"group_value": "group"})
-    level = settings.confidence_level
+    level = q.level
     sfx = level_suffix(level)
     for name, events, exposure, per in (
         ("events_per_100_sessions", "n_events", "n_sessions", 100.0),
@@ -78,36 +70,24 @@ def adverse_event_rates(
     return sort_rows(counts, by)
 
 
-def clinic_adverse_event_rates(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def clinic_adverse_event_rates(q: Query) -> pd.DataFrame:
     """The whole clinic's adverse-event rates under the same filters, one row (group
     'clinic'): the reference every viewer may see, a provider included (methods.md section 6:
-    a provider sees their own courses and the clinic as a whole). ``scope`` is accepted and
+    a provider sees their own courses and the clinic as a whole). ``q.scope`` is accepted and
     deliberately not applied: this is an aggregate over every provider."""
-    return adverse_event_rates(con, Scope.clinic(), filters, settings, by="all").assign(
-        group=CLINIC
-    )
+    return adverse_event_rates(q.clinic(), by="all").assign(group=CLINIC)
 
 
 SERIOUS_EVENT_COLUMNS = ("course_id", "provider_id", "session_number", "day", "event")
 
 
-def serious_events(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def serious_events(q: Query) -> pd.DataFrame:
     """Every ``serious`` adverse event as recorded (methods.md section 5), nothing aggregated.
 
     Columns: ``course_id, provider_id, session_number`` (nullable Int64: optional in the
     contract), ``day, event``; ordered by course_id, day (then session_number, event).
     """
-    out = db.run(con, "analytics/safety_serious_events", scope=scope_struct(scope, filters))
+    out = q.run("analytics/safety_serious_events")
     out["session_number"] = out["session_number"].astype("Int64")
     out["day"] = out["day"].astype(int)
     return out.loc[:, list(SERIOUS_EVENT_COLUMNS)]
@@ -130,20 +110,13 @@ class ScreeningSummary:
     n_g6pd_unknown: int
 
 
-def screening_summary(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> ScreeningSummary:
+def screening_summary(q: Query) -> ScreeningSummary:
     """Screening counts and rates; raises :class:`InsufficientData` when nothing matches."""
-    row = db.run(con, "analytics/safety_screening_counts", scope=scope_struct(scope, filters)).iloc[
-        0
-    ]
+    row = q.run("analytics/safety_screening_counts").iloc[0]
     c = {k: int(row[k]) for k in row.index}
     if c["n_courses"] == 0:
         raise InsufficientData("No courses match these filters.")
-    level = settings.confidence_level
+    level = q.level
     return ScreeningSummary(
         n_courses=c["n_courses"],
         not_screened=proportion(c["n_not_screened"], c["n_courses"], level),
@@ -155,17 +128,12 @@ def screening_summary(
     )
 
 
-def screening_exceptions(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-) -> pd.DataFrame:
+def screening_exceptions(q: Query) -> pd.DataFrame:
     """Courses given without a screen or with a contraindication, for review.
 
     Columns: ``course_id, provider_id, contraindication, n_sessions_completed, g6pd_tested``
     (nullable boolean), ordered by course_id.
     """
-    out = db.run(con, "analytics/safety_screening_exceptions", scope=scope_struct(scope, filters))
+    out = q.run("analytics/safety_screening_exceptions")
     out["g6pd_tested"] = out["g6pd_tested"].astype("boolean")
     return out

@@ -8,25 +8,16 @@ order of :mod:`queries.core.factors`.
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
+from queries.analytics.query import Query
 from queries.core.factors import as_ordered, check_grouping
-from queries.core.scope import Filters, Scope, scope_struct
-from queries.core.settings import Settings
-from queries.data import db
 from queries.stats.trajectory import trajectory_by_week
 
 ALL = "all"  # the grouping key of one group (sql/macros.sql group_value)
 
 
-def nrs_changes(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    by: str | None = None,
-) -> pd.DataFrame:
+def nrs_changes(q: Query, by: str | None = None) -> pd.DataFrame:
     """Every primary-instrument value as a change from baseline (long; the trajectory's input).
 
     Columns: ``course_id, group_value, day, score, baseline_score, change_from_baseline``
@@ -34,23 +25,15 @@ def nrs_changes(
     """
     key = ALL if by is None else by
     check_grouping(key)
-    return db.run(
-        con,
+    return q.run(
         "analytics/timeline_nrs_changes",
         by=key,
-        instrument=settings.primary_instrument,
-        window=settings.primary_window,
-        scope=scope_struct(scope, filters),
+        instrument=q.settings.primary_instrument,
+        window=q.settings.primary_window,
     )
 
 
-def nrs_trajectory(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    by: str | None = None,
-) -> pd.DataFrame:
+def nrs_trajectory(q: Query, by: str | None = None) -> pd.DataFrame:
     """Mean change in NRS pain from baseline by week (methods.md section 5), t intervals.
 
     Columns: ``group, week, n_courses, mean_change, ci_lower_95, ci_upper_95`` (suffix
@@ -63,10 +46,10 @@ def nrs_trajectory(
     week without courses in a group has no row. Every course with a baseline counts (also a
     baseline < 3, which responder rates leave out).
     """
-    long = nrs_changes(con, scope, filters, settings, by)
+    long = nrs_changes(q, by)
     if by is None:
-        return trajectory_by_week(long, None, settings.confidence_level)
+        return trajectory_by_week(long, None, q.level)
     long = long.assign(group_value=as_ordered(long["group_value"], by))
-    out = trajectory_by_week(long, "group_value", settings.confidence_level)
+    out = trajectory_by_week(long, "group_value", q.level)
     out["group"] = out["group"].astype(object)
     return out

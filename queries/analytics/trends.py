@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import duckdb
 import pandas as pd
 
+from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
-from queries.core.scope import Filters, Scope, scope_struct
-from queries.core.settings import Settings
-from queries.data import db
 from queries.stats.spc import PChart, p_chart
 
 TREND_MEASURES = {
@@ -72,13 +69,7 @@ def _periods(counts: pd.DataFrame, kind: str) -> pd.DataFrame:
     return full.reset_index(drop=True).assign(period=labels)
 
 
-def quarterly_pchart(
-    con: duckdb.DuckDBPyConnection,
-    scope: Scope = Scope(),
-    filters: Filters = Filters(),
-    settings: Settings = Settings(),
-    measure: str = "responder",
-) -> TrendPChart:
+def quarterly_pchart(q: Query, measure: str = "responder") -> TrendPChart:
     """Quarterly p-chart of the responder rate or follow-up completeness (methods.md section 4:
     limits p̄ ± 3 sqrt(p̄(1-p̄)/n), NHS "Making Data Count" signal rules; :func:`queries.stats.spc.
     p_chart`). ``measure``: ``"responder"`` (events = responders, n = eligible courses with
@@ -90,12 +81,7 @@ def quarterly_pchart(
     if measure not in TREND_MEASURES:
         raise ValueError(f"no trend measure {measure!r}; use one of {', '.join(TREND_MEASURES)}")
     events_col, n_col, description = TREND_MEASURES[measure]
-    counts = db.run(
-        con,
-        "analytics/trend_quarterly_counts",
-        window=settings.primary_window,
-        scope=scope_struct(scope, filters),
-    )
+    counts = q.run("analytics/trend_quarterly_counts", window=q.settings.primary_window)
     n_courses = int(counts["n_courses"].sum())
     if n_courses == 0:
         raise InsufficientData("No courses match these filters.")
