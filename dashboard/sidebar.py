@@ -19,6 +19,13 @@ YEARS_KEY = "years"
 SITE_KEY = "site"
 INDICATION_KEY = "indication"
 ROUTE_KEY = "route"
+# The pick-any filters, top to bottom: URL key (= the factor and its ``filter_options``
+# key), and what an empty selection says.
+CHOICES = (
+    (SITE_KEY, "All sites"),
+    (INDICATION_KEY, "All indications"),
+    (ROUTE_KEY, "All routes"),
+)
 
 
 def _years(options: list[int]) -> tuple[int | None, int | None]:
@@ -45,32 +52,23 @@ def render(options: dict[str, list]) -> Filters:
     with st.sidebar:
         st.header("Filters")
         year_min, year_max = _years(options["start_year"])
-        sites = st.multiselect(
-            factor("site").label,
-            options["site"],
-            key=SITE_KEY,
-            bind="query-params",
-            placeholder="All sites",
-        )
-        indications = st.multiselect(
-            factor("indication").label,
-            options["indication"],
-            key=INDICATION_KEY,
-            bind="query-params",
-            placeholder="All indications",
-        )
-        routes = st.multiselect(
-            factor("route").label,
-            options["route"],
-            key=ROUTE_KEY,
-            bind="query-params",
-            placeholder="All routes",
-        )
+        chosen = {
+            key: tuple(
+                st.multiselect(
+                    factor(key).label,
+                    options[key],
+                    key=key,
+                    bind="query-params",
+                    placeholder=placeholder,
+                )
+            )
+            for key, placeholder in CHOICES
+        }
         st.caption("The filters live in the page address: copy it to share this view.")
     return Filters(
         year_min=year_min,
         year_max=year_max,
-        site_ids=tuple(sites),
-        indications=tuple(indications),
-        routes=tuple(routes),
+        site_ids=chosen[SITE_KEY],
+        indications=chosen[INDICATION_KEY],
+        routes=chosen[ROUTE_KEY],
     )

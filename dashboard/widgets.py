@@ -9,7 +9,7 @@ Figures are built by :mod:`dashboard.charts` (pure); tables and downloads pass t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -26,6 +26,7 @@ from queries.stats.intervals import ProportionInterval
 
 # Columns whose name contains one of these are shares, shown as whole percentages.
 PERCENT_COLUMNS = ("_rate", "ci_lower", "ci_upper")
+NUMBERS_BEHIND = "Numbers behind this chart"  # the expander of a chart's table
 
 
 # --- shared sentences ---------------------------------------------------------------------
@@ -79,12 +80,17 @@ def plot(fig: go.Figure) -> None:
     st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG)
 
 
-def count_metric(label: str, value: int, note: str | None = None, help: str | None = None) -> None:
-    """A count in a bordered box, with an optional note under it."""
+def _boxed_metric(label: str, value: str, note: str | None, help: str | None) -> None:
+    """A metric in a bordered box, with an optional note under it: every metric's look."""
     with st.container(border=True):
-        st.metric(label, f"{value:,}", help=help)
+        st.metric(label, value, help=help)
         if note:
             st.caption(note)
+
+
+def count_metric(label: str, value: int, note: str | None = None, help: str | None = None) -> None:
+    """A count in a bordered box, with an optional note under it."""
+    _boxed_metric(label, f"{value:,}", note, help)
 
 
 def rate_metric(
@@ -95,13 +101,14 @@ def rate_metric(
     help: str | None = None,
 ) -> None:
     """A rate, its interval and its n: '67 %' / '95 % CI 35–88 % · 6 of 9 with follow-up'."""
-    with st.container(border=True):
-        st.metric(label, format_percent(interval.rate, interval.n), help=help)
-        st.caption(
-            f"{level_text(settings)} CI "
-            f"{format_interval(interval.lower, interval.upper, interval.n)} · "
-            f"{interval.successes:,} of {interval.n:,} {n_meaning}"
-        )
+    bounds = format_interval(interval.lower, interval.upper, interval.n)
+    _boxed_metric(
+        label,
+        format_percent(interval.rate, interval.n),
+        f"{level_text(settings)} CI {bounds} · {interval.successes:,} of {interval.n:,} "
+        f"{n_meaning}",
+        help,
+    )
 
 
 def event_rate_metric(
@@ -114,10 +121,9 @@ def event_rate_metric(
     help: str | None = None,
 ) -> None:
     """An event rate per 100 units with its (exact Poisson) interval."""
-    with st.container(border=True):
-        st.metric(label, "–" if pd.isna(rate) else f"{rate:.1f}", help=help)
-        interval = "–" if pd.isna(lower) else f"{lower:.1f}–{upper:.1f}"
-        st.caption(f"{level_text(settings)} CI {interval} · {note}")
+    bounds = "–" if pd.isna(lower) else f"{lower:.1f}–{upper:.1f}"
+    value = "–" if pd.isna(rate) else f"{rate:.1f}"
+    _boxed_metric(label, value, f"{level_text(settings)} CI {bounds} · {note}", help)
 
 
 # --- tables -------------------------------------------------------------------------------
@@ -129,11 +135,13 @@ def table(
     policy: Policy,
     file_name: str,
     percent: tuple[str, ...] = PERCENT_COLUMNS,
+    behind_chart: bool = False,
 ) -> None:
     """Show ``frame`` through ``present`` and offer the same table as a CSV download.
 
     Columns whose name contains one of ``percent`` are shown as whole percentages (the CSV
-    keeps the fractions at full precision).
+    keeps the fractions at full precision). ``behind_chart``: the numbers of the chart above,
+    in a closed expander under it.
     """
     shown = present(frame, columns, policy)
     config = {
@@ -141,16 +149,17 @@ def table(
         for name, label in columns.items()
         if any(p in name for p in percent)
     }
-    st.dataframe(shown, hide_index=True, column_config=config)
-    st.download_button(
-        "Download CSV",
-        data=lambda: to_csv(shown),
-        file_name=file_name,
-        mime="text/csv",
-        key=f"download_{file_name}",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    with st.expander(NUMBERS_BEHIND) if behind_chart else nullcontext():
+        st.dataframe(shown, hide_index=True, column_config=config)
+        st.download_button(
+            "Download CSV",
+            data=lambda: to_csv(shown),
+            file_name=file_name,
+            mime="text/csv",
+            key=f"download_{file_name}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
 
 
 def serious_event_list(events: pd.DataFrame, policy: Policy) -> None:

@@ -15,8 +15,11 @@
 - Figure builders are pure (frames in, a plotly Figure out, no streamlit); the page helpers
   that draw them live in :mod:`dashboard.widgets`.
 
-Modules: ``base`` (palette, layout, labels), ``rates`` (responder rates, heat maps, rate
-bars), ``funnel`` (funnel and caterpillar plots), ``providers`` (case-mix model, case mix,
-process, non-responders, odds ratios), ``timeline`` (trajectory, durability, escalation,
-p-charts), ``flare`` (early flare and quitting), ``safety`` (adverse events, screening).
+Modules: ``base`` (palette, layout, labels, the shared marks: error bars, dots with their
+interval, a chart over a table of counts), ``rates`` (responder rates, heat maps, their
+tables), ``bars`` (rates as bars), ``funnel`` (funnel and caterpillar plots), ``providers``
+(case mix, process, rates beside the clinic), ``associations`` (the case-mix model's
+calibration, non-responders, odds ratios), ``timeline`` (pain trajectory), ``durability``
+(durability, escalation), ``trends`` (p-charts), ``flare`` (early flare and quitting),
+``safety`` (adverse events, screening).
 """

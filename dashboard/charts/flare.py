@@ -8,20 +8,14 @@ recognised without its colour too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.base import (
-    NEUTRAL,
-    OKABE_ITO,
-    PALE,
-    TEXT,
-    base_layout,
-    category_label,
-    level_text,
-    rgba,
-)
-from dashboard.charts.rates import BarAxes, bars_from, rate_bars
+from dashboard.charts import base
+from dashboard.charts.bars import BarAxes, bars_from, rate_bars
+from dashboard.charts.rates import rate_columns
 from queries.analytics.flare import (
     FLOW_NODES,
     NODE_BY_OUTCOME,
@@ -41,11 +35,13 @@ PATH_LABELS = {
     "no_flare": "No flare",
 }
 PATH_COLOURS = {
-    "flare_continued": OKABE_ITO["reddish_purple"],
-    "flare_quit": OKABE_ITO["vermillion"],
-    "no_flare": OKABE_ITO["sky_blue"],
+    "flare_continued": base.OKABE_ITO["reddish_purple"],
+    "flare_quit": base.OKABE_ITO["vermillion"],
+    "no_flare": base.OKABE_ITO["sky_blue"],
 }
 PATH_PATTERNS = {"flare_continued": "", "flare_quit": "/", "no_flare": "."}
+# The path table's counts and rate, labelled as in every responder table (rate_columns).
+PATH_TABLE_RATES = ("n_courses", "n_eligible", "n_followup", "n_responders", "responder_rate")
 RATE_COLS = ("responder_rate", "ci_lower_{sfx}", "ci_upper_{sfx}", "n_responders", "n_followup")
 LINK_ALPHA = 0.35  # a flow's links, paler than the node they lead to
 RESPONDER_AXES = BarAxes(
@@ -56,13 +52,59 @@ EXPECTATION_AXES = BarAxes(
 )
 
 
+@dataclass(frozen=True)
+class EarlyStop:
+    """One series of the early-stopping chart (after a flare, or without one): its columns
+    and their labels in the table."""
+
+    name: str
+    path: str  # whose colour and bar pattern it takes
+    prefix: str  # of its rate and interval columns
+    n_stopped: str
+    n: str
+    labels: tuple[str, str, str]  # of n, n_stopped and the rate in the table
+    interval_label: str = ""  # before '95 % CI lower' in the table
+
+    def bar_columns(self, sfx: str) -> tuple[str, ...]:
+        """Rate, lower, upper, successes, n: the columns of its bars (:func:`bars_from`)."""
+        p = self.prefix
+        return (f"{p}rate", f"{p}ci_lower_{sfx}", f"{p}ci_upper_{sfx}", self.n_stopped, self.n)
+
+
+EARLY_STOPS = (
+    EarlyStop(
+        "After a flare",
+        "flare_quit",
+        "quit_",
+        "n_quit_after_flare",
+        "n_flare",
+        ("Flares", "Quit after a flare", "Quit rate after a flare"),
+    ),
+    EarlyStop(
+        "Without a flare",
+        "no_flare",
+        "no_flare_quit_",
+        "n_early_quit_no_flare",
+        "n_no_flare",
+        (
+            "Courses without a flare",
+            "Stopped early without a flare",
+            "Early-stop rate without a flare",
+        ),
+        "without a flare ",
+    ),
+)
+
+
 def _rate_cols(settings: Settings) -> tuple[str, ...]:
     sfx = level_suffix(settings.confidence_level)
     return tuple(c.format(sfx=sfx) for c in RATE_COLS)
 
 
 def _responder_subtitle(settings: Settings) -> str:
-    return f"{settings.window().name} IMMPACT, complete case · {level_text(settings)} Wilson CI"
+    return (
+        f"{settings.window().name} IMMPACT, complete case · {base.level_text(settings)} Wilson CI"
+    )
 
 
 def flare_outcome_chart(summary: FlareSummary, settings: Settings, policy: Policy) -> go.Figure:
@@ -96,7 +138,7 @@ def flare_expectations_chart(
             bars_from(
                 rows,
                 PATH_LABELS[path],
-                [category_label(e) for e in rows["expectations"]],
+                [base.category_label(e) for e in rows["expectations"]],
                 cols,
                 PATH_COLOURS[path],
                 PATH_PATTERNS[path],
@@ -114,56 +156,41 @@ def flare_expectations_chart(
 def quit_expectations_chart(summary: FlareSummary, settings: Settings, policy: Policy) -> go.Figure:
     """Share who stopped after 1-2 sessions with more planned: after a flare vs without."""
     sfx = level_suffix(settings.confidence_level)
-    flare = (
-        "quit_rate",
-        f"quit_ci_lower_{sfx}",
-        f"quit_ci_upper_{sfx}",
-        "n_quit_after_flare",
-        "n_flare",
-    )
-    calm = (
-        "no_flare_quit_rate",
-        f"no_flare_quit_ci_lower_{sfx}",
-        f"no_flare_quit_ci_upper_{sfx}",
-        "n_early_quit_no_flare",
-        "n_no_flare",
-    )
-    frame = present(summary.quit_by_expectations, ["expectations", *flare, *calm], policy)
-    x = [category_label(e) for e in frame["expectations"]]
+    columns = [c for stop in EARLY_STOPS for c in stop.bar_columns(sfx)]
+    frame = present(summary.quit_by_expectations, ["expectations", *columns], policy)
+    x = [base.category_label(e) for e in frame["expectations"]]
     bars = [
         bars_from(
             frame,
-            "After a flare",
+            stop.name,
             x,
-            flare,
-            PATH_COLOURS["flare_quit"],
-            PATH_PATTERNS["flare_quit"],
-        ),
-        bars_from(
-            frame, "Without a flare", x, calm, PATH_COLOURS["no_flare"], PATH_PATTERNS["no_flare"]
-        ),
+            stop.bar_columns(sfx),
+            PATH_COLOURS[stop.path],
+            PATH_PATTERNS[stop.path],
+        )
+        for stop in EARLY_STOPS
     ]
     return rate_bars(
         bars,
         "Early stopping by expectations",
-        f"{level_text(settings)} Wilson CI · n = courses",
+        f"{base.level_text(settings)} Wilson CI · n = courses",
         BarAxes("Expectations at the start", "Stopped after 1–2 sessions", "courses"),
         settings,
     )
 
 
 FLOW_COLOURS = {
-    NODE_STARTED: OKABE_ITO["black"],
+    NODE_STARTED: base.OKABE_ITO["black"],
     NODE_FLARE: PATH_COLOURS["flare_continued"],
     NODE_NO_FLARE: PATH_COLOURS["no_flare"],
     NODE_BY_PATH[("flare", False)]: PATH_COLOURS["flare_continued"],
     NODE_BY_PATH[("flare", True)]: PATH_COLOURS["flare_quit"],
     NODE_BY_PATH[("no_flare", False)]: PATH_COLOURS["no_flare"],
-    NODE_BY_PATH[("no_flare", True)]: OKABE_ITO["orange"],
-    NODE_BY_OUTCOME["responder"]: OKABE_ITO["blue"],
-    NODE_BY_OUTCOME["non_responder"]: OKABE_ITO["orange"],
-    NODE_BY_OUTCOME["no_followup"]: NEUTRAL,
-    NODE_BY_OUTCOME["not_eligible"]: PALE,
+    NODE_BY_PATH[("no_flare", True)]: base.OKABE_ITO["orange"],
+    NODE_BY_OUTCOME["responder"]: base.OKABE_ITO["blue"],
+    NODE_BY_OUTCOME["non_responder"]: base.OKABE_ITO["orange"],
+    NODE_BY_OUTCOME["no_followup"]: base.NEUTRAL,
+    NODE_BY_OUTCOME["not_eligible"]: base.PALE,
 }
 
 
@@ -190,14 +217,14 @@ def flare_flow_chart(flow: pd.DataFrame, settings: Settings, policy: Policy) -> 
                 pad=18,
                 thickness=16,
                 color=[FLOW_COLOURS[n] for n in nodes],
-                line=dict(color=TEXT, width=0.5),
+                line=dict(color=base.TEXT, width=0.5),
                 hovertemplate="%{label} courses<extra></extra>",
             ),
             link=dict(
                 source=[index[s] for s in frame["source"]],
                 target=[index[t] for t in frame["target"]],
                 value=frame["n_courses"].tolist(),
-                color=[rgba(FLOW_COLOURS[t], LINK_ALPHA) for t in frame["target"]],
+                color=[base.rgba(FLOW_COLOURS[t], LINK_ALPHA) for t in frame["target"]],
                 customdata=[
                     format_percent(s, n) for s, n in zip(share, frame["n_courses"], strict=True)
                 ],
@@ -209,7 +236,7 @@ def flare_flow_chart(flow: pd.DataFrame, settings: Settings, policy: Policy) -> 
         )
     )
     w = settings.window()
-    return base_layout(
+    return base.base_layout(
         fig,
         "What followed an early flare: continued or quit, then the outcome",
         f"courses with a session · outcome at {w.name} (day {w.first_day}–"
@@ -219,32 +246,26 @@ def flare_flow_chart(flow: pd.DataFrame, settings: Settings, policy: Policy) -> 
 
 
 def flare_outcome_columns(settings: Settings) -> dict[str, str]:
-    sfx, level = level_suffix(settings.confidence_level), level_text(settings)
+    """Columns of the path table: the counts and the complete-case rate as every responder
+    table labels them (:func:`dashboard.charts.rates.rate_columns`), then the interval."""
+    rates = rate_columns(settings)
     return {
         "expectations": "Expectations",
         "path": "Path",
-        "n_courses": "Courses",
-        "n_eligible": "Eligible",
-        "n_followup": "With follow-up",
-        "n_responders": "Responders",
-        "responder_rate": "Responder rate (complete case)",
-        f"ci_lower_{sfx}": f"{level} CI lower",
-        f"ci_upper_{sfx}": f"{level} CI upper",
+        **{c: rates[c] for c in PATH_TABLE_RATES},
+        **base.interval_columns(settings),
     }
 
 
 def quit_table_columns(settings: Settings) -> dict[str, str]:
-    sfx, level = level_suffix(settings.confidence_level), level_text(settings)
-    return {
-        "expectations": "Expectations",
-        "n_flare": "Flares",
-        "n_quit_after_flare": "Quit after a flare",
-        "quit_rate": "Quit rate after a flare",
-        f"quit_ci_lower_{sfx}": f"{level} CI lower",
-        f"quit_ci_upper_{sfx}": f"{level} CI upper",
-        "n_no_flare": "Courses without a flare",
-        "n_early_quit_no_flare": "Stopped early without a flare",
-        "no_flare_quit_rate": "Early-stop rate without a flare",
-        f"no_flare_quit_ci_lower_{sfx}": f"without a flare {level} CI lower",
-        f"no_flare_quit_ci_upper_{sfx}": f"without a flare {level} CI upper",
-    }
+    """Columns of the early-stopping table: each series' n, stops, rate and interval."""
+    columns = {"expectations": "Expectations"}
+    for stop in EARLY_STOPS:
+        n, stopped, rate = stop.labels
+        columns |= {
+            stop.n: n,
+            stop.n_stopped: stopped,
+            f"{stop.prefix}rate": rate,
+            **base.interval_columns(settings, stop.prefix, stop.interval_label),
+        }
+    return columns

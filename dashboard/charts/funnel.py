@@ -13,18 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.base import (
-    OKABE_ITO,
-    PEER_ALPHA,
-    POINT,
-    TARGET_LINE,
-    base_layout,
-    level_text,
-    percent_axis,
-    percent_level,
-    rgba,
-    series_style,
-)
+from dashboard.charts import base
 from queries.analytics.providers import FunnelView
 from queries.core.settings import Settings
 from queries.disclosure.gate import format_interval, format_percent
@@ -32,14 +21,14 @@ from queries.stats.funnel import FunnelResult
 from queries.stats.intervals import level_suffix
 
 SELF = dict(
-    color=series_style(1).colour,
+    color=base.series_style(1).colour,
     size=16,
-    symbol=series_style(1).symbol,
-    line=dict(color=OKABE_ITO["black"], width=1),
+    symbol=base.series_style(1).symbol,
+    line=dict(color=base.OKABE_ITO["black"], width=1),
 )
 LIMIT_STYLE = {
-    "alert": dict(color=OKABE_ITO["sky_blue"], width=1.6, dash="dash"),
-    "alarm": dict(color=OKABE_ITO["blue"], width=1.6, dash="solid"),
+    "alert": dict(color=base.OKABE_ITO["sky_blue"], width=1.6, dash="dash"),
+    "alarm": dict(color=base.OKABE_ITO["blue"], width=1.6, dash="solid"),
 }
 NAME_ROOM = 1.12  # the x axis runs this far past the last point: room for the names
 OE_AXIS_CAP = 3  # O/E axis ends at 3 (x 1.05) at most, so one outlier does not flatten it
@@ -49,14 +38,20 @@ OE_AXIS_FLOOR = 1.5  # and at 1.5 at least
 # --- funnel ---------------------------------------------------------------------------------
 
 
+def _levels(result: FunnelResult) -> tuple[str, str]:
+    """'95 %', '99.8 %': the funnel's alert and alarm levels as the texts write them."""
+    return base.percent_level(result.alert_level), base.percent_level(result.alarm_level)
+
+
 def limits_text(result: FunnelResult) -> str:
     """'95 % and 99.8 % limits': the funnel's two levels."""
-    return f"{percent_level(result.alert_level)} and {percent_level(result.alarm_level)} limits"
+    alert, alarm = _levels(result)
+    return f"{alert} and {alarm} limits"
 
 
 def flag_words(result: FunnelResult) -> dict[str, str]:
     """Each flag of the funnel (``FunnelResult`` flags) in words, with the result's levels."""
-    alert, alarm = percent_level(result.alert_level), percent_level(result.alarm_level)
+    alert, alarm = _levels(result)
     return {
         "within": f"within the {alert} limits",
         "low_alert": f"below the {alert} limit (alert)",
@@ -69,9 +64,10 @@ def flag_words(result: FunnelResult) -> dict[str, str]:
 
 def flags_caption(result: FunnelResult, min_n: int) -> str:
     """The flags of the provider table (``providers`` command columns) and their levels."""
+    alert, alarm = _levels(result)
     return (
-        f"Flags: within, low/high_alert (outside {percent_level(result.alert_level)}), "
-        f"low/high_alarm (outside {percent_level(result.alarm_level)}), too_few (under "
+        f"Flags: within, low/high_alert (outside {alert}), "
+        f"low/high_alarm (outside {alarm}), too_few (under "
         f"{min_n} courses with follow-up). Listed by id."
     )
 
@@ -120,13 +116,13 @@ def _hover_rows(points: pd.DataFrame, result: FunnelResult, settings: Settings) 
     rows = []
     for _, p in points.iterrows():
         limits = (
-            f"{percent_level(result.alert_level)} limits "
+            f"{base.percent_level(result.alert_level)} limits "
             f"{_limits_text(p[f'lower_{alert}'], p[f'upper_{alert}'], percent)}"
-            f" · {percent_level(result.alarm_level)} limits "
+            f" · {base.percent_level(result.alarm_level)} limits "
             f"{_limits_text(p[f'lower_{alarm}'], p[f'upper_{alarm}'], percent)}"
         )
         rate = (
-            f"responder rate {format_percent(p['rate'], p['n'])} ({level_text(settings)} CI "
+            f"responder rate {format_percent(p['rate'], p['n'])} ({base.level_text(settings)} CI "
             f"{format_interval(p[f'rate_ci_lower_{sfx}'], p[f'rate_ci_upper_{sfx}'], p['n'])})"
         )
         if percent:
@@ -147,7 +143,7 @@ def _limit_lines(
     """The alert and alarm limits (lower and upper) and the target, as lines."""
     for level, style in ((result.alert_level, "alert"), (result.alarm_level, "alarm")):
         sfx = level_suffix(level)
-        name = f"{percent_level(level)} limit" + ("" if self_view else "s")
+        name = f"{base.percent_level(level)} limit" + ("" if self_view else "s")
         for side in ("lower", "upper"):
             fig.add_scatter(
                 x=curve["x"],
@@ -165,7 +161,7 @@ def _limit_lines(
         x=curve["x"],
         y=curve["target"],
         mode="lines",
-        line=TARGET_LINE,
+        line=base.TARGET_LINE,
         name=target,
         hoverinfo="skip",
     )
@@ -193,7 +189,7 @@ def funnel_chart(
             y=peers["y"],
             mode="markers",
             name="Others",
-            marker=dict(color=rgba(OKABE_ITO["black"], PEER_ALPHA), size=9),
+            marker=dict(color=base.rgba(base.OKABE_ITO["black"], base.PEER_ALPHA), size=9),
             hoverinfo="skip",
         )
         fig.add_scatter(
@@ -216,14 +212,14 @@ def funnel_chart(
             text=points["unit_id"],
             textposition="middle right",
             textfont=dict(size=10),
-            marker=POINT,
+            marker=base.POINT,
             cliponaxis=False,
             customdata=_hover_rows(points, result, settings),
             hovertemplate=hover,
         )
     right = float(np.nanmax([points["x"].max(), curve["x"].max()])) * NAME_ROOM
     if result.data_type == "PR":
-        yaxis = percent_axis("Responder rate (complete case)")
+        yaxis = base.percent_axis("Responder rate (complete case)")
         xaxis = dict(title="Courses with follow-up (eligible)", range=[0, right])
     else:
         alarm_upper = curve[f"upper_{level_suffix(result.alarm_level)}"]
@@ -233,7 +229,7 @@ def funnel_chart(
         )
         xaxis = dict(title="Expected responders (case-mix model)", range=[0, right])
     fig.update_layout(xaxis=xaxis, yaxis=yaxis)
-    return base_layout(fig, title, subtitle)
+    return base.base_layout(fig, title, subtitle)
 
 
 # --- caterpillar ----------------------------------------------------------------------------
@@ -251,7 +247,7 @@ def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.
         y=labels,
         mode="markers",
         name="Crude rate",
-        marker=dict(color=OKABE_ITO["black"], size=8, symbol="circle-open"),
+        marker=dict(color=base.OKABE_ITO["black"], size=8, symbol="circle-open"),
         hovertemplate="%{y}: crude %{x:.0%}<extra></extra>",
     )
     fig.add_scatter(
@@ -259,17 +255,13 @@ def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.
         y=labels,
         mode="markers+text",
         name="Shrunken rate",
-        marker=POINT,
+        marker=base.POINT,
         text=[f"n={int(n):,}" for n in rows["n"]],
         textposition="top center",
         textfont=dict(size=10),
         cliponaxis=False,
-        error_x=dict(
-            type="data",
-            symmetric=False,
-            array=rows[f"ci_upper_{sfx}"] - est,
-            arrayminus=est - rows[f"ci_lower_{sfx}"],
-            color=POINT["color"],
+        error_x=base.error_bars(
+            rows[f"ci_upper_{sfx}"] - est, est - rows[f"ci_lower_{sfx}"], base.POINT["color"]
         ),
         customdata=[
             [format_percent(r, n), format_interval(lo, hi, n), f"{int(n):,}", f"{s:.0%}"]
@@ -284,23 +276,23 @@ def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.
         ],
         hovertemplate=(
             "<b>%{y}</b><br>shrunken rate %{customdata[0]} "
-            f"({level_text(settings)} interval %{{customdata[1]}})<br>"
+            f"({base.level_text(settings)} interval %{{customdata[1]}})<br>"
             "%{customdata[2]} courses with follow-up · pulled %{customdata[3]} "
             "of the way to the clinic rate<extra></extra>"
         ),
     )
     if len(rows):
-        fig.add_vline(x=float(rows["prior_mean"].iloc[0]), line=TARGET_LINE)
+        fig.add_vline(x=float(rows["prior_mean"].iloc[0]), line=base.TARGET_LINE)
     fig.update_layout(
-        xaxis=percent_axis("Responder rate"),
+        xaxis=base.percent_axis("Responder rate"),
         yaxis=dict(
             title="Provider", type="category", categoryorder="array", categoryarray=labels[::-1]
         ),
     )
-    return base_layout(
+    return base.base_layout(
         fig,
         title,
-        f"Beta-binomial empirical Bayes · {level_text(settings)} "
+        f"Beta-binomial empirical Bayes · {base.level_text(settings)} "
         "interval · dotted line = clinic rate",
         height=max(300, 150 + 38 * len(labels)),
     )

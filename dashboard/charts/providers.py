@@ -1,7 +1,6 @@
-"""Each provider beside the clinic (issue 3; methods.md sections 4 and 6): the case-mix model's
-calibration, case mix, baseline pain and process, rates of similar courses, what
-non-responders have in common (standardised differences, Austin 2009) and the adjusted odds
-ratios of response (association, not effect).
+"""Each provider beside the clinic (issue 3; methods.md sections 4 and 6): case mix, baseline
+pain and process, and the rates of similar courses. The case-mix model's calibration, the
+non-responder profile and the odds ratios are in :mod:`dashboard.charts.associations`.
 
 Colour never judges a provider; the clinic is a dotted line or the top bar; levels of a
 factor in their natural order (:mod:`queries.core.factors`), ordinal ones on one sequential
@@ -12,32 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
-from dashboard.charts.base import (
-    HEATMAP_SCALE,
-    OKABE_ITO,
-    PALE,
-    POINT,
-    SERIES_COLOURS,
-    TARGET_LINE,
-    base_layout,
-    category_label,
-    count_text,
-    level_text,
-    percent_axis,
-    tick_label,
-)
+from dashboard.charts import base
 from dashboard.charts.rates import rate_chart, rate_table_columns
-from queries.core.factors import BY_COLUMN, Factor, factor
+from queries.core.factors import Factor, factor
 from queries.core.scope import CLINIC
 from queries.core.settings import Settings
 from queries.disclosure.gate import Policy, format_percent, present
-from queries.stats.design import MISSING_LEVEL
 from queries.stats.intervals import level_suffix
 
 CLINIC_LABEL = "Whole clinic"
@@ -47,76 +31,11 @@ CASE_MIX_FACTORS: tuple[Factor, ...] = tuple(
 )
 UNKNOWN_LEVEL = "unknown"  # last of an ordinal factor's levels, drawn pale, off the scale
 SHARE_TEXT_MIN = 0.08  # a bar segment narrower than this carries no text
-IMBALANCE_MARK = 0.1  # |standardised difference| above it: a common mark of imbalance (Austin)
-ODDS_TICKS = (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20)
 
 
 def group_label(group: object) -> str:
     """A group of a provider table as people read it: the clinic by name, providers by id."""
     return CLINIC_LABEL if group == CLINIC else str(group)
-
-
-# --- case-mix model -------------------------------------------------------------------------
-
-
-def calibration_chart(calibration: pd.DataFrame, settings: Settings) -> go.Figure:
-    """Observed against expected responder rate by tenth of predicted risk (Hosmer-Lemeshow)."""
-    sfx = level_suffix(settings.confidence_level)
-    obs = calibration["observed_rate"]
-    fig = go.Figure()
-    fig.add_scatter(
-        x=[0, 1],
-        y=[0, 1],
-        mode="lines",
-        line=TARGET_LINE,
-        name="Observed = expected",
-        hoverinfo="skip",
-    )
-    fig.add_scatter(
-        x=calibration["expected_rate"],
-        y=obs,
-        mode="markers",
-        name="Tenth of predicted risk",
-        marker=POINT,
-        error_y=dict(
-            type="data",
-            symmetric=False,
-            color=POINT["color"],
-            array=calibration[f"observed_ci_upper_{sfx}"] - obs,
-            arrayminus=obs - calibration[f"observed_ci_lower_{sfx}"],
-        ),
-        customdata=np.column_stack([calibration["group"], calibration["n"]]),
-        hovertemplate=(
-            "tenth %{customdata[0]} (n=%{customdata[1]})<br>expected %{x:.0%}"
-            " · observed %{y:.0%}<extra></extra>"
-        ),
-    )
-    fig.update_layout(
-        xaxis=percent_axis("Expected responder rate (model)"),
-        yaxis=percent_axis("Observed responder rate"),
-    )
-    return base_layout(
-        fig,
-        "Calibration of the case-mix model",
-        f"Observed vs expected by tenth of predicted risk · {level_text(settings)} Wilson CI",
-        legend=None,
-    )
-
-
-def calibration_columns(settings: Settings) -> dict[str, str]:
-    """Columns (name -> label) of the calibration table and its CSV download."""
-    sfx = level_suffix(settings.confidence_level)
-    level = level_text(settings)
-    return {
-        "group": "Tenth of predicted risk",
-        "n": "Courses",
-        "observed": "Observed responders",
-        "expected": "Expected responders",
-        "observed_rate": "Observed rate",
-        "expected_rate": "Expected rate",
-        f"observed_ci_lower_{sfx}": f"Observed {level} CI lower",
-        f"observed_ci_upper_{sfx}": f"Observed {level} CI upper",
-    }
 
 
 # --- case mix and process -------------------------------------------------------------------
@@ -127,11 +46,11 @@ def _level_colours(of: Factor, levels: list[str]) -> dict[str, str]:
     in the palette's series order."""
     if of.is_ordinal:
         known = [lv for lv in levels if lv != UNKNOWN_LEVEL]
-        scale = sample_colorscale(HEATMAP_SCALE, max(len(known), 2))  # two at least
+        scale = sample_colorscale(base.HEATMAP_SCALE, max(len(known), 2))  # two at least
         colours = dict(zip(known, scale, strict=False))
-        colours[UNKNOWN_LEVEL] = PALE
+        colours[UNKNOWN_LEVEL] = base.PALE
         return colours
-    return {lv: SERIES_COLOURS[i % len(SERIES_COLOURS)] for i, lv in enumerate(levels)}
+    return {lv: base.SERIES_COLOURS[i % len(base.SERIES_COLOURS)] for i, lv in enumerate(levels)}
 
 
 def case_mix_chart(mix: pd.DataFrame, column: str, policy: Policy, title: str) -> go.Figure:
@@ -151,7 +70,7 @@ def case_mix_chart(mix: pd.DataFrame, column: str, policy: Policy, title: str) -
             x=share,
             y=labels,
             orientation="h",
-            name=category_label(level),
+            name=base.category_label(level),
             marker=dict(color=colours[level], line=dict(color="white", width=0.5)),
             text=[f"{s:.0%}" if s >= SHARE_TEXT_MIN else "" for s in share],
             textposition="inside",
@@ -159,7 +78,7 @@ def case_mix_chart(mix: pd.DataFrame, column: str, policy: Policy, title: str) -
             textangle=0,
             customdata=at["n_courses"].fillna(0).astype(int),
             hovertemplate=(
-                f"%{{y}} · {category_label(level)}: %{{x:.0%}} "
+                f"%{{y}} · {base.category_label(level)}: %{{x:.0%}} "
                 "(%{customdata:,} courses)<extra></extra>"
             ),
         )
@@ -168,7 +87,7 @@ def case_mix_chart(mix: pd.DataFrame, column: str, policy: Policy, title: str) -
         xaxis=dict(range=[0, 1.0001], tickformat=".0%"),
         yaxis=dict(type="category", categoryorder="array", categoryarray=labels[::-1]),
     )
-    return base_layout(
+    return base.base_layout(
         fig,
         title,
         "Share of courses · whole clinic on top",
@@ -193,28 +112,19 @@ def _dot_interval(
 ) -> None:
     """One point with its interval per group; the n goes to the hover (and the tick)."""
     v = rows[value].astype(float)
-    fig.add_scatter(
-        x=v,
-        y=labels,
-        mode="markers",
-        marker=POINT,
-        showlegend=False,
-        error_x=dict(
-            type="data",
-            symmetric=False,
-            color=POINT["color"],
-            array=rows[upper].astype(float) - v,
-            arrayminus=v - rows[lower].astype(float),
-        ),
-        customdata=[
-            [fmt(x, k), fmt(lo, k), fmt(hi, k), count_text(k)]
+    base.add_dot_interval(
+        fig,
+        v,
+        labels,
+        rows[lower].astype(float),
+        rows[upper].astype(float),
+        [
+            [fmt(x, k), fmt(lo, k), fmt(hi, k), base.count_text(k)]
             for x, lo, hi, k in zip(v, rows[lower], rows[upper], rows[n], strict=True)
         ],
-        hovertemplate=(
-            "%{y}: %{customdata[0]} (interval %{customdata[1]} to "
-            f"%{{customdata[2]}}) · n = %{{customdata[3]}} {n_meaning}"
-            "<extra></extra>"
-        ),
+        "%{y}: %{customdata[0]} (interval %{customdata[1]} to "
+        f"%{{customdata[2]}}) · n = %{{customdata[3]}} {n_meaning}"
+        "<extra></extra>",
         row=row,
         col=col,
     )
@@ -223,7 +133,8 @@ def _dot_interval(
 def _n_labels(rows: pd.DataFrame, n: str) -> list[str]:
     """Group names with their n, for the y axis of a dot-and-interval chart."""
     return [
-        f"{group_label(g)} · n={count_text(k)}" for g, k in zip(rows["group"], rows[n], strict=True)
+        f"{group_label(g)} · n={base.count_text(k)}"
+        for g, k in zip(rows["group"], rows[n], strict=True)
     ]
 
 
@@ -262,15 +173,15 @@ def baseline_pain_chart(
     )
     clinic = rows.loc[rows["group"] == CLINIC, "mean_baseline_score"]
     if len(clinic):
-        fig.add_vline(x=float(clinic.iloc[0]), line=TARGET_LINE)
+        fig.add_vline(x=float(clinic.iloc[0]), line=base.TARGET_LINE)
     fig.update_layout(
         xaxis=dict(title="Mean baseline NRS pain (0–10)", range=[0, 10]),
         yaxis=dict(type="category", categoryorder="array", categoryarray=labels[::-1]),
     )
-    return base_layout(
+    return base.base_layout(
         fig,
         title,
-        f"Mean NRS · {level_text(settings)} t interval · dotted = whole clinic",
+        f"Mean NRS · {base.level_text(settings)} t interval · dotted = whole clinic",
         height=max(300, 150 + 34 * len(labels)),
     )
 
@@ -317,17 +228,20 @@ def process_chart(process: pd.DataFrame, settings: Settings, policy: Policy) -> 
         )
         if clinic.any():
             fig.add_vline(
-                x=float(rows.loc[clinic, f"{key}_rate"].iloc[0]), line=TARGET_LINE, row=1, col=i
+                x=float(rows.loc[clinic, f"{key}_rate"].iloc[0]),
+                line=base.TARGET_LINE,
+                row=1,
+                col=i,
             )
         fig.update_xaxes(
             range=[0, 1.05], tickvals=[0, 0.5, 1], ticktext=["0", "50%", "100%"], row=1, col=i
         )
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels[::-1])
     fig.update_annotations(font=dict(size=12))
-    return base_layout(
+    return base.base_layout(
         fig,
         "Process: sessions, rehab, follow-up and screening",
-        f"Share of courses · {level_text(settings)} Wilson CI · dotted = whole clinic",
+        f"Share of courses · {base.level_text(settings)} Wilson CI · dotted = whole clinic",
         height=max(320, 170 + 34 * len(labels)),
         top_margin=125,
     )
@@ -364,126 +278,9 @@ def rates_beside_clinic(
         fig.add_annotation(
             x=label,
             y=0.5,
-            text=tick_label(note, 16),
+            text=base.tick_label(note, 16),
             showarrow=False,
-            font=dict(size=11, color=OKABE_ITO["black"]),
+            font=dict(size=11, color=base.OKABE_ITO["black"]),
         )
     fig.update_layout(xaxis_title=None)
     return fig
-
-
-# --- non-responders and associations --------------------------------------------------------
-
-
-def _factor_label(column: str, level: str) -> str:
-    """A factor level of the profile or the model as a label: 'degeneration severity: mild'."""
-    described = BY_COLUMN.get(column)
-    words = described.words if described else column.replace("_", " ")
-    if level in ("(mean)", "", "yes"):
-        return words
-    if level == MISSING_LEVEL:
-        return f"{words}: not recorded"
-    return f"{words}: {category_label(level)}"
-
-
-def std_difference_chart(differences: pd.DataFrame, title: str, top: int = 15) -> go.Figure:
-    """Standardised differences, non-responders vs responders, largest first (Austin 2009)."""
-    rows = differences.head(top).iloc[::-1]
-    labels = [_factor_label(f, lv) for f, lv in zip(rows["factor"], rows["level"], strict=True)]
-    shares = [
-        (f"mean {a:.1f} vs {b:.1f}" if lv == "(mean)" else f"{a:.0%} vs {b:.0%}".replace("%", " %"))
-        for a, b, lv in zip(
-            rows["share_group_a"], rows["share_group_b"], rows["level"], strict=True
-        )
-    ]
-    fig = go.Figure()
-    sides = ["middle right" if d >= 0 else "middle left" for d in rows["std_difference"]]
-    fig.add_scatter(
-        x=rows["std_difference"],
-        y=labels,
-        mode="markers+text",
-        marker=POINT,
-        text=shares,
-        textposition=sides,
-        textfont=dict(size=10),
-        cliponaxis=False,
-        hovertemplate=(
-            "%{y}<br>non-responders vs responders %{text}<br>"
-            "standardised difference %{x:+.2f}<extra></extra>"
-        ),
-    )
-    fig.add_vline(x=0, line=dict(color=OKABE_ITO["black"], width=1))
-    for edge in (-IMBALANCE_MARK, IMBALANCE_MARK):
-        fig.add_vline(x=edge, line=TARGET_LINE)
-    span = float(np.nanmax(np.abs(rows["std_difference"]))) if len(rows) else 0.5
-    fig.update_layout(
-        xaxis=dict(
-            title="Standardised difference (non-responders − responders)",
-            range=[-span * 1.9 - 0.05, span * 1.9 + 0.05],
-            zeroline=False,
-        ),
-        yaxis=dict(type="category", categoryorder="array", categoryarray=labels),
-    )
-    return base_layout(
-        fig,
-        title,
-        "Right of 0: commoner among non-responders · dotted lines "
-        f"at ±{IMBALANCE_MARK:g}, a common mark of a real imbalance",
-        legend=None,
-        height=max(320, 140 + 26 * len(labels)),
-    )
-
-
-def forest_chart(odds: pd.DataFrame, settings: Settings) -> go.Figure:
-    """Adjusted odds ratios with Wald intervals on a log axis, reference line at 1."""
-    sfx = level_suffix(settings.confidence_level)
-    rows = odds.iloc[::-1]
-    labels = [
-        (_factor_label(f, lv) + (f" (vs {category_label(ref)})" if ref else " (per point)"))
-        for f, lv, ref in zip(rows["factor"], rows["level"], rows["reference"], strict=True)
-    ]
-    ratio = rows["odds_ratio"]
-    fig = go.Figure()
-    fig.add_vline(x=1, line=TARGET_LINE)
-    fig.add_scatter(
-        x=ratio,
-        y=labels,
-        mode="markers",
-        marker=POINT,
-        showlegend=False,
-        error_x=dict(
-            type="data",
-            symmetric=False,
-            color=POINT["color"],
-            array=rows[f"ci_upper_{sfx}"] - ratio,
-            arrayminus=ratio - rows[f"ci_lower_{sfx}"],
-        ),
-        customdata=[
-            [f"{lo:.2f}", f"{hi:.2f}", count_text(k)]
-            for lo, hi, k in zip(
-                rows[f"ci_lower_{sfx}"], rows[f"ci_upper_{sfx}"], rows["n_with_level"], strict=True
-            )
-        ],
-        hovertemplate=(
-            f"%{{y}}<br>odds ratio %{{x:.2f}} ({level_text(settings)} CI "
-            "%{customdata[0]}–%{customdata[1]})<br>%{customdata[2]} courses at "
-            "this level<extra></extra>"
-        ),
-    )
-    fig.update_layout(
-        xaxis=dict(
-            title="Adjusted odds ratio of response (log scale)",
-            type="log",
-            tickvals=list(ODDS_TICKS),
-            ticktext=[f"{t:g}" for t in ODDS_TICKS],
-        ),
-        yaxis=dict(type="category", categoryorder="array", categoryarray=labels),
-    )
-    n = int(odds["n"].iloc[0]) if len(odds) else 0
-    return base_layout(
-        fig,
-        "What goes with response: adjusted odds ratios (association, not effect)",
-        f"One logistic model, {n:,} courses with follow-up · "
-        f"{level_text(settings)} Wald CI · right of 1 = more often a responder",
-        height=max(360, 140 + 24 * len(labels)),
-    )

@@ -1,4 +1,4 @@
-"""Responder rates: per group with Wilson intervals, heat maps of two groupings, rate bars.
+"""Responder rates: per group with Wilson intervals, heat maps of two groupings, the tables.
 
 Definitions: methods.md section 1 (responder, complete case vs ITT) and section 3 (Wilson
 intervals, Wilson 1927). Every rate is drawn with its interval and labelled with its n; every
@@ -8,31 +8,16 @@ category's tick says how many courses it holds; categories in their natural orde
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts.base import (
-    HEATMAP_SCALE,
-    TEXT,
-    base_layout,
-    category_label,
-    count_text,
-    level_text,
-    n_text,
-    plain,
-    rgba,
-    series_style,
-    tick_label,
-)
+from dashboard.charts import base
 from queries.core.factors import factor
 from queries.core.settings import Settings
 from queries.disclosure.gate import Policy, format_interval, format_percent, present
 from queries.stats.intervals import level_suffix
-
-BAR_ALPHA = 0.85  # bars a little lighter than their outline and their error bars
 
 
 @dataclass(frozen=True)
@@ -46,15 +31,13 @@ class RateSeries:
     successes: str
     n: str
     n_meaning: str
-    colour: str
-    symbol: str
+    style: base.SeriesStyle
     text_side: str  # complete case labels its left, ITT its right: the pair never collides
 
 
 def rate_series(settings: Settings) -> tuple[RateSeries, ...]:
     """Complete-case and ITT responder rates, side by side (methods.md section 1)."""
     sfx = level_suffix(settings.confidence_level)
-    complete, itt = series_style(0), series_style(1)
     return (
         RateSeries(
             "Complete case",
@@ -64,8 +47,7 @@ def rate_series(settings: Settings) -> tuple[RateSeries, ...]:
             "n_responders",
             "n_followup",
             "eligible with follow-up",
-            complete.colour,
-            complete.symbol,
+            base.series_style(0),
             "middle left",
         ),
         RateSeries(
@@ -76,8 +58,7 @@ def rate_series(settings: Settings) -> tuple[RateSeries, ...]:
             "n_responders",
             "n_eligible",
             "eligible",
-            itt.colour,
-            itt.symbol,
+            base.series_style(1),
             "middle right",
         ),
     )
@@ -90,7 +71,7 @@ def _series_columns(settings: Settings) -> list[str]:
 
 def _hover(frame: pd.DataFrame, s: RateSeries) -> list[list[str]]:
     return [
-        [format_percent(r, n), format_interval(lo, hi, n), count_text(x), count_text(n)]
+        [format_percent(r, n), format_interval(lo, hi, n), base.count_text(x), base.count_text(n)]
         for r, lo, hi, x, n in zip(
             frame[s.rate],
             frame[s.lower],
@@ -123,12 +104,13 @@ def rate_chart(
     how many courses it holds, so a group with no eligible course still shows.
     """
     frame = present(rates, ["group", "n_courses", *_series_columns(settings)], policy)
-    labels = [category_label(v, by) for v in frame["group"]]
+    labels = [base.category_label(v, by) for v in frame["group"]]
     ticks = [
-        f"{tick_label(label)}<br><span style='font-size:10px'>{count_text(n)} courses</span>"
+        f"{base.tick_label(label)}<br><span style='font-size:10px'>"
+        f"{base.count_text(n)} courses</span>"
         for label, n in zip(labels, frame["n_courses"], strict=True)
     ]
-    level = level_text(settings)
+    level = base.level_text(settings)
     fig = go.Figure()
     for s in rate_series(settings):
         rate = frame[s.rate]
@@ -137,20 +119,13 @@ def rate_chart(
             x=labels,
             y=rate.tolist(),
             offsetgroup=s.name,
-            mode="markers+text",
-            text=[n_text(n) for n in frame[s.n]],
-            cliponaxis=False,
-            textposition=s.text_side,
-            textfont=dict(size=10, color=s.colour),
-            marker=dict(color=s.colour, size=11, symbol=s.symbol),
-            error_y=dict(
-                type="data",
-                symmetric=False,
-                color=s.colour,
-                thickness=1.6,
+            **base.marks_with_n(s.style, frame[s.n], s.text_side, size=11),
+            error_y=base.error_bars(
+                (frame[s.upper] - rate).tolist(),
+                (rate - frame[s.lower]).tolist(),
+                s.style.colour,
+                thickness=base.INTERVAL_THICKNESS,
                 width=5,
-                array=(frame[s.upper] - rate).tolist(),
-                arrayminus=(rate - frame[s.lower]).tolist(),
             ),
             customdata=_hover(frame, s),
             hovertemplate=(
@@ -174,7 +149,7 @@ def rate_chart(
             range=[-0.8, len(labels) - 0.2],
         ),  # room for outer n labels
     )
-    return base_layout(
+    return base.base_layout(
         fig,
         title or rate_chart_title(by),
         f"{settings.window().name}, IMMPACT · {level} Wilson CI · n = denominator",
@@ -210,7 +185,7 @@ def rate_heatmap(
     col_order = factor(cols).ordered(frame["col_group"])
     frame = frame.assign(
         cell=[
-            f"{format_percent(r, n)}<br>{n_text(n)}"
+            f"{format_percent(r, n)}<br>{base.n_text(n)}"
             for r, n in zip(frame["responder_rate"], frame["n_followup"], strict=True)
         ],
         interval=[
@@ -219,7 +194,7 @@ def rate_heatmap(
                 frame[f"ci_lower_{sfx}"], frame[f"ci_upper_{sfx}"], frame["n_followup"], strict=True
             )
         ],
-        courses=[count_text(n) for n in frame["n_courses"]],
+        courses=[base.count_text(n) for n in frame["n_courses"]],
     )
     grid = frame.set_index(["row_group", "col_group"])
     full = pd.MultiIndex.from_product([row_order, col_order], names=["row_group", "col_group"])
@@ -229,15 +204,15 @@ def rate_heatmap(
         values = grid[column].astype(object).where(grid[column].notna(), empty)
         return values.unstack("col_group").loc[row_order, col_order].values.tolist()
 
-    level = level_text(settings)
+    level = base.level_text(settings)
     fig = go.Figure(
         go.Heatmap(
             z=matrix("responder_rate", None),
-            x=[category_label(c, cols) for c in col_order],
-            y=[category_label(r, rows) for r in row_order],
+            x=[base.category_label(c, cols) for c in col_order],
+            y=[base.category_label(r, rows) for r in row_order],
             zmin=0,
             zmax=1,
-            colorscale=HEATMAP_SCALE,
+            colorscale=base.HEATMAP_SCALE,
             xgap=2,
             ygap=2,
             text=matrix("cell", "no courses<br>n=0"),
@@ -259,13 +234,13 @@ def rate_heatmap(
             title=factor(cols).label,
             type="category",
             tickangle=0,
-            tickvals=[category_label(c, cols) for c in col_order],
-            ticktext=[tick_label(category_label(c, cols)) for c in col_order],
+            tickvals=[base.category_label(c, cols) for c in col_order],
+            ticktext=[base.tick_label(base.category_label(c, cols)) for c in col_order],
         ),
         yaxis=dict(title=factor(rows).label, type="category", autorange="reversed"),
     )
     heading = title or f"Responders by {_title_name(rows)} × {_title_name(cols)}"
-    return base_layout(
+    return base.base_layout(
         fig,
         heading,
         f"{settings.window().name}, IMMPACT, complete case · "
@@ -273,126 +248,14 @@ def rate_heatmap(
     )
 
 
-# --- rate bars (flare paths, expectations, escalation) ------------------------------------
-
-
-@dataclass(frozen=True)
-class Bars:
-    """One series of a bar chart of rates: a bar per category, its interval and its n."""
-
-    name: str
-    x: list[str]
-    rate: list
-    lower: list
-    upper: list
-    successes: list
-    n: list
-    colour: str | list[str]  # one per series, or one per bar
-    pattern: str | list[str] = ""
-    text: list[str] | None = None
-
-
-@dataclass(frozen=True)
-class BarAxes:
-    """What a bar chart of rates shows: axis titles and what its n counts."""
-
-    x_title: str
-    y_title: str
-    n_meaning: str
-
-
-def bars_from(
-    frame: pd.DataFrame,
-    name: str,
-    x: list[str],
-    cols: Sequence[str],
-    colour: str | list[str],
-    pattern: str | list[str] = "",
-) -> Bars:
-    """A series of bars from the columns rate, lower, upper, successes, n of ``frame``."""
-    rate, lower, upper, successes, n = (frame[c].tolist() for c in cols)
-    return Bars(name, x, rate, lower, upper, successes, n, colour, pattern)
-
-
-def _each(value, f):
-    """``f`` of one value, or of each value of a list."""
-    return [f(v) for v in value] if isinstance(value, list) else f(value)
-
-
-def rate_bars(
-    bars: Sequence[Bars], title: str, subtitle: str, axes: BarAxes, settings: Settings
-) -> go.Figure:
-    """Rates as bars with error bars (the interval) and the n written above each interval
-    (a text trace in the bar's offset group, so it never sits on the error bar)."""
-    level = level_text(settings)
-    fig = go.Figure()
-    top = max((u for b in bars for u in b.upper if pd.notna(u)), default=0.0)
-    for b in bars:
-        rate = pd.Series(b.rate, dtype=float)
-        upper = pd.Series(b.upper, dtype=float)
-        fig.add_bar(
-            name=b.name,
-            x=b.x,
-            y=plain(rate),
-            offsetgroup=b.name,
-            marker=dict(
-                color=_each(b.colour, lambda c: rgba(c, BAR_ALPHA)),
-                line=dict(color=b.colour, width=1),
-                pattern=dict(shape=b.pattern, fgcolor="white"),
-            ),
-            error_y=dict(
-                type="data",
-                symmetric=False,
-                color=TEXT,
-                thickness=1.4,
-                width=4,
-                array=plain(upper - rate),
-                arrayminus=plain(rate - pd.Series(b.lower, dtype=float)),
-            ),
-            customdata=[
-                [format_percent(r, n), format_interval(lo, hi, n), count_text(x), count_text(n)]
-                for r, lo, hi, x, n in zip(b.rate, b.lower, b.upper, b.successes, b.n, strict=True)
-            ],
-            hovertemplate=(
-                f"%{{x}} · {b.name}<br>%{{customdata[0]}} ({level} CI "
-                f"%{{customdata[1]}})<br>%{{customdata[2]}} of %{{customdata[3]}} "
-                f"{axes.n_meaning}<extra></extra>"
-            ),
-        )
-        fig.add_scatter(
-            x=b.x,
-            y=(upper.fillna(0) + 0.02 * top).tolist(),
-            offsetgroup=b.name,
-            mode="text",
-            text=b.text or [n_text(n) for n in b.n],
-            textposition="top center",
-            textfont=dict(size=10, color=TEXT),
-            cliponaxis=False,
-            showlegend=False,
-            hoverinfo="skip",
-            name=f"{b.name}: n",
-        )
-    fig.update_layout(
-        barmode="group",
-        bargap=0.3,
-        scattermode="group",
-        scattergap=0.3,
-        yaxis=dict(title=axes.y_title, range=[0, max(top, 0.05) * 1.15], tickformat=".0%"),
-        xaxis=dict(title=axes.x_title, type="category", tickangle=0),
-    )
-    return base_layout(fig, title, subtitle, legend="top" if len(bars) > 1 else None)
-
-
 # --- tables -------------------------------------------------------------------------------
 
 
-def rate_table_columns(by: str, settings: Settings) -> dict[str, str]:
-    """Columns (name -> label) of a responder-rate table and its CSV download."""
-    sfx = level_suffix(settings.confidence_level)
-    level = level_text(settings)
+def rate_columns(settings: Settings) -> dict[str, str]:
+    """Columns (name -> label) of responder rates, the same in every table that shows them:
+    counts, complete-case and ITT rates with their intervals, substantial responders."""
     share = f"{settings.substantial_min_drop_fraction * 100:g} %"
     return {
-        "group": factor(by).label,
         "n_courses": "Courses",
         "n_no_baseline": "No baseline",
         "n_low_baseline": f"Low baseline (< {settings.min_baseline:g})",
@@ -401,18 +264,23 @@ def rate_table_columns(by: str, settings: Settings) -> dict[str, str]:
         "followup_rate": "Follow-up completeness",
         "n_responders": "Responders",
         "responder_rate": "Responder rate (complete case)",
-        f"ci_lower_{sfx}": f"Complete case {level} CI lower",
-        f"ci_upper_{sfx}": f"Complete case {level} CI upper",
+        **base.interval_columns(settings, label="Complete case "),
         "itt_rate": "Responder rate (ITT)",
-        f"itt_ci_lower_{sfx}": f"ITT {level} CI lower",
-        f"itt_ci_upper_{sfx}": f"ITT {level} CI upper",
+        **base.interval_columns(settings, "itt_", "ITT "),
         "n_substantial_responders": f"Substantial responders (≥ {share})",
         "substantial_rate": "Substantial responder rate (complete case)",
     }
 
 
+def rate_table_columns(by: str, settings: Settings) -> dict[str, str]:
+    """Columns (name -> label) of a responder-rate table and its CSV download."""
+    return {"group": factor(by).label, **rate_columns(settings)}
+
+
 def rate_table_2d_columns(rows: str, cols: str, settings: Settings) -> dict[str, str]:
     """Columns of a two-way responder-rate table: both groupings, then the one-way columns."""
-    one_way = rate_table_columns(rows, settings)
-    del one_way["group"]
-    return {"row_group": factor(rows).label, "col_group": factor(cols).label, **one_way}
+    return {
+        "row_group": factor(rows).label,
+        "col_group": factor(cols).label,
+        **rate_columns(settings),
+    }

@@ -11,17 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.charts.base import (
-    FIGURE_HEIGHT,
-    NEUTRAL,
-    base_layout,
-    category_label,
-    count_text,
-    level_text,
-    n_text,
-    plain,
-    series_style,
-)
+from dashboard.charts import base
 from queries.core.factors import factor
 from queries.core.settings import Settings
 from queries.disclosure.gate import Policy, present
@@ -47,37 +37,30 @@ def adverse_event_chart(
 ) -> go.Figure:
     """Dot plot per group: events per 100 sessions and per course with exact Poisson
     intervals; a dashed line marks the whole clinic's rate (same filters)."""
-    sfx, level = level_suffix(settings.confidence_level), level_text(settings)
+    sfx, level = level_suffix(settings.confidence_level), base.level_text(settings)
     cols = ["group", "n_courses", "n_sessions", "n_events"]
     for rate in EVENT_PANELS:
         cols += [rate, f"{rate}_ci_lower_{sfx}", f"{rate}_ci_upper_{sfx}"]
     frame, total = present(rates, cols, policy), present(overall, cols, policy)
-    labels = [category_label(g, by) for g in frame["group"]]
+    labels = [base.category_label(g, by) for g in frame["group"]]
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04)
     for col, (rate, (n_col, n_meaning, axis)) in enumerate(EVENT_PANELS.items(), start=1):
-        style = series_style(col - 1)
+        style = base.series_style(col - 1)
         lower, upper = frame[f"{rate}_ci_lower_{sfx}"], frame[f"{rate}_ci_upper_{sfx}"]
         fig.add_scatter(
-            x=plain(frame[rate]),
+            x=base.plain(frame[rate]),
             y=labels,
-            mode="markers+text",
             name=axis,
-            text=[n_text(n) for n in frame[n_col]],
-            cliponaxis=False,
-            textposition="top right",
-            textfont=dict(size=10, color=style.colour),
-            marker=dict(color=style.colour, size=10, symbol=style.symbol),
-            error_x=dict(
-                type="data",
-                symmetric=False,
-                color=style.colour,
-                thickness=1.6,
+            **base.marks_with_n(style, frame[n_col], "top right", size=10),
+            error_x=base.error_bars(
+                base.plain(upper - frame[rate]),
+                base.plain(frame[rate] - lower),
+                style.colour,
+                thickness=base.INTERVAL_THICKNESS,
                 width=4,
-                array=plain(upper - frame[rate]),
-                arrayminus=plain(frame[rate] - lower),
             ),
             customdata=[
-                [_rate(r), _rate(a), _rate(b), count_text(e), count_text(n)]
+                [_rate(r), _rate(a), _rate(b), base.count_text(e), base.count_text(n)]
                 for r, a, b, e, n in zip(
                     frame[rate], lower, upper, frame["n_events"], frame[n_col], strict=True
                 )
@@ -96,7 +79,7 @@ def adverse_event_chart(
                 x=float(total[rate].iloc[0]),
                 row=1,
                 col=col,
-                line=dict(color=NEUTRAL, dash="dash", width=1.2),
+                line=dict(color=base.NEUTRAL, dash="dash", width=1.2),
                 annotation_text=f"whole clinic {_rate(total[rate].iloc[0])}",
                 annotation_position="top right",
                 annotation_font=dict(size=10),
@@ -113,18 +96,17 @@ def adverse_event_chart(
         row=1,
         col=1,
     )  # room for a dot at 0
-    return base_layout(
+    return base.base_layout(
         fig,
         adverse_event_title(by),
         f"all seriousness grades · {level} exact Poisson CI (Garwood) · n = "
         "sessions (left), courses (right) · dashed = every course in view",
         legend=None,
-        height=max(FIGURE_HEIGHT, 150 + 55 * len(labels)),
+        height=max(base.FIGURE_HEIGHT, 150 + 55 * len(labels)),
     )
 
 
 def adverse_event_columns(by: str, settings: Settings) -> dict[str, str]:
-    sfx, level = level_suffix(settings.confidence_level), level_text(settings)
     return {
         "group": factor(by).label,
         "n_courses": "Courses",
@@ -132,18 +114,14 @@ def adverse_event_columns(by: str, settings: Settings) -> dict[str, str]:
         "n_events": "Events",
         "n_serious_events": "Serious events",
         "events_per_100_sessions": "Events per 100 sessions",
-        f"events_per_100_sessions_ci_lower_{sfx}": f"per 100 sessions {level} CI lower",
-        f"events_per_100_sessions_ci_upper_{sfx}": f"per 100 sessions {level} CI upper",
+        **base.interval_columns(settings, "events_per_100_sessions_", "per 100 sessions "),
         "serious_events_per_100_sessions": "Serious events per 100 sessions",
-        f"serious_events_per_100_sessions_ci_lower_{sfx}": f"serious {level} CI lower",
-        f"serious_events_per_100_sessions_ci_upper_{sfx}": f"serious {level} CI upper",
+        **base.interval_columns(settings, "serious_events_per_100_sessions_", "serious "),
         "events_per_course": "Events per course",
-        f"events_per_course_ci_lower_{sfx}": f"per course {level} CI lower",
-        f"events_per_course_ci_upper_{sfx}": f"per course {level} CI upper",
+        **base.interval_columns(settings, "events_per_course_", "per course "),
         "n_courses_with_event": "Courses with an event",
         "course_event_rate": "Share of courses with an event",
-        f"course_event_ci_lower_{sfx}": f"share {level} CI lower",
-        f"course_event_ci_upper_{sfx}": f"share {level} CI upper",
+        **base.interval_columns(settings, "course_event_", "share "),
     }
 
 

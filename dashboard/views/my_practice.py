@@ -8,6 +8,7 @@ funnel: the core blanks their ids, the funnel view drops their hover and small v
 import streamlit as st
 
 from dashboard import state, widgets
+from dashboard.charts import associations as ca
 from dashboard.charts import funnel
 from dashboard.charts import providers as cp
 from dashboard.charts.base import level_text
@@ -109,7 +110,7 @@ st.subheader("What my non-responders have in common")
 with section():
     profile = mine.run(nonresponders.nonresponder_profile)
     st.markdown("\n".join(f"- {line}" for line in profile.findings))
-    widgets.plot(cp.std_difference_chart(profile.differences, "My non-responders vs my responders"))
+    widgets.plot(ca.std_difference_chart(profile.differences, "My non-responders vs my responders"))
     st.caption(
         f"{profile.n_nonresponders:,} non-responders vs {profile.n_responders:,} "
         "responders among my courses with follow-up; standardised differences "

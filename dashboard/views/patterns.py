@@ -52,20 +52,23 @@ for row in ROWS:
             rates = ctx.rates(by)
             widgets.plot(rate_chart(rates, by, settings, policy))
             st.caption(ONE_WAY[by])
-            with st.expander("Numbers behind this chart"):
-                widgets.table(
-                    rates, rate_table_columns(by, settings), policy, f"responders_by_{by}.csv"
-                )
+            widgets.table(
+                rates,
+                rate_table_columns(by, settings),
+                policy,
+                f"responders_by_{by}.csv",
+                behind_chart=True,
+            )
 
 for column, (rows, cols) in zip(st.columns(2), TWO_WAY, strict=True):
     with column:
         cells = ctx.rates_2d(rows, cols)
         widgets.plot(rate_heatmap(cells, rows, cols, settings, policy))
         st.caption(TWO_WAY[rows, cols])
-        with st.expander("Numbers behind this chart"):
-            widgets.table(
-                cells,
-                rate_table_2d_columns(rows, cols, settings),
-                policy,
-                f"responders_by_{rows}_and_{cols}.csv",
-            )
+        widgets.table(
+            cells,
+            rate_table_2d_columns(rows, cols, settings),
+            policy,
+            f"responders_by_{rows}_and_{cols}.csv",
+            behind_chart=True,
+        )

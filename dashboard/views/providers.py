@@ -9,6 +9,7 @@ Definitions: methods.md section 4. No rank numbers anywhere (Goldstein & Spiegel
 import streamlit as st
 
 from dashboard import state, widgets
+from dashboard.charts import associations as ca
 from dashboard.charts import funnel
 from dashboard.charts import providers as cp
 from dashboard.widgets import section
@@ -78,7 +79,7 @@ with fit:
         )
         st.caption("Measured on the same courses the model was fitted on, so a little optimistic.")
 with calibration:
-    widgets.plot(cp.calibration_chart(model.calibration, settings))
+    widgets.plot(ca.calibration_chart(model.calibration, settings))
     st.caption(
         "Each point is a tenth of the courses by predicted chance of response; on the "
         "dotted diagonal the model's expectation matches what happened. Measured on "
@@ -86,7 +87,7 @@ with calibration:
     )
 with st.expander("Calibration table"):
     widgets.table(
-        model.calibration, cp.calibration_columns(settings), policy, "casemix_calibration.csv"
+        model.calibration, ca.calibration_columns(settings), policy, "casemix_calibration.csv"
     )
 
 st.subheader("Shrunken responder rates")
@@ -147,7 +148,7 @@ with section():
     profile = source.run(nonresponders.nonresponder_profile)
     st.markdown("\n".join(f"- {line}" for line in profile.findings))
     widgets.plot(
-        cp.std_difference_chart(
+        ca.std_difference_chart(
             profile.differences, f"Non-responders vs responders: {cp.group_label(who)}"
         )
     )
@@ -160,7 +161,7 @@ with section():
 st.subheader("What goes with response")
 with section():
     odds = nonresponders.estimable_odds_ratios(ctx.run(nonresponders.response_associations))
-    widgets.plot(cp.forest_chart(odds, settings))
+    widgets.plot(ca.forest_chart(odds, settings))
     st.caption(
         "Association, not effect: odds ratios from one model of all these factors "
         "together; sessions and rehab follow early response and who is referred, so "

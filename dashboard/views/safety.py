@@ -39,14 +39,14 @@ for by in ("route", "provider"):
         overall = ctx.run(safety_core.clinic_adverse_event_rates)
         widgets.plot(safety.adverse_event_chart(rates, overall, by, settings, policy))
         st.caption(CAPTIONS[by])
-        with st.expander("Numbers behind this chart"):
-            widgets.table(
-                rates,
-                safety.adverse_event_columns(by, settings),
-                policy,
-                f"adverse_events_by_{by}.csv",
-                percent=safety.ADVERSE_EVENT_PERCENT,
-            )
+        widgets.table(
+            rates,
+            safety.adverse_event_columns(by, settings),
+            policy,
+            f"adverse_events_by_{by}.csv",
+            percent=safety.ADVERSE_EVENT_PERCENT,
+            behind_chart=True,
+        )
 
 st.subheader("Serious adverse events")
 with widgets.section():

@@ -9,8 +9,10 @@ when the core finds nothing for one, it says so there and the others still draw.
 import streamlit as st
 
 from dashboard import state, widgets
+from dashboard.charts import durability as dc
 from dashboard.charts import flare as fc
 from dashboard.charts import timeline as ct
+from dashboard.charts import trends as tc
 from queries.analytics.durability import durability_km, escalation_by_severity
 from queries.analytics.flare import flare_flow, flare_summary
 from queries.analytics.trajectories import nrs_trajectory
@@ -80,14 +82,14 @@ with trajectory:
         weekly = widgets.require(ctx.run(nrs_trajectory, by=by))
         widgets.plot(ct.trajectory_chart(weekly, by, settings, policy))
         st.caption(CAPTIONS["trajectory"])
-        with st.expander("Numbers behind this chart"):
-            widgets.table(
-                weekly,
-                ct.trajectory_columns(by, settings),
-                policy,
-                f"nrs_trajectory_by_{by or 'all'}.csv",
-                percent=(),
-            )
+        widgets.table(
+            weekly,
+            ct.trajectory_columns(by, settings),
+            policy,
+            f"nrs_trajectory_by_{by or 'all'}.csv",
+            percent=(),
+            behind_chart=True,
+        )
 
 with flare, widgets.section():
     summary = ctx.run(flare_summary)
@@ -144,45 +146,45 @@ with flare, widgets.section():
 with durability:
     with widgets.section():
         lasting = ctx.run(durability_km, by="rehab")
-        widgets.plot(ct.durability_chart(lasting, settings, policy))
+        widgets.plot(dc.durability_chart(lasting, settings, policy))
         st.caption(CAPTIONS["durability"])
-        with st.expander("Numbers behind this chart"):
+        with st.expander(widgets.NUMBERS_BEHIND):  # two tables behind one chart
             widgets.table(
-                lasting.at_risk, ct.AT_RISK_TABLE, policy, "durability_at_risk.csv", percent=()
+                lasting.at_risk, dc.AT_RISK_TABLE, policy, "durability_at_risk.csv", percent=()
             )
             widgets.table(
                 lasting.km,
-                ct.km_table_columns(settings),
+                dc.km_table_columns(settings),
                 policy,
                 "durability_kaplan_meier.csv",
                 percent=("survival", "ci_"),
             )
     with widgets.section():
         escalation = ctx.run(escalation_by_severity)
-        widgets.plot(ct.escalation_chart(escalation, settings, policy))
-        if note := ct.short_followup_text(escalation):
+        widgets.plot(dc.escalation_chart(escalation, settings, policy))
+        if note := dc.short_followup_text(escalation):
             st.caption(note)
         st.caption(CAPTIONS["escalation"])
-        with st.expander("Numbers behind this chart"):
-            widgets.table(
-                escalation,
-                ct.escalation_table_columns(settings),
-                policy,
-                "escalation_by_severity.csv",
-                percent=("incidence", "ci_"),
-            )
+        widgets.table(
+            escalation,
+            dc.escalation_table_columns(settings),
+            policy,
+            "escalation_by_severity.csv",
+            percent=("incidence", "ci_"),
+            behind_chart=True,
+        )
 
 with trends:
     for measure in ("responder", "followup"):
         with widgets.section():
             pchart = ctx.run(quarterly_pchart, measure=measure)
-            widgets.plot(ct.pchart_chart(pchart, settings, policy))
-            st.caption(ct.pchart_caption(pchart))
-            with st.expander("Numbers behind this chart"):
-                widgets.table(
-                    pchart.points,
-                    ct.pchart_columns(pchart),
-                    policy,
-                    f"pchart_{measure}.csv",
-                    percent=ct.PCHART_PERCENT,
-                )
+            widgets.plot(tc.pchart_chart(pchart, settings, policy))
+            st.caption(tc.pchart_caption(pchart))
+            widgets.table(
+                pchart.points,
+                tc.pchart_columns(pchart),
+                policy,
+                f"pchart_{measure}.csv",
+                percent=tc.PCHART_PERCENT,
+                behind_chart=True,
+            )
