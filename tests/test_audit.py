@@ -17,6 +17,15 @@ from queries.access import audit
 from queries.access.audit import AuditLogError
 
 EVENTS_PER_RUN = 40
+# An ordinary event: a director viewing the overview.
+VIEW = {
+    "user": "u@clinic.example",
+    "role": "director",
+    "action": "view",
+    "page": "overview",
+    "filters": {},
+    "rows": 1,
+}
 # One "server run": a separate Python process appending events for its own user.
 SERVER_RUN = textwrap.dedent("""
     import sys
@@ -162,47 +171,20 @@ def test_csv_and_json_exports(tmp_path):
     ],
 )
 def test_bad_events_are_refused(tmp_path, change, message):
-    event = (
-        dict(
-            user="u@clinic.example",
-            role="director",
-            action="view",
-            page="overview",
-            filters={},
-            rows=1,
-        )
-        | change
-    )
     with pytest.raises(AuditLogError, match=message):
-        audit.record(tmp_path / "audit.jsonl", **event)
+        audit.record(tmp_path / "audit.jsonl", **(VIEW | change))
     assert not (tmp_path / "audit.jsonl").exists()
 
 
 def test_never_inside_the_database(tmp_path):
     with pytest.raises(AuditLogError, match="never the database"):
-        audit.record(
-            tmp_path / "clinic.duckdb",
-            user="u@clinic.example",
-            role="director",
-            action="view",
-            page="overview",
-            filters={},
-            rows=1,
-        )
+        audit.record(tmp_path / "clinic.duckdb", **VIEW)
 
 
 def test_a_line_cut_short_stays_its_own_line_and_is_reported(tmp_path):
     path = tmp_path / "audit.jsonl"
     path.write_text('{"at": "2026-03-01T09:30:00+00:00", "user": "u@cl')  # a crashed write
-    audit.record(
-        path,
-        user="u@clinic.example",
-        role="director",
-        action="view",
-        page="overview",
-        filters={},
-        rows=1,
-    )
+    audit.record(path, **VIEW)
     assert len(path.read_text().splitlines()) == 2
     with pytest.raises(AuditLogError, match="line 1: not an audit record"):
         audit.read(path)

@@ -6,9 +6,9 @@ p̄ ± 3·sigma_i·sigma_z. The p-chart branch is checked against queries/stats/
 """
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from ozone_testkit.planted_series import periods, planted_frame
 from queries.stats.laney import (
     LANEY,
     P_CHART,
@@ -18,10 +18,6 @@ from queries.stats.laney import (
     trend_chart,
 )
 from queries.stats.spc import p_chart
-
-
-def periods(n, events):
-    return pd.DataFrame({"period": [f"q{i}" for i in range(len(events))], "n": n, "events": events})
 
 
 def test_wide_series_gets_the_p_prime_chart_by_hand():
@@ -80,39 +76,7 @@ def test_p_prime_only_when_sigma_z_is_above_one():
 
 def test_p_branch_is_the_spc_p_chart():
     # The planted series of tests/test_spc.py (30 quarters of 100, p̄ = 0.3).
-    events = [
-        30,
-        29,
-        31,
-        30,
-        45,
-        30,
-        27,
-        25,
-        28,
-        26,
-        27,
-        25,
-        28,
-        30,
-        24,
-        26,
-        28,
-        30,
-        32,
-        34,
-        36,
-        29,
-        40,
-        31,
-        41,
-        29,
-        27,
-        28,
-        27,
-        27,
-    ]
-    frame = periods(100, events)
+    frame = planted_frame()
     ours = trend_chart(frame, chart=P_CHART).points
     ref = p_chart(frame).points
     for column in ref.columns:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from ozone_testkit import fixture_clinic
+from ozone_testkit.extract_variants import as_parquet
 from queries.cli import main
 from queries.data import contract, db
 from queries.data.loading import load_folder
@@ -76,14 +76,9 @@ def test_a_required_column_left_out_is_still_refused(tmp_path, capsys, column):
 
 def test_a_required_column_left_out_of_a_parquet_file_is_refused(tmp_path):
     extract = read_extract(fixture_clinic.write(tmp_path / "csv"))
-    folder = tmp_path / "parquet"
-    folder.mkdir()
-    for name, table in extract.tables.items():
-        if name == "sessions":
-            table = table.drop_columns(["volume_ml"])
-        if name == "courses":
-            table = table.drop_columns(["observed_days"])  # optional: fine
-        pq.write_table(table, folder / f"{name}.parquet")
+    # volume_ml is required (refused); observed_days is optional (fine)
+    left_out = {"sessions": ["volume_ml"], "courses": ["observed_days"]}
+    folder = as_parquet(extract, tmp_path / "parquet", drop=left_out)
     with pytest.raises(ContractViolation) as info:
         read_extract(folder)
     assert [str(v) for v in info.value.violations] == [
@@ -93,12 +88,8 @@ def test_a_required_column_left_out_of_a_parquet_file_is_refused(tmp_path):
 
 def test_a_parquet_extract_without_an_optional_column_loads(tmp_path):
     extract = read_extract(fixture_clinic.write(tmp_path / "csv"))
-    folder = tmp_path / "parquet"
-    folder.mkdir()
-    for name, table in extract.tables.items():
-        if name == "courses":
-            table = table.drop_columns(["observed_days", "course_price"])
-        pq.write_table(table, folder / f"{name}.parquet")
+    left_out = {"courses": ["observed_days", "course_price"]}
+    folder = as_parquet(extract, tmp_path / "parquet", drop=left_out)
     report = load_folder(folder, tmp_path / "x.duckdb")
     assert report.rows == {k: len(v) for k, v in extract.tables.items()}
 

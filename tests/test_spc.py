@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ozone_testkit.planted_series import PLANTED, planted_frame
 from queries.stats.spc import (
     control_limits,
     p_chart,
@@ -18,48 +19,8 @@ from queries.stats.spc import (
     rule_two_of_three,
 )
 
-# 30 quarters, 100 courses each, 900 events in all: p̄ = 900 / 3000 = 0.30 exactly.
-# sigma = sqrt(0.3 * 0.7 / 100) = sqrt(0.0021) = 0.0458258
-# upper limit = 0.3 + 3 * 0.0458258 = 0.4374773; lower = 0.3 - 0.1374773 = 0.1625227
-# near-limit lines (2 sigma): 0.3916515 and 0.2083485
-PLANTED = [
-    30,
-    29,
-    31,
-    30,  # 0-3   common cause (30 = on the centre line)
-    45,  # 4     beyond the upper limit (0.45 > 0.4375)
-    30,  # 5     on the line: ends any run
-    27,
-    25,
-    28,
-    26,
-    27,
-    25,
-    28,  # 6-12  shift: 7 below, zig-zag so no trend
-    30,  # 13    on the line
-    24,
-    26,
-    28,
-    30,
-    32,
-    34,
-    36,  # 14-20 trend: 7 rising, crossing the line
-    29,  # 21    below: breaks the run above
-    40,
-    31,
-    41,  # 22-24 two of three close to the upper limit
-    29,
-    27,
-    28,
-    27,
-    27,  # 25-29 five below: too short for a shift
-]
-
-
-def planted_frame():
-    return pd.DataFrame(
-        {"period": [f"q{i}" for i in range(len(PLANTED))], "n": 100, "events": PLANTED}
-    )
+# The planted series (ozone_testkit/planted_series.py, worked out in its docstring): p̄ = 0.30,
+# sigma = 0.0458258, limits 0.1625227 and 0.4374773, near-limit lines 0.2083485 and 0.3916515.
 
 
 def flagged(chart, column):

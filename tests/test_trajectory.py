@@ -47,23 +47,14 @@ ROWS = [
 ]
 FRAME = pd.DataFrame(ROWS, columns=["course_id", "day", "change_from_baseline", "severity"])
 
+KEPT_DAY = {  # course -> {week: the day kept for it}
+    "a": {0: -2, 1: 8, 8: 49, 12: 84},
+    "b": {0: 0, 1: 7, 6: 47, 12: 80, 52: 400},
+    "c": {0: -1, 1: 9, 8: 56, 12: 98},
+    "d": {0: 0, 1: 10, 12: 77},
+}
 EXPECTED_ASSIGNMENT = {  # (course, week) -> day kept
-    ("a", 0): -2,
-    ("a", 1): 8,
-    ("a", 8): 49,
-    ("a", 12): 84,
-    ("b", 0): 0,
-    ("b", 1): 7,
-    ("b", 6): 47,
-    ("b", 12): 80,
-    ("b", 52): 400,
-    ("c", 0): -1,
-    ("c", 1): 9,
-    ("c", 8): 56,
-    ("c", 12): 98,
-    ("d", 0): 0,
-    ("d", 1): 10,
-    ("d", 12): 77,
+    (course, week): day for course, days in KEPT_DAY.items() for week, day in days.items()
 }
 
 

@@ -164,30 +164,18 @@ def _csv_careful(
         start = reader.line_num + 1
         for row in reader:
             if row and len(row) != len(header):
-                out.append(
-                    Violation(
-                        name,
-                        start,
-                        None,
-                        None,
-                        f"this row has {len(row)} fields, the header has "
-                        f"{len(header)} (a truncated file, or a stray comma?)",
-                    )
+                ragged = (
+                    f"this row has {len(row)} fields, the header has "
+                    f"{len(header)} (a truncated file, or a stray comma?)"
                 )
+                out.append(Violation.of_file(name, ragged, start))
             elif row:
                 rows.append(row)
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        out.append(
-            Violation(
-                name,
-                reader.line_num,
-                None,
-                None,
-                f"the row cannot be read ({exc}); the file may be truncated",
-            )
-        )
+        unreadable = f"the row cannot be read ({exc}); the file may be truncated"
+        out.append(Violation.of_file(name, unreadable, reader.line_num))
         return None
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     return frame.where(frame != "", None), np.asarray(lines, dtype=np.int64)
@@ -197,18 +185,11 @@ def _read_csv(name: str, path: Path, out: list[Violation]) -> RawTable | None:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        out.append(
-            Violation(
-                path.name,
-                None,
-                None,
-                None,
-                f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-            )
-        )
+        not_utf8 = f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        out.append(Violation.of_file(path.name, not_utf8))
         return None
     if not text.strip():
-        out.append(Violation(path.name, None, None, None, "the file is empty; expected a header"))
+        out.append(Violation.of_file(path.name, "the file is empty; expected a header"))
         return None
     found = _csv_fast(text) or _csv_careful(text, path.name, out)
     if found is None:
@@ -228,11 +209,8 @@ def _read_parquet(name: str, path: Path, out: list[Violation]) -> RawTable | Non
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        out.append(
-            Violation(
-                path.name, None, None, None, f"the file cannot be read as Parquet ({exc})", "row"
-            )
-        )
+        unreadable = f"the file cannot be read as Parquet ({exc})"
+        out.append(Violation.of_file(path.name, unreadable, row_word="row"))
         return None
     data = {
         col: _as_text(table.column(col).combine_chunks()).to_pylist() for col in table.column_names
@@ -247,25 +225,11 @@ def _find(folder: Path, name: str, out: list[Violation]) -> Path | None:
         folder / f"{name}{suffix}" for suffix in SUFFIXES if (folder / f"{name}{suffix}").is_file()
     ]
     if len(present) > 1:
-        out.append(
-            Violation(
-                present[1].name,
-                None,
-                None,
-                None,
-                f"both {present[0].name} and {present[1].name} are present; keep one",
-            )
-        )
+        doubled = f"both {present[0].name} and {present[1].name} are present; keep one"
+        out.append(Violation.of_file(present[1].name, doubled))
     if not present:
-        out.append(
-            Violation(
-                f"{name}.csv",
-                None,
-                None,
-                None,
-                f"required file is missing from the raw export {folder}",
-            )
-        )
+        missing = f"required file is missing from the raw export {folder}"
+        out.append(Violation.of_file(f"{name}.csv", missing))
         return None
     return present[0]
 
@@ -275,7 +239,7 @@ def read_raw_export(folder: str | Path) -> dict[str, RawTable]:
     file that is missing or cannot be read. Other files in the folder are ignored."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise RawExportError(folder, [Violation(str(folder), None, None, None, "no such folder")])
+        raise RawExportError(folder, [Violation.of_file(str(folder), "no such folder")])
     out: list[Violation] = []
     tables: dict[str, RawTable] = {}
     for spec in FILES:

@@ -1,10 +1,11 @@
-"""Find the contract files in a folder and read each one as text columns.
+"""Read each contract file of a folder as text columns.
 
 CSV is read by Arrow's fast reader when every row is one line, else by Python's careful
 reader, which knows the editor line of every row; Parquet is read by Arrow and its values
-turned into the same text form. Problems of the folder, the header or the file itself are
-collected as :class:`~queries.data.violations.Violation` (the rules of the values are checked
-in :mod:`queries.data.validation`). Nothing here touches a database.
+turned into the same text form (the files are found by :mod:`queries.data.discovery`).
+Problems of the header or the file itself are collected as
+:class:`~queries.data.violations.Violation` (the rules of the values are checked in
+:mod:`queries.data.validation`). Nothing here touches a database.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from queries.data.contract import FILE_BY_NAME, FILES, SUFFIXES, SYNTHETIC_MANIFEST, FileSpec
+from queries.data.contract import FileSpec
 from queries.data.violations import Violation
 
 HASH_CHUNK_BYTES = 1 << 20
@@ -74,15 +75,6 @@ class ReadColumns:
     lines: np.ndarray
 
 
-@dataclass
-class Discovery:
-    """The contract files found in a folder, whether it is synthetic, and what is wrong."""
-
-    found: dict[str, Path] = field(default_factory=dict)
-    is_synthetic: bool = False
-    violations: list[Violation] = field(default_factory=list)
-
-
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -118,28 +110,14 @@ def _check_header(
         if col in spec.column_names:
             continue
         reason = identifier_reason(col)
-        if reason:
-            out.append(
-                Violation(
-                    name,
-                    line,
-                    col,
-                    None,
-                    f"this column looks like {reason}, a direct identifier; "
-                    "remove it and de-identify the extract before loading "
-                    "(README: 'Loading your own data')",
-                )
-            )
-        else:
-            out.append(
-                Violation(
-                    name,
-                    line,
-                    col,
-                    None,
-                    f"unexpected column; {spec.name} has exactly: " + ", ".join(spec.column_names),
-                )
-            )
+        expected = (
+            f"this column looks like {reason}, a direct identifier; "
+            "remove it and de-identify the extract before loading "
+            "(README: 'Loading your own data')"
+            if reason
+            else f"unexpected column; {spec.name} has exactly: " + ", ".join(spec.column_names)
+        )
+        out.append(Violation(name, line, col, None, expected))
     for column in spec.columns:
         if column.name not in seen and column.required:
             out.append(
@@ -192,30 +170,18 @@ def _csv_careful(
                 start = reader.line_num + 1
                 continue
             if len(row) != n_cols:
-                out.append(
-                    Violation(
-                        name,
-                        start,
-                        None,
-                        None,
-                        f"this row has {len(row)} fields, the header has {n_cols} "
-                        "(a truncated file, or a stray or missing comma?)",
-                    )
+                ragged = (
+                    f"this row has {len(row)} fields, the header has {n_cols} "
+                    "(a truncated file, or a stray or missing comma?)"
                 )
+                out.append(Violation.of_file(name, ragged, start))
             else:
                 rows.append(row)
                 lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        out.append(
-            Violation(
-                name,
-                start,
-                None,
-                None,
-                f"the row cannot be read ({exc}); the file may be truncated",
-            )
-        )
+        unreadable = f"the row cannot be read ({exc}); the file may be truncated"
+        out.append(Violation.of_file(name, unreadable, start))
         return None
     arrays = {}
     for i, col in enumerate(columns):
@@ -230,31 +196,17 @@ def _read_csv(spec: FileSpec, path: Path, out: list[Violation]) -> ReadColumns |
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        out.append(
-            Violation(
-                name,
-                line,
-                None,
-                None,
-                f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-            )
-        )
+        not_utf8 = f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        out.append(Violation.of_file(name, not_utf8, line))
         return None
     if not text.strip():
-        out.append(
-            Violation(
-                name,
-                None,
-                None,
-                None,
-                "the file is empty; expected a header row: " + ",".join(spec.column_names),
-            )
-        )
+        empty = "the file is empty; expected a header row: " + ",".join(spec.column_names)
+        out.append(Violation.of_file(name, empty))
         return None
     try:
         header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline=""), strict=True))]
     except csv.Error as exc:
-        out.append(Violation(name, 1, None, None, f"the header row cannot be read ({exc})"))
+        out.append(Violation.of_file(name, f"the header row cannot be read ({exc})", 1))
         return None
     columns = _check_header(spec, name, header, "line", out)
     if columns is None:
@@ -285,16 +237,8 @@ def _read_parquet(spec: FileSpec, path: Path, out: list[Violation]) -> ReadColum
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        out.append(
-            Violation(
-                name,
-                None,
-                None,
-                None,
-                f"the file cannot be read as Parquet ({exc}); it may be truncated",
-                row_word="row",
-            )
-        )
+        unreadable = f"the file cannot be read as Parquet ({exc}); it may be truncated"
+        out.append(Violation.of_file(name, unreadable, row_word="row"))
         return None
     columns = _check_header(spec, name, list(table.column_names), "row", out)
     if columns is None:
@@ -331,98 +275,3 @@ def read_file(spec: FileSpec, path: Path, out: list[Violation]) -> RawFile | Non
         _sha256(path),
         row_word="row" if fmt == "parquet" else "line",
     )
-
-
-def discover(folder: Path) -> Discovery:
-    """Find the contract files in a folder; wrong, missing or doubled names are violations."""
-    expected_names = ", ".join(f"{f.name}.csv" for f in FILES) + " (or the same as .parquet)"
-    if not folder.exists():
-        return Discovery(
-            violations=[
-                Violation(
-                    str(folder),
-                    None,
-                    None,
-                    None,
-                    "no such folder; expected a folder holding " + expected_names,
-                )
-            ]
-        )
-    if not folder.is_dir():
-        return Discovery(
-            violations=[
-                Violation(
-                    str(folder),
-                    None,
-                    None,
-                    None,
-                    "is a file, not a folder; expected a folder holding " + expected_names,
-                )
-            ]
-        )
-    entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-    if not entries:
-        return Discovery(
-            violations=[
-                Violation(
-                    str(folder), None, None, None, "the folder is empty; expected " + expected_names
-                )
-            ]
-        )
-    found = Discovery()
-    for path in entries:
-        _classify_entry(path, found, expected_names)
-    for spec in FILES:
-        if spec.name not in found.found:
-            found.violations.append(
-                Violation(
-                    f"{spec.name}.csv",
-                    None,
-                    None,
-                    None,
-                    "required file is missing from the folder"
-                    + (" (it may have a header and no rows)" if spec.may_be_empty else ""),
-                )
-            )
-    suffixes = {p.suffix.lower() for p in found.found.values()}
-    if len(suffixes) > 1:
-        found.violations.append(
-            Violation(
-                str(folder),
-                None,
-                None,
-                None,
-                "mixes CSV and Parquet files; use one format for all four",
-            )
-        )
-    return found
-
-
-def _classify_entry(path: Path, found: Discovery, expected_names: str) -> None:
-    """Record one folder entry: the synthetic manifest, a contract file, or a violation."""
-    if path.name == SYNTHETIC_MANIFEST:
-        found.is_synthetic = True
-        return
-    stem, suffix = path.stem, path.suffix.lower()
-    if path.is_file() and suffix in SUFFIXES and stem in FILE_BY_NAME:
-        if stem in found.found:
-            found.violations.append(
-                Violation(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"both {found.found[stem].name} and {path.name} are present; keep one",
-                )
-            )
-        found.found[stem] = path
-    else:
-        found.violations.append(
-            Violation(
-                path.name,
-                None,
-                None,
-                None,
-                "unexpected file name; the contract's files are " + expected_names,
-            )
-        )

@@ -24,7 +24,8 @@ from queries.data.contract import (
     SEVERITY_GRADES_BY_SCALE,
     Column,
 )
-from queries.data.reading import RawFile, discover, read_file
+from queries.data.discovery import discover
+from queries.data.reading import RawFile, read_file
 from queries.data.violations import ContractViolation, Violation
 
 FULL_DATE_VALUE = re.compile(
@@ -266,9 +267,7 @@ def _typed(raw: RawFile) -> pa.Table:
 def _check_file(raw: RawFile, out: list[Violation]) -> None:
     """The rules of one file on its own: rows present, every column's values."""
     if raw.n_rows == 0 and not raw.spec.may_be_empty:
-        out.append(
-            Violation(raw.display_name, None, None, None, "the file has a header but no rows")
-        )
+        out.append(Violation.of_file(raw.display_name, "the file has a header but no rows"))
     for col in raw.spec.columns:
         _check_column(raw, col, out)
 

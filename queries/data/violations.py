@@ -24,6 +24,13 @@ class Violation:
     expected: str
     row_word: str = "line"  # "row" for Parquet
 
+    @classmethod
+    def of_file(
+        cls, file: str, expected: str, line: int | None = None, row_word: str = "line"
+    ) -> Violation:
+        """A problem of the whole file, or of the whole row at ``line``: no column, no value."""
+        return cls(file, line, None, None, expected, row_word)
+
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:

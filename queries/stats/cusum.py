@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from queries.core.settings import Settings
+from queries.stats.intervals import check_alert_alarm_levels
 
 DEFAULT_ODDS_RATIO = 2.0  # methods.md: detect a doubling of the odds of non-response
 DEFAULT_ALERT_LEVEL = Settings.funnel_alert_level  # the funnel's levels (one definition)
@@ -194,13 +195,7 @@ def calibrate_thresholds(
     seed: int = DEFAULT_SEED,
 ) -> CusumThresholds:
     """h_alert, h_alarm with P(at least one signal | in control) = 1 - level (module doc)."""
-    for lvl in (alert_level, alarm_level):
-        if not 0 < lvl < 1:
-            raise ValueError(f"CUSUM levels must lie between 0 and 1, got {lvl}")
-    if alert_level >= alarm_level:
-        raise ValueError(
-            f"the alert level ({alert_level}) must be below the alarm level ({alarm_level})"
-        )
+    check_alert_alarm_levels(alert_level, alarm_level, "CUSUM")
     if n_sim * (1 - alarm_level) < MIN_TAIL_SERIES:
         raise ValueError(
             f"{n_sim} simulated series are too few for an alarm level of "
@@ -291,28 +286,19 @@ def risk_adjusted_cusum(
     *,
     thresholds: CusumThresholds | None = None,
     odds_ratio: float = DEFAULT_ODDS_RATIO,
-    alert_level: float = DEFAULT_ALERT_LEVEL,
-    alarm_level: float = DEFAULT_ALARM_LEVEL,
-    n_sim: int = DEFAULT_N_SIM,
-    seed: int = DEFAULT_SEED,
 ) -> CusumResult:
     """Risk-adjusted Bernoulli CUSUM of one provider's courses (Steiner et al. 2000).
 
     ``p_adverse``/``adverse``: courses in time order (see :func:`non_response`). Without
-    ``thresholds`` they are simulated for this provider's own p_t sequence
-    (:func:`calibrate_thresholds`); given thresholds must test the same odds ratio.
+    ``thresholds`` they are simulated for this provider's own p_t sequence at the funnel's
+    levels (:func:`calibrate_thresholds` with its defaults; other levels, simulations or a
+    seed: pass ``thresholds=calibrate_thresholds(...)``); given thresholds must test the
+    same odds ratio.
     """
     p = _check_probabilities(p_adverse)
     y = _check_outcomes(adverse, p)
     if thresholds is None:
-        thresholds = calibrate_thresholds(
-            p,
-            alert_level=alert_level,
-            alarm_level=alarm_level,
-            odds_ratio=odds_ratio,
-            n_sim=n_sim,
-            seed=seed,
-        )
+        thresholds = calibrate_thresholds(p, odds_ratio=odds_ratio)
     elif thresholds.odds_ratio != odds_ratio:
         raise ValueError(
             f"the thresholds were set for odds ratio {thresholds.odds_ratio}, not {odds_ratio}"

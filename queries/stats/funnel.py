@@ -42,7 +42,7 @@ from queries.stats.funnel_limits import (
     overdispersed_proportion_limits,
     overdispersed_ratio_limits,
 )
-from queries.stats.intervals import level_suffix
+from queries.stats.intervals import check_alert_alarm_levels, level_suffix
 from queries.stats.overdispersion import (
     DEFAULT_TRIM,
     Overdispersion,
@@ -188,17 +188,6 @@ def classify_units(value, alert: FunnelLimits, alarm: FunnelLimits, eligible) ->
 # --- the funnel ---------------------------------------------------------------------------
 
 
-def _check_levels(alert_level: float, alarm_level: float) -> None:
-    """Refuse levels outside (0, 1) and an alert level not below the alarm level."""
-    for lvl in (alert_level, alarm_level):
-        if not 0 < lvl < 1:
-            raise ValueError(f"funnel levels must lie between 0 and 1, got {lvl}")
-    if alert_level >= alarm_level:
-        raise ValueError(
-            f"the alert level ({alert_level}) must be below the alarm level ({alarm_level})"
-        )
-
-
 def _resolve_data_type(units: pd.DataFrame, data_type: str) -> str:
     """``PR`` or ``SR`` (FunnelPlotR's names); ``auto`` is SR when ``expected`` is given."""
     if data_type == "auto":
@@ -230,7 +219,7 @@ def funnel(
     flagged ``too_few`` and left out of the overdispersion estimate. See the module
     docstring for the FunnelPlotR details followed.
     """
-    _check_levels(alert_level, alarm_level)
+    check_alert_alarm_levels(alert_level, alarm_level, "funnel")
     units = aggregate_units(frame)
     kind = _resolve_data_type(units, data_type)
     n = units["n"].to_numpy(dtype=float)

@@ -28,6 +28,18 @@ def level_suffix(confidence_level: float) -> str:
     return pct.replace(".", "_")
 
 
+def check_alert_alarm_levels(alert_level: float, alarm_level: float, what: str) -> None:
+    """Refuse an alert or alarm level outside (0, 1), and an alert level not below the alarm
+    level (the funnel's and the CUSUM's pair, 0.95 and 0.998); ``what`` names the pair."""
+    for lvl in (alert_level, alarm_level):
+        if not 0 < lvl < 1:
+            raise ValueError(f"{what} levels must lie between 0 and 1, got {lvl}")
+    if alert_level >= alarm_level:
+        raise ValueError(
+            f"the alert level ({alert_level}) must be below the alarm level ({alarm_level})"
+        )
+
+
 class Bounds(NamedTuple):
     """Lower and upper bounds of intervals, element by element (arrays or 0-d arrays)."""
 

@@ -31,21 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from queries.stats.spc import (
-    LIMIT_SIGMAS,
-    NEAR_LIMIT_SIGMAS,
-    SHIFT_RUN,
-    SIGNAL_COLUMNS,
-    TREND_RUN,
-    binomial_sigma,
-    centre_line,
-    control_limits,
-    rule_beyond_limits,
-    rule_shift,
-    rule_trend,
-    rule_two_of_three,
-    side_of_centre,
-)
+from queries.stats.spc import MDC_RULES, SignalRules, chart_points, period_counts
 
 D2_MOVING_RANGE = 1.128  # d2 for subgroups of n = 2 (Montgomery, Appendix VI)
 SIGMA_Z_THRESHOLD = 1.0  # binomial variation exactly: p′ only above it
@@ -154,36 +140,6 @@ def forced_choice(chart: str, measured_sigma_z: float) -> ChartChoice:
     return ChartChoice(chart, measured_sigma_z, factor, f"{name}, as asked ({measured}).")
 
 
-def _check_periods(
-    frame: pd.DataFrame, period_col: str, n_col: str, events_col: str
-) -> tuple[np.ndarray, np.ndarray]:
-    if frame[period_col].duplicated().any():
-        raise ValueError(f"{period_col} repeats: give one row per period")
-    n = frame[n_col].to_numpy(dtype=float)
-    events = frame[events_col].to_numpy(dtype=float)
-    if (
-        np.isnan(n).any()
-        or np.isnan(events).any()
-        or (n < 0).any()
-        or (events < 0).any()
-        or (events > n).any()
-    ):
-        raise ValueError("each period needs 0 <= events <= n, with no missing values")
-    return n, events
-
-
-def _signals(
-    v, p_bar, lower, upper, lower_near, upper_near, shift_run, trend_run
-) -> dict[str, np.ndarray]:
-    """The MDC rules of :mod:`queries.stats.spc` on the plotted points, with these limits."""
-    return {
-        "signal_beyond_limits": rule_beyond_limits(v, lower, upper),
-        "signal_shift": rule_shift(v, p_bar, shift_run),
-        "signal_trend": rule_trend(v, trend_run),
-        "signal_two_of_three": rule_two_of_three(v, p_bar, lower, upper, lower_near, upper_near),
-    }
-
-
 def trend_chart(
     frame: pd.DataFrame,
     period_col: str = "period",
@@ -192,26 +148,19 @@ def trend_chart(
     *,
     chart: str = "auto",
     threshold: float = SIGMA_Z_THRESHOLD,
-    limit_sigmas: float = LIMIT_SIGMAS,
-    near_limit_sigmas: float = NEAR_LIMIT_SIGMAS,
-    shift_run: int = SHIFT_RUN,
-    trend_run: int = TREND_RUN,
+    rules: SignalRules = MDC_RULES,
 ) -> TrendChart:
     """p-chart or Laney p′ chart of events / n by period, with the MDC signal rules.
 
     ``frame``: one row per period in time order (e.g. quarters), courses ``n`` and events
     (e.g. responders). ``chart="auto"`` applies :func:`choose_chart`; ``"p"`` or
     ``"p_prime"`` force one. Limits p̄ ± limit_sigmas·sigma_i·factor, clipped to [0, 1]
-    (see the module docstring).
+    (see the module docstring); ``rules``: the limits' widths and the runs' lengths.
     """
-    n, events = _check_periods(frame, period_col, n_col, events_col)
-    p_bar = centre_line(events, n)
-    base_sigma = binomial_sigma(p_bar, n)
-    plotted = n > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prop = np.where(plotted, events / n, np.nan)
-    z = z_scores(prop, p_bar, base_sigma)
-    ranges = np.full(n.size, np.nan)
+    counts = period_counts(frame, period_col, n_col, events_col)
+    plotted = counts.plotted
+    z = z_scores(counts.proportion, counts.centre, counts.binomial_sigma)
+    ranges = np.full(plotted.size, np.nan)
     ranges[plotted] = moving_ranges(z[plotted])
     measured = sigma_z(z[plotted])
     choice = (
@@ -219,46 +168,11 @@ def trend_chart(
         if chart == "auto"
         else forced_choice(chart, measured)
     )
-    sigma = base_sigma * choice.factor
-    limits = control_limits(p_bar, sigma, limit_sigmas)
-    near = control_limits(p_bar, sigma, near_limit_sigmas)
-    points = pd.DataFrame(
-        {
-            "period": frame[period_col].to_numpy(),
-            "n": n.astype(int),
-            "events": events.astype(int),
-            "proportion": prop,
-            "centre": p_bar,
-            "binomial_sigma": base_sigma,
-            "z": z,
-            "moving_range": ranges,
-            "sigma": sigma,
-            "lower_limit": limits.lower,
-            "upper_limit": limits.upper,
-            "lower_near_limit": near.lower,
-            "upper_near_limit": near.upper,
-            "side": side_of_centre(prop, p_bar),
-        }
-    )
-    rules = _signals(
-        prop[plotted],
-        p_bar,
-        limits.lower[plotted],
-        limits.upper[plotted],
-        near.lower[plotted],
-        near.upper[plotted],
-        shift_run,
-        trend_run,
-    )
-    for name in SIGNAL_COLUMNS:
-        column = np.zeros(n.size, dtype=bool)
-        column[plotted] = rules[name]
-        points[name] = column
-    points["signal_any"] = points[list(SIGNAL_COLUMNS)].any(axis=1)
+    own = {"binomial_sigma": counts.binomial_sigma, "z": z, "moving_range": ranges}
     return TrendChart(
-        points=points,
-        centre=p_bar,
+        points=chart_points(counts, counts.binomial_sigma * choice.factor, rules, extra=own),
+        centre=counts.centre,
         choice=choice,
-        n_total=int(n.sum()),
-        events_total=int(events.sum()),
+        n_total=counts.n_total,
+        events_total=counts.events_total,
     )

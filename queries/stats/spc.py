@@ -22,12 +22,13 @@ NHSRplotthedots; its PR #180 describes "a trend of 7 points"):
 
 Every point of a qualifying run is marked (MDC colours the whole run). Periods with n == 0
 have no point: they get NaN and no signal, and the rules run over the plotted points only.
-Each rule is its own function on plain arrays; :func:`p_chart` puts them together.
+Each rule is its own function on plain arrays; :func:`chart_points` puts them together with a
+chart's limits (the p-chart's here, the Laney p′ chart's in :mod:`queries.stats.laney`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -39,6 +40,20 @@ LIMIT_SIGMAS = 3.0  # methods.md section 4: p̄ ± 3 sigma
 NEAR_LIMIT_SIGMAS = 2.0  # MDC "close to the limits": beyond 2 sigma (2/3 of the way)
 
 SIGNAL_COLUMNS = ("signal_beyond_limits", "signal_shift", "signal_trend", "signal_two_of_three")
+
+
+@dataclass(frozen=True)
+class SignalRules:
+    """How far the limits and near-limit lines stand from the centre (in sigma_i) and how long
+    a shift or a trend must run; the defaults are MDC's (module docstring)."""
+
+    limit_sigmas: float = LIMIT_SIGMAS
+    near_limit_sigmas: float = NEAR_LIMIT_SIGMAS
+    shift_run: int = SHIFT_RUN
+    trend_run: int = TREND_RUN
+
+
+MDC_RULES = SignalRules()
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,7 @@ class PChart:
     centre: float
     n_total: int
     events_total: int
+    # the SignalRules the chart was drawn with
     limit_sigmas: float
     near_limit_sigmas: float
     shift_run: int
@@ -163,21 +179,37 @@ def rule_two_of_three(values, centre: float, lower, upper, lower_near, upper_nea
     return out
 
 
-def p_chart(
-    frame: pd.DataFrame,
-    period_col: str = "period",
-    n_col: str = "n",
-    events_col: str = "events",
-    limit_sigmas: float = LIMIT_SIGMAS,
-    near_limit_sigmas: float = NEAR_LIMIT_SIGMAS,
-    shift_run: int = SHIFT_RUN,
-    trend_run: int = TREND_RUN,
-) -> PChart:
-    """p-chart of events / n by period with the MDC signal rules (see module docstring).
+@dataclass(frozen=True)
+class PeriodCounts:
+    """The checked counts of a chart, one entry per period in the input order: courses ``n``,
+    ``events``, the pooled centre p̄, the binomial sigma_i and the proportion (NaN where
+    n_i == 0: no point)."""
 
-    ``frame`` holds one row per period, already in time order (e.g. quarters), with the
-    number of courses ``n`` and of events (e.g. responders) ``events``.
-    """
+    period: np.ndarray
+    n: np.ndarray
+    events: np.ndarray
+    centre: float
+    binomial_sigma: np.ndarray
+    proportion: np.ndarray
+
+    @property
+    def plotted(self) -> np.ndarray:
+        """The periods with a point (n_i > 0)."""
+        return self.n > 0
+
+    @property
+    def n_total(self) -> int:
+        return int(self.n.sum())
+
+    @property
+    def events_total(self) -> int:
+        return int(self.events.sum())
+
+
+def period_counts(
+    frame: pd.DataFrame, period_col: str, n_col: str, events_col: str
+) -> PeriodCounts:
+    """The periods of ``frame`` (one row each, in time order) checked, with p̄ and sigma_i."""
     if frame[period_col].duplicated().any():
         raise ValueError(f"{period_col} repeats: give one row per period")
     n = frame[n_col].to_numpy(dtype=float)
@@ -191,49 +223,78 @@ def p_chart(
     ):
         raise ValueError("each period needs 0 <= events <= n, with no missing values")
     p_bar = centre_line(events, n)
-    sigma = binomial_sigma(p_bar, n)
-    lower, upper = control_limits(p_bar, sigma, limit_sigmas)
-    lower_near, upper_near = control_limits(p_bar, sigma, near_limit_sigmas)
     with np.errstate(invalid="ignore", divide="ignore"):
         prop = np.where(n > 0, events / n, np.nan)
+    return PeriodCounts(
+        frame[period_col].to_numpy(), n, events, p_bar, binomial_sigma(p_bar, n), prop
+    )
 
-    pts = pd.DataFrame(
+
+def chart_points(
+    counts: PeriodCounts,
+    sigma: np.ndarray,
+    rules: SignalRules = MDC_RULES,
+    extra: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """One row per period: the counts, limits p̄ ± limit_sigmas·sigma_i and near-limit lines
+    p̄ ± near_limit_sigmas·sigma_i (clipped to [0, 1]), the side of the centre line, and the
+    MDC signals (the rules run over the plotted points only). ``extra`` columns (a chart's
+    own) stand between ``centre`` and ``sigma``."""
+    p_bar = counts.centre
+    limits = control_limits(p_bar, sigma, rules.limit_sigmas)
+    near = control_limits(p_bar, sigma, rules.near_limit_sigmas)
+    points = pd.DataFrame(
         {
-            "period": frame[period_col].to_numpy(),
-            "n": n.astype(int),
-            "events": events.astype(int),
-            "proportion": prop,
+            "period": counts.period,
+            "n": counts.n.astype(int),
+            "events": counts.events.astype(int),
+            "proportion": counts.proportion,
             "centre": p_bar,
+            **(extra or {}),
             "sigma": sigma,
-            "lower_limit": lower,
-            "upper_limit": upper,
-            "lower_near_limit": lower_near,
-            "upper_near_limit": upper_near,
-            "side": side_of_centre(prop, p_bar),
+            "lower_limit": limits.lower,
+            "upper_limit": limits.upper,
+            "lower_near_limit": near.lower,
+            "upper_near_limit": near.upper,
+            "side": side_of_centre(counts.proportion, p_bar),
         }
     )
-    plotted = n > 0  # rules run over the plotted points only
-    v = prop[plotted]
-    rules = {
-        "signal_beyond_limits": rule_beyond_limits(v, lower[plotted], upper[plotted]),
-        "signal_shift": rule_shift(v, p_bar, shift_run),
-        "signal_trend": rule_trend(v, trend_run),
+    plotted = counts.plotted
+    v = counts.proportion[plotted]
+    lower, upper = limits.lower[plotted], limits.upper[plotted]
+    signals = {
+        "signal_beyond_limits": rule_beyond_limits(v, lower, upper),
+        "signal_shift": rule_shift(v, p_bar, rules.shift_run),
+        "signal_trend": rule_trend(v, rules.trend_run),
         "signal_two_of_three": rule_two_of_three(
-            v, p_bar, lower[plotted], upper[plotted], lower_near[plotted], upper_near[plotted]
+            v, p_bar, lower, upper, near.lower[plotted], near.upper[plotted]
         ),
     }
     for name in SIGNAL_COLUMNS:
-        col = np.zeros(n.size, dtype=bool)
-        col[plotted] = rules[name]
-        pts[name] = col
-    pts["signal_any"] = pts[list(SIGNAL_COLUMNS)].any(axis=1)
+        column = np.zeros(plotted.size, dtype=bool)
+        column[plotted] = signals[name]
+        points[name] = column
+    points["signal_any"] = points[list(SIGNAL_COLUMNS)].any(axis=1)
+    return points
+
+
+def p_chart(
+    frame: pd.DataFrame,
+    period_col: str = "period",
+    n_col: str = "n",
+    events_col: str = "events",
+    rules: SignalRules = MDC_RULES,
+) -> PChart:
+    """p-chart of events / n by period with the MDC signal rules (see module docstring).
+
+    ``frame`` holds one row per period, already in time order (e.g. quarters), with the
+    number of courses ``n`` and of events (e.g. responders) ``events``.
+    """
+    counts = period_counts(frame, period_col, n_col, events_col)
     return PChart(
-        points=pts,
-        centre=p_bar,
-        n_total=int(n.sum()),
-        events_total=int(events.sum()),
-        limit_sigmas=limit_sigmas,
-        near_limit_sigmas=near_limit_sigmas,
-        shift_run=shift_run,
-        trend_run=trend_run,
+        points=chart_points(counts, counts.binomial_sigma, rules),
+        centre=counts.centre,
+        n_total=counts.n_total,
+        events_total=counts.events_total,
+        **asdict(rules),
     )
