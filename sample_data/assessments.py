@@ -4,7 +4,7 @@ Visit days (weeks 0, 1, 2, 3, 4, 6, 8, 12, 26, 52, jittered), the NRS at each (a
 course's improvement, a flare at week 1, waning; weeks 8 and 12 set so the methods.md
 section 1 responder definition recovers the latent responder exactly), which visits
 happened, and the secondary instruments that follow the NRS; long format, sorted by course,
-day and instrument. Every number comes from parameters.py.
+day and instrument. Every number comes from sample_data/parameters/.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from queries.data.contract import INDICATIONS, INSTRUMENT_RANGES, INSTRUMENTS
-from sample_data import parameters as p
 from sample_data.courses import CaseMix
 from sample_data.outcomes import Adherence, Outcome
+from sample_data.parameters import case_mix, response, schedule
 from sample_data.sampling import in_level_order
 
 DAYS_PER_WEEK = 7
-WEEKS = np.array(p.VISIT_WEEKS)
-PRIMARY_WEEK = p.PRIMARY_WINDOW.target_day // DAYS_PER_WEEK  # 12
+WEEKS = np.array(schedule.VISIT_WEEKS)
+PRIMARY_WEEK = response.PRIMARY_WINDOW.target_day // DAYS_PER_WEEK  # 12
 # Sort key of a measurement: (course, day, instrument) packed in one int64.
 DAY_OFFSET, DAY_SLOTS, INSTRUMENT_SLOTS = 64, 1024, 16
 
@@ -50,7 +50,7 @@ class Assessments:
 
 
 def _week(week: int) -> int:
-    return p.VISIT_WEEKS.index(week)
+    return schedule.VISIT_WEEKS.index(week)
 
 
 def _uniform_days(rng: np.random.Generator, bounds: tuple[int, int], n: int) -> np.ndarray:
@@ -61,15 +61,17 @@ def _uniform_days(rng: np.random.Generator, bounds: tuple[int, int], n: int) -> 
 def visit_days(rng: np.random.Generator, n: int, out: Outcome) -> np.ndarray:
     """Planned visit days (n, weeks): 7 x week, a little jittered; baseline on day 0 or a few
     days before; some 12-week visits later (still inside the window), a few too late."""
-    half = in_level_order(p.VISIT_JITTER_DAYS, p.VISIT_WEEKS)
+    half = in_level_order(schedule.VISIT_JITTER_DAYS, schedule.VISIT_WEEKS)
     days = WEEKS * DAYS_PER_WEEK + rng.integers(-half, half + 1, (n, len(WEEKS)))
     days[:, 0] = np.where(
-        rng.random(n) < p.BASELINE_ON_DAY_0_SHARE, 0, -_uniform_days(rng, p.BASELINE_DAYS_BEFORE, n)
+        rng.random(n) < schedule.BASELINE_ON_DAY_0_SHARE,
+        0,
+        -_uniform_days(rng, schedule.BASELINE_DAYS_BEFORE, n),
     )
     w12 = _week(PRIMARY_WEEK)
-    later = rng.random(n) < p.LATE_IN_WINDOW_SHARE
-    days[later, w12] = _uniform_days(rng, p.LATE_IN_WINDOW_DAYS, n)[later]
-    days[out.late_visit, w12] = _uniform_days(rng, p.LATE_VISIT_DAYS, n)[out.late_visit]
+    later = rng.random(n) < schedule.LATE_IN_WINDOW_SHARE
+    days[later, w12] = _uniform_days(rng, schedule.LATE_IN_WINDOW_DAYS, n)[later]
+    days[out.late_visit, w12] = _uniform_days(rng, schedule.LATE_VISIT_DAYS, n)[out.late_visit]
     return days
 
 
@@ -80,28 +82,35 @@ def nrs_matrix(rng: np.random.Generator, cm: CaseMix, adh: Adherence, out: Outco
     who have not waned, and misses it by at least one point for everyone else."""
     n = len(cm.baseline)
     b = cm.baseline.astype(float)
-    ramp = in_level_order(p.RAMP_BY_WEEK, p.VISIT_WEEKS)
+    ramp = in_level_order(schedule.RAMP_BY_WEEK, schedule.VISIT_WEEKS)
     improvement = out.improvement[:, None] * ramp[None, :]
     weeks = WEEKS[None, :]
-    waned = out.wanes[:, None] & (weeks >= out.wane_week[:, None]) & (weeks >= min(p.WANE_WEEKS))
-    improvement = np.where(waned, out.improvement[:, None] * p.WANED_KEEPS, improvement)
-    score = np.rint(
-        b[:, None] * (1.0 - improvement) + rng.normal(0, p.NRS_NOISE_SD, (n, len(p.VISIT_WEEKS)))
+    waned = (
+        out.wanes[:, None] & (weeks >= out.wane_week[:, None]) & (weeks >= min(response.WANE_WEEKS))
     )
-    score = np.clip(score, p.NRS_MIN, p.NRS_MAX)
+    improvement = np.where(waned, out.improvement[:, None] * response.WANED_KEEPS, improvement)
+    score = np.rint(
+        b[:, None] * (1.0 - improvement)
+        + rng.normal(0, schedule.NRS_NOISE_SD, (n, len(schedule.VISIT_WEEKS)))
+    )
+    score = np.clip(score, response.NRS_MIN, response.NRS_MAX)
     score[:, 0] = b
     w1 = _week(1)
-    rise_low, rise_high = p.FLARE_NRS_RISE
-    flare_score = np.minimum(b + rise_low + rng.integers(0, rise_high - rise_low + 1, n), p.NRS_MAX)
+    rise_low, rise_high = response.FLARE_NRS_RISE
+    flare_score = np.minimum(
+        b + rise_low + rng.integers(0, rise_high - rise_low + 1, n), response.NRS_MAX
+    )
     score[:, w1] = np.where(adh.flare, flare_score, np.minimum(score[:, w1], b))
 
-    drop = np.maximum(p.RESPONDER_MIN_DROP_POINTS, np.ceil(p.RESPONDER_MIN_DROP_FRACTION * b))
+    drop = np.maximum(
+        response.RESPONDER_MIN_DROP_POINTS, np.ceil(response.RESPONDER_MIN_DROP_FRACTION * b)
+    )
     threshold = np.clip(b - drop, 0, None)[:, None]  # the highest score that responds
     meets = out.responder[:, None] & ~waned
-    forced = weeks >= p.FORCED_FROM_WEEK
+    forced = weeks >= schedule.FORCED_FROM_WEEK
     score = np.where(forced & meets, np.minimum(score, threshold), score)
     score = np.where(forced & ~meets, np.maximum(score, threshold + 1), score)  # NRS steps of 1
-    return np.clip(score, p.NRS_MIN, p.NRS_MAX)
+    return np.clip(score, response.NRS_MIN, response.NRS_MAX)
 
 
 def visit_present(
@@ -114,12 +123,12 @@ def visit_present(
     """Which visits happened: missed visits, window misses, loss after week 12, escalation."""
     n = days.shape[0]
     present = np.ones_like(days, dtype=bool)
-    first_missable, last_missable = p.MISSABLE_WEEKS
-    early = np.array([first_missable <= w <= last_missable for w in p.VISIT_WEEKS])
-    present[:, early] = rng.random((n, int(early.sum()))) >= p.VISIT_MISSED
+    first_missable, last_missable = schedule.MISSABLE_WEEKS
+    early = np.array([first_missable <= w <= last_missable for w in schedule.VISIT_WEEKS])
+    present[:, early] = rng.random((n, int(early.sum()))) >= schedule.VISIT_MISSED
     present[:, 0] = ~missing_baseline
     w12, w26, w52 = _week(PRIMARY_WEEK), _week(26), _week(52)  # lost before 26 / 52
-    window = p.PRIMARY_WINDOW
+    window = response.PRIMARY_WINDOW
     in_window = (days >= window.first_day) & (days <= window.last_day)
     present[out.window_missing[:, None] & in_window] = False
     present[:, w12] &= ~out.window_missing | out.late_visit
@@ -136,7 +145,7 @@ def secondary_scores(
     """ODI, WOMAC/KOOS, PtGA, PGIC and ROM that follow the NRS course (n, weeks matrices)."""
     n = nrs.shape[0]
     b = np.maximum(cm.baseline.astype(float), 1.0)  # no division by a baseline of 0
-    ratio = np.clip(nrs / b[:, None], 0.0, p.NRS_RATIO_MAX)
+    ratio = np.clip(nrs / b[:, None], 0.0, schedule.NRS_RATIO_MAX)
     shape = nrs.shape
 
     def follow(base: np.ndarray, noise_sd: float, lo: float, hi: float) -> np.ndarray:
@@ -145,22 +154,29 @@ def secondary_scores(
         return np.clip(np.rint(m), lo, hi)
 
     scores = {}
-    for instrument, f in p.FOLLOWS_NRS.items():  # the draw order
+    for instrument, f in schedule.FOLLOWS_NRS.items():  # the draw order
         lo, hi = INSTRUMENT_RANGES[instrument]
         base = np.clip(f.per_nrs_point * b + rng.normal(f.mean, f.sd, n), f.low, f.high)
         score = follow(base, f.visit_sd, lo, hi)
         scores[instrument] = hi - score if f.reversed else score
     relief = 1 - ratio
     scores["pgic"] = np.clip(
-        np.rint(p.PGIC_NO_CHANGE - p.PGIC_PER_RELIEF * relief + rng.normal(0, p.PGIC_SD, shape)),
+        np.rint(
+            schedule.PGIC_NO_CHANGE
+            - schedule.PGIC_PER_RELIEF * relief
+            + rng.normal(0, schedule.PGIC_SD, shape)
+        ),
         *INSTRUMENT_RANGES["pgic"],
     )
-    rom_base = np.clip(rng.normal(p.ROM_BASELINE_MEAN, p.ROM_BASELINE_SD, n), *p.ROM_BASELINE_RANGE)
+    rom_base = np.clip(
+        rng.normal(schedule.ROM_BASELINE_MEAN, schedule.ROM_BASELINE_SD, n),
+        *schedule.ROM_BASELINE_RANGE,
+    )
     rom = np.clip(
         np.rint(
             rom_base[:, None]
-            + relief * p.ROM_GAIN_AT_FULL_RELIEF
-            + rng.normal(0, p.ROM_VISIT_SD, shape)
+            + relief * schedule.ROM_GAIN_AT_FULL_RELIEF
+            + rng.normal(0, schedule.ROM_VISIT_SD, shape)
         ),
         *INSTRUMENT_RANGES["rom_degrees"],
     )
@@ -173,13 +189,13 @@ def _courses_measured(rng: np.random.Generator, cm: CaseMix) -> dict[str, np.nda
     """Which courses each secondary instrument is recorded for (by indication)."""
     n = len(cm.indication)
     ind = cm.indication
-    odi = np.isin(ind, [INDICATIONS.index(i) for i in p.ODI_INDICATIONS])
+    odi = np.isin(ind, [INDICATIONS.index(i) for i in schedule.ODI_INDICATIONS])
     knee_hip = np.isin(
-        ind, [INDICATIONS.index(i) for i in INDICATIONS if p.INDICATION_GROUP[i] == "oa"]
+        ind, [INDICATIONS.index(i) for i in INDICATIONS if case_mix.INDICATION_GROUP[i] == "oa"]
     )
-    koos = knee_hip & (rng.random(n) < p.KOOS_SHARE)
+    koos = knee_hip & (rng.random(n) < schedule.KOOS_SHARE)
     womac = knee_hip & ~koos
-    shoulder = np.isin(ind, [INDICATIONS.index(i) for i in p.ROM_INDICATIONS])
+    shoulder = np.isin(ind, [INDICATIONS.index(i) for i in schedule.ROM_INDICATIONS])
     return {
         "odi": odi,
         "womac_pain": womac,
@@ -231,7 +247,7 @@ def build_assessments(
     n = len(cm.baseline)
     days = visit_days(rng, n, out)
     nrs = nrs_matrix(rng, cm, adh, out)
-    missing_baseline = rng.random(n) < p.MISSING_BASELINE_SHARE
+    missing_baseline = rng.random(n) < schedule.MISSING_BASELINE_SHARE
     present = visit_present(rng, adh, out, days, missing_baseline)
     secondary = secondary_scores(rng, cm, nrs)
     measured = _courses_measured(rng, cm)
@@ -239,12 +255,14 @@ def build_assessments(
     rows = _LongRows()
     rows.add(present, nrs, "nrs_pain", days)
     # An earlier screening baseline for a few courses (the latest value with day <= 0 counts).
-    two = (rng.random(n) < p.TWO_BASELINES_SHARE) & ~missing_baseline
-    early_day = (days[:, 0] - _uniform_days(rng, p.EARLIER_BASELINE_DAYS_BEFORE, n))[:, None]
-    change = _uniform_days(rng, p.EARLIER_BASELINE_NRS_CHANGE, n)
-    early_score = np.clip(cm.baseline + change, p.NRS_MIN, p.NRS_MAX)[:, None].astype(float)
+    two = (rng.random(n) < schedule.TWO_BASELINES_SHARE) & ~missing_baseline
+    early_day = (days[:, 0] - _uniform_days(rng, schedule.EARLIER_BASELINE_DAYS_BEFORE, n))[:, None]
+    change = _uniform_days(rng, schedule.EARLIER_BASELINE_NRS_CHANGE, n)
+    early_score = np.clip(cm.baseline + change, response.NRS_MIN, response.NRS_MAX)[:, None].astype(
+        float
+    )
     rows.add(two[:, None], early_score, "nrs_pain", early_day)
-    for instrument, weeks in p.INSTRUMENT_WEEKS.items():
+    for instrument, weeks in schedule.INSTRUMENT_WEEKS.items():
         week_mask = np.isin(WEEKS, weeks)
         rows.add(
             present & measured[instrument][:, None] & week_mask[None, :],

@@ -3,7 +3,7 @@
 A recorded post-injection flare after session 1 of courses with an early flare, mild or
 moderate events drawn independently per session and kind, rare serious events; sorted by
 course, session, day and event, with the session number left empty now and then. Every
-number comes from parameters.py.
+number comes from sample_data/parameters/.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from queries.data.contract import EVENTS, ROUTES, SERIOUSNESS
-from sample_data import parameters as p
 from sample_data.courses import CaseMix
 from sample_data.outcomes import Adherence
+from sample_data.parameters import response, schedule
 from sample_data.sampling import draw
 from sample_data.sessions import SessionRows
 
@@ -52,27 +52,27 @@ def build_adverse_events(
     course, number, sday = ses.course, ses.number, ses.day
     total = len(course)
     intra = cm.route[course] == ROUTES.index("intra_articular")
-    names = [e for e in EVENTS if e in p.EVENT_RATE_PER_SESSION]
-    rates = np.tile(np.array([p.EVENT_RATE_PER_SESSION[e] for e in names]), (total, 1))
-    rates[intra, names.index("swelling")] = p.SWELLING_RATE_INTRA_ARTICULAR
+    names = [e for e in EVENTS if e in schedule.EVENT_RATE_PER_SESSION]
+    rates = np.tile(np.array([schedule.EVENT_RATE_PER_SESSION[e] for e in names]), (total, 1))
+    rates[intra, names.index("swelling")] = schedule.SWELLING_RATE_INTRA_ARTICULAR
     hits = rng.random((total, len(names))) < rates
     row, col = np.nonzero(hits)
     ev_course, ev_number = course[row], number[row]
     ev_code = np.array([EVENTS.index(e) for e in names])[col]
-    ev_serious = _graded(rng, len(row), p.MODERATE_SHARE)
-    ev_day = _days_after(rng, sday[row], p.EVENT_DAYS_AFTER_SESSION)
+    ev_serious = _graded(rng, len(row), schedule.MODERATE_SHARE)
+    ev_day = _days_after(rng, sday[row], schedule.EVENT_DAYS_AFTER_SESSION)
 
-    serious = np.nonzero(rng.random(total) < p.SERIOUS_RATE_PER_SESSION)[0]
-    s_kind = np.array([EVENTS.index(e) for e in p.SERIOUS_EVENT_WEIGHTS])[
-        draw(rng, len(serious), list(p.SERIOUS_EVENT_WEIGHTS.values()))
+    serious = np.nonzero(rng.random(total) < schedule.SERIOUS_RATE_PER_SESSION)[0]
+    s_kind = np.array([EVENTS.index(e) for e in schedule.SERIOUS_EVENT_WEIGHTS])[
+        draw(rng, len(serious), list(schedule.SERIOUS_EVENT_WEIGHTS.values()))
     ]
-    s_day = _days_after(rng, sday[serious], p.SERIOUS_DAYS_AFTER_SESSION)
+    s_day = _days_after(rng, sday[serious], schedule.SERIOUS_DAYS_AFTER_SESSION)
 
     first = number == 1
-    flare_recorded = first & adh.flare[course] & (rng.random(total) < p.FLARE_EVENT_RECORDED)
+    flare_recorded = first & adh.flare[course] & (rng.random(total) < response.FLARE_EVENT_RECORDED)
     f_rows = np.nonzero(flare_recorded)[0]
-    f_serious = _graded(rng, len(f_rows), p.FLARE_EVENT_MODERATE_SHARE)
-    f_day = _days_after(rng, sday[f_rows], p.EVENT_DAYS_AFTER_SESSION)
+    f_serious = _graded(rng, len(f_rows), response.FLARE_EVENT_MODERATE_SHARE)
+    f_day = _days_after(rng, sday[f_rows], schedule.EVENT_DAYS_AFTER_SESSION)
 
     out_course = np.concatenate([course[f_rows], ev_course, course[serious]])
     out_number = np.concatenate([number[f_rows], ev_number, number[serious]])
@@ -82,7 +82,7 @@ def build_adverse_events(
     serious_code = np.full(len(serious), SERIOUSNESS.index("serious"))
     out_serious = np.concatenate([f_serious, ev_serious, serious_code])
     order = np.lexsort((out_event, out_day, out_number, out_course))
-    number_missing = rng.random(len(order)) < p.SESSION_NUMBER_MISSING
+    number_missing = rng.random(len(order)) < schedule.SESSION_NUMBER_MISSING
     return EventRows(
         course=out_course[order],
         number=out_number[order],

@@ -6,9 +6,10 @@ assessments, adverse_events; ../shared/docs/data-contract.md) for a made-up clin
 checked against a known answer (sample_data/README.md lists every planted effect and its
 size; ``PlantedTruth`` carries the same numbers for tests). ``write_clinic`` writes them.
 
-The parts: parameters.py (every planted effect and distribution), simulation.py (the causal
-story in order: courses.py, outcomes.py, sessions.py, events.py, assessments.py), truth.py
-(the response model and ``PlantedTruth``), tables.py (the contract tables).
+The parts: parameters/ (case_mix.py, response.py, schedule.py: every planted effect and
+distribution), simulation.py (the causal story in order: courses.py, outcomes.py, sessions.py,
+events.py, assessments.py), truth.py (the response model and ``PlantedTruth``), tables.py
+(the contract tables).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ An early flare after session 1 makes patients quit (more so with unrealistic exp
 methods.md section 2: adherence is partly caused by early response); then the planted
 logistic model of being a responder (truth.py); then the size of the improvement, waning,
 escalation to surgery and the follow-up pattern (12-week window missed more often by
-non-responders, loss after week 12). Every number comes from parameters.py.
+non-responders, loss after week 12). Every number comes from sample_data/parameters/.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from queries.data.contract import (
     REHAB,
     ROUTES,
 )
-from sample_data import parameters as p
-from sample_data.courses import Care, CaseMix
+from sample_data.care import Care
+from sample_data.courses import CaseMix
+from sample_data.parameters import case_mix, response
 from sample_data.sampling import in_level_order, inverse_logit
 from sample_data.truth import (
     INTERCEPT,
@@ -70,28 +71,32 @@ def draw_adherence(rng: np.random.Generator, cm: CaseMix, care: Care) -> Adheren
     """Early flare, then sessions completed: a flare (worse with unrealistic hopes) -> quit."""
     n = len(cm.severity)
     intra = cm.route == ROUTES.index("intra_articular")
-    flare = rng.random(n) < np.where(intra, p.FLARE_PROB["intra_articular"], p.FLARE_PROB["other"])
+    flare = rng.random(n) < np.where(
+        intra, response.FLARE_PROB["intra_articular"], response.FLARE_PROB["other"]
+    )
     quit_p = np.where(
         flare,
-        in_level_order(p.QUIT_AFTER_FLARE, EXPECTATIONS)[care.expectations],
-        p.QUIT_EARLY_WITHOUT_FLARE,
+        in_level_order(response.QUIT_AFTER_FLARE, EXPECTATIONS)[care.expectations],
+        response.QUIT_EARLY_WITHOUT_FLARE,
     )
     planned = care.planned
-    first, second = p.EARLY_QUIT_AFTER_SESSIONS
+    first, second = response.EARLY_QUIT_AFTER_SESSIONS
     quit_early = (planned >= second) & (rng.random(n) < quit_p)
-    after_first = (planned == second) | (rng.random(n) < p.QUIT_AFTER_FIRST_SHARE)
+    after_first = (planned == second) | (rng.random(n) < response.QUIT_AFTER_FIRST_SHARE)
     completed = planned.copy()
     completed[quit_early] = np.where(after_first, first, second)[quit_early]
     later = (
-        (~quit_early) & (planned >= p.LATER_DROPOUT_MIN_PLANNED) & (rng.random(n) < p.LATER_DROPOUT)
+        (~quit_early)
+        & (planned >= response.LATER_DROPOUT_MIN_PLANNED)
+        & (rng.random(n) < response.LATER_DROPOUT)
     )
     # stop at session LATER_DROPOUT_FIRST_STOP..planned-1
-    first_stop = p.LATER_DROPOUT_FIRST_STOP
+    first_stop = response.LATER_DROPOUT_FIRST_STOP
     stop_at = first_stop + np.floor(rng.random(n) * np.maximum(planned - first_stop, 1)).astype(
         np.int64
     )
     completed[later] = np.minimum(stop_at, planned - 1)[later]
-    not_started = rng.random(n) < p.NOT_STARTED_SHARE
+    not_started = rng.random(n) < response.NOT_STARTED_SHARE
     completed[not_started] = 0
     code = {c: ADHERENCE_CLASSES.index(c) for c in ADHERENCE_CLASSES}
     adherence = np.select(
@@ -113,7 +118,7 @@ def response_logit(
 ) -> np.ndarray:
     """The planted logistic model of being a responder (see PlantedTruth.response_prob);
     not-started courses get no adherence shift (they cannot respond at all)."""
-    sev = in_level_order(LOGIT_SEVERITY, p.LATENT_SEVERITY_CLASSES)[cm.severity]
+    sev = in_level_order(LOGIT_SEVERITY, case_mix.LATENT_SEVERITY_CLASSES)[cm.severity]
     adherence_logit = in_level_order({"not_started": 0.0, **LOGIT_ADHERENCE}, ADHERENCE_CLASSES)
     return (
         INTERCEPT
@@ -125,10 +130,10 @@ def response_logit(
         + LOGIT_OVERTRAINING[True] * care.overtraining
         + LOGIT_ANTIOXIDANTS[True] * care.antioxidants
         + LOGIT_FLARE[True] * adh.flare
-        + in_level_order(p.LOGIT_BY_AGE, AGE_BANDS)[cm.age]
-        + p.LOGIT_PER_BASELINE_POINT * (cm.baseline - p.REFERENCE_BASELINE_NRS)
-        + in_level_order(p.LOGIT_BY_INDICATION, INDICATIONS)[cm.indication]
-        + p.LOGIT_SYSTEMIC_ROUTE * care.systemic
+        + in_level_order(response.LOGIT_BY_AGE, AGE_BANDS)[cm.age]
+        + response.LOGIT_PER_BASELINE_POINT * (cm.baseline - response.REFERENCE_BASELINE_NRS)
+        + in_level_order(response.LOGIT_BY_INDICATION, INDICATIONS)[cm.indication]
+        + response.LOGIT_SYSTEMIC_ROUTE * care.systemic
         + provider_effects[cm.provider_idx]
     )
 
@@ -148,33 +153,45 @@ def draw_outcome(
     responder = rng.random(n) < prob
     u = rng.random(n)
     improvement = np.where(
-        responder, _uniform(p.RESPONDER_IMPROVEMENT, u), _uniform(p.NON_RESPONDER_IMPROVEMENT, u)
+        responder,
+        _uniform(response.RESPONDER_IMPROVEMENT, u),
+        _uniform(response.NON_RESPONDER_IMPROVEMENT, u),
     )
     improvement[adh.not_started] = 0.0
 
-    wane_p = in_level_order(p.WANE_BY_WEEK_52, REHAB)[care.rehab]
+    wane_p = in_level_order(response.WANE_BY_WEEK_52, REHAB)[care.rehab]
     wanes = responder & (rng.random(n) < wane_p)
-    week_26, week_52 = p.WANE_WEEKS
+    week_26, week_52 = response.WANE_WEEKS
     wane_week = np.where(
-        wanes, np.where(rng.random(n) < p.WANE_BY_WEEK_26_SHARE, week_26, week_52), 0
+        wanes, np.where(rng.random(n) < response.WANE_BY_WEEK_26_SHARE, week_26, week_52), 0
     )
 
-    esc_p = in_level_order(p.ESCALATION_BY_SEVERITY, p.LATENT_SEVERITY_CLASSES)[cm.severity]
-    esc_p = np.where(responder & ~wanes, esc_p * p.ESCALATION_DURABLE_RESPONDER_FACTOR, esc_p)
+    esc_p = in_level_order(response.ESCALATION_BY_SEVERITY, case_mix.LATENT_SEVERITY_CLASSES)[
+        cm.severity
+    ]
+    esc_p = np.where(
+        responder & ~wanes, esc_p * response.ESCALATION_DURABLE_RESPONDER_FACTOR, esc_p
+    )
     escalates = (~adh.not_started) & (rng.random(n) < esc_p)
     last_day_estimate = (np.maximum(adh.completed, 1) - 1) * (
-        care.spacing + p.SESSION_DAYS_ESTIMATE_EXTRA
+        care.spacing + response.SESSION_DAYS_ESTIMATE_EXTRA
     )
-    delay = p.ESCALATION_DELAY_FIXED_DAYS + rng.exponential(p.ESCALATION_DELAY_MEAN_DAYS, n)
-    escalated_day = np.minimum(last_day_estimate + np.rint(delay), p.LAST_DAY).astype(np.int64)
+    delay = response.ESCALATION_DELAY_FIXED_DAYS + rng.exponential(
+        response.ESCALATION_DELAY_MEAN_DAYS, n
+    )
+    escalated_day = np.minimum(last_day_estimate + np.rint(delay), response.LAST_DAY).astype(
+        np.int64
+    )
 
     miss_p = np.where(
-        responder, p.MISSING_PRIMARY_WINDOW["responder"], p.MISSING_PRIMARY_WINDOW["non_responder"]
+        responder,
+        response.MISSING_PRIMARY_WINDOW["responder"],
+        response.MISSING_PRIMARY_WINDOW["non_responder"],
     )
     window_missing = adh.not_started | (rng.random(n) < miss_p)
-    late_visit = window_missing & ~adh.not_started & (rng.random(n) < p.LATE_VISIT_SHARE)
-    lost_26 = rng.random(n) < p.LOST_BEFORE_26
-    lost_52 = lost_26 | (rng.random(n) < p.LOST_BEFORE_52)
+    late_visit = window_missing & ~adh.not_started & (rng.random(n) < response.LATE_VISIT_SHARE)
+    lost_26 = rng.random(n) < response.LOST_BEFORE_26
+    lost_52 = lost_26 | (rng.random(n) < response.LOST_BEFORE_52)
     return Outcome(
         logit=logit,
         prob=prob,

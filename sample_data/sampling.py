@@ -35,6 +35,11 @@ def in_level_order(
     return np.array(values, dtype=dtype)
 
 
+def level_codes(levels: Sequence[Hashable], chosen: Sequence[Hashable]) -> list[int]:
+    """The integer codes (positions in ``levels``) of the ``chosen`` levels."""
+    return [levels.index(level) for level in chosen]
+
+
 def categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     """One category index per row of a (n, k) matrix of probabilities (rows sum to 1):
     inverse-CDF sampling with one uniform draw per row."""

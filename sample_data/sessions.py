@@ -2,19 +2,21 @@
 
 One row per delivered session: numbering 1..k, session 1 at day 0, then the course's spacing
 with a little jitter (days strictly increasing); concentration and volume by route, fixed for
-a course. Every number comes from parameters.py.
+a course. Every number comes from sample_data/parameters/.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from queries.data.contract import ROUTES
-from sample_data import parameters as p
-from sample_data.courses import Care, CaseMix
+from sample_data.care import Care
+from sample_data.courses import CaseMix
 from sample_data.outcomes import Adherence
+from sample_data.parameters import response, schedule
 from sample_data.sampling import in_level_order
 
 
@@ -43,7 +45,7 @@ def _session_days(
     # one draw per spacing, in SESSION_GAP_JITTER order (the draw order)
     jitters = {
         days: rng.integers(low, high + 1, total)
-        for days, (low, high) in p.SESSION_GAP_JITTER.items()
+        for days, (low, high) in schedule.SESSION_GAP_JITTER.items()
     }
     jitter = np.select([spacing == days for days in jitters], list(jitters.values()))
     gap = np.where(number == 1, 0, spacing + jitter)
@@ -51,10 +53,15 @@ def _session_days(
     return cum - np.repeat(cum[starts[k > 0]], k[k > 0]) if total else cum
 
 
-def _by_route(rng: np.random.Generator, bounds_by_route: dict, route: np.ndarray) -> np.ndarray:
-    """One uniform draw per course between the (low, high) of its route."""
-    low = in_level_order({r: b[0] for r, b in bounds_by_route.items()}, ROUTES)[route]
-    high = in_level_order({r: b[1] for r, b in bounds_by_route.items()}, ROUTES)[route]
+def _by_route(
+    rng: np.random.Generator,
+    bounds: Callable[[schedule.Dose], tuple[float, float]],
+    route: np.ndarray,
+) -> np.ndarray:
+    """One uniform draw per course between the (low, high) ``bounds`` of its route's dose."""
+    doses = schedule.DOSE_BY_ROUTE
+    low = in_level_order({r: bounds(dose)[0] for r, dose in doses.items()}, ROUTES)[route]
+    high = in_level_order({r: bounds(dose)[1] for r, dose in doses.items()}, ROUTES)[route]
     return low + (high - low) * rng.random(len(route))
 
 
@@ -68,10 +75,10 @@ def build_sessions(
     starts = np.cumsum(k) - k
     number = np.arange(total) - np.repeat(starts, k) + 1
     day = _session_days(rng, care, k, course, number, starts)
-    conc = np.rint(_by_route(rng, p.CONCENTRATION_BY_ROUTE, cm.route))
-    vol = np.round(_by_route(rng, p.VOLUME_BY_ROUTE, cm.route), p.VOLUME_DECIMALS)
-    step = p.LARGE_VOLUME_STEP_ML
-    vol = np.where(vol >= p.LARGE_VOLUME_ML, np.rint(vol / step) * step, vol)
+    conc = np.rint(_by_route(rng, lambda dose: dose.concentration_ug_ml, cm.route))
+    vol = np.round(_by_route(rng, lambda dose: dose.volume_ml, cm.route), schedule.VOLUME_DECIMALS)
+    step = schedule.LARGE_VOLUME_STEP_ML
+    vol = np.where(vol >= schedule.LARGE_VOLUME_ML, np.rint(vol / step) * step, vol)
     return SessionRows(course=course, number=number, day=day, conc=conc[course], vol=vol[course])
 
 
@@ -81,5 +88,5 @@ def escalation_after_last_session(
     """Escalation comes at least two weeks after the last session (and by the last day)."""
     last_day = np.zeros(n, dtype=np.int64)
     last_day[ses.course] = ses.day  # rows are in session order: the last one wins
-    earliest = last_day + p.ESCALATION_MIN_DAYS_AFTER_LAST_SESSION
-    return np.minimum(np.maximum(escalated_day, earliest), p.LAST_DAY).astype(np.int64)
+    earliest = last_day + response.ESCALATION_MIN_DAYS_AFTER_LAST_SESSION
+    return np.minimum(np.maximum(escalated_day, earliest), response.LAST_DAY).astype(np.int64)

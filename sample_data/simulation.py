@@ -8,7 +8,7 @@ of the steps is part of the clinic):
    route, severity, age, baseline pain, symptom months (courses.py);
 2. care choices: planned sessions and spacing, rehab referral (younger and less severe
    patients are referred to supervised PT more often: confounded on purpose), lifestyle
-   support, expectations screen, screening (contraindications, G6PD) (courses.py);
+   support, expectations screen, screening (contraindications, G6PD) (care.py);
 3. early reaction: a post-injection flare in the first days after session 1 (outcomes.py);
 4. adherence: patients with a flare, more so with unrealistic expectations, often stop after
    1-2 sessions (methods.md section 2: adherence is partly caused by early response);
@@ -30,22 +30,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sample_data import parameters as p
 from sample_data.assessments import Assessments, build_assessments
+from sample_data.care import Care, draw_care, draw_course_price
 from sample_data.courses import (
-    Care,
     CaseMix,
     Roles,
     SeverityColumns,
     assign_roles,
-    draw_care,
     draw_case_mix,
-    draw_course_price,
     draw_patient_numbers,
     severity_columns,
 )
 from sample_data.events import EventRows, build_adverse_events
 from sample_data.outcomes import Adherence, Outcome, draw_adherence, draw_outcome
+from sample_data.parameters import case_mix
 from sample_data.sessions import SessionRows, build_sessions, escalation_after_last_session
 
 
@@ -74,7 +72,9 @@ def simulate(n: int, seed: int) -> Simulation:
     """Run the causal story for ``n`` courses from ``numpy.random.default_rng(seed)``."""
     rng = np.random.default_rng(seed)
     roles = assign_roles(rng)
-    provider_effects = np.array([roles.effects[pid] for pid in p.PROVIDER_IDS])
+    provider_effects = np.array(
+        [roles.provider_logit_effects[pid] for pid in case_mix.PROVIDER_IDS]
+    )
     cm = draw_case_mix(rng, n, roles)
     sev = severity_columns(rng, cm)
     care = draw_care(rng, cm)

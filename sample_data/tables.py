@@ -26,7 +26,7 @@ from queries.data.contract import (
     SERIOUSNESS,
     SEXES,
 )
-from sample_data import parameters as p
+from sample_data.parameters import case_mix
 from sample_data.simulation import Simulation
 
 # Optional contract columns the generator leaves out of its files (the contract allows it):
@@ -68,8 +68,8 @@ def courses_table(sim: Simulation) -> pd.DataFrame:
         {
             "course_id": pd.array(ids("c", np.arange(1, n + 1), width), dtype="str"),
             "patient_id": pd.array(ids("pt", sim.patient_number, width), dtype="str"),
-            "site_id": labels(p.SITE_IDS, cm.site_idx),
-            "provider_id": labels(p.PROVIDER_IDS, cm.provider_idx),
+            "site_id": labels(case_mix.SITE_IDS, cm.site_idx),
+            "provider_id": labels(case_mix.PROVIDER_IDS, cm.provider_idx),
             "start_year": cm.start_year.astype(np.int64),
             "start_quarter": int_with_missing(cm.start_quarter, cm.quarter_missing),
             "age_band": labels(AGE_BANDS, cm.age),
@@ -145,7 +145,7 @@ def latent_table(sim: Simulation, courses: pd.DataFrame) -> pd.DataFrame:
         {
             "course_id": courses["course_id"],
             "provider_id": courses["provider_id"],
-            "severity_class": labels(p.LATENT_SEVERITY_CLASSES, cm.severity),
+            "severity_class": labels(case_mix.LATENT_SEVERITY_CLASSES, cm.severity),
             "severity_hidden": sim.severity.grade_hidden,
             "adherence_class": labels(ADHERENCE_CLASSES, adh.adherence),
             "sessions_completed": adh.completed.astype(np.int64),

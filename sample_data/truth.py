@@ -1,40 +1,56 @@
 """The planted response model and the truth a clinic carries for tests (``PlantedTruth``).
 
-The responder probabilities of parameters.py (reference course, one factor changed at a
-time) become logit shifts here; ``PlantedTruth.response_prob`` and the simulation
+The responder probabilities of parameters/response.py (reference course, one factor changed
+at a time) become logit shifts here; ``PlantedTruth.response_prob`` and the simulation
 (outcomes.py) both add them up, so the truth a test reads is the model that made the data.
 sample_data/README.md ("Planted effects") lists the sizes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import ClassVar
 
-from sample_data import parameters as p
 from sample_data.courses import Roles
+from sample_data.parameters import case_mix, response, schedule
 from sample_data.sampling import inverse_logit, logit
 
 
 def _effects(probs: dict, reference: object) -> dict:
     """Logit shift of every level from the reference level's probability."""
     base = logit(probs[reference])
-    return {k: round(logit(v) - base, p.LOGIT_DECIMALS) for k, v in probs.items()}
+    return {k: round(logit(v) - base, response.LOGIT_DECIMALS) for k, v in probs.items()}
 
 
-INTERCEPT = logit(p.REFERENCE_RESPONSE_PROB)
-LOGIT_SEVERITY = _effects(p.PROB_BY_SEVERITY, "moderate")
-LOGIT_ADHERENCE = _effects(p.PROB_BY_ADHERENCE, "full_protocol")
-LOGIT_REHAB = _effects(p.PROB_BY_REHAB, "none")
-LOGIT_LIFESTYLE = _effects(p.PROB_BY_LIFESTYLE, False)
-LOGIT_EXPECTATIONS = _effects(p.PROB_BY_EXPECTATIONS, "realistic")
-LOGIT_OVERTRAINING = _effects(p.PROB_BY_OVERTRAINING, False)
-LOGIT_ANTIOXIDANTS = _effects(p.PROB_BY_ANTIOXIDANTS, False)
-LOGIT_FLARE = _effects(p.PROB_BY_FLARE, False)
+INTERCEPT = logit(response.REFERENCE_RESPONSE_PROB)
+LOGIT_SEVERITY = _effects(response.PROB_BY_SEVERITY, "moderate")
+LOGIT_ADHERENCE = _effects(response.PROB_BY_ADHERENCE, "full_protocol")
+LOGIT_REHAB = _effects(response.PROB_BY_REHAB, "none")
+LOGIT_LIFESTYLE = _effects(response.PROB_BY_LIFESTYLE, False)
+LOGIT_EXPECTATIONS = _effects(response.PROB_BY_EXPECTATIONS, "realistic")
+LOGIT_OVERTRAINING = _effects(response.PROB_BY_OVERTRAINING, False)
+LOGIT_ANTIOXIDANTS = _effects(response.PROB_BY_ANTIOXIDANTS, False)
+LOGIT_FLARE = _effects(response.PROB_BY_FLARE, False)
+# Mild/moderate event rates per session, with the intra-articular rate of swelling.
+EVENT_RATE_PER_SESSION = {
+    **schedule.EVENT_RATE_PER_SESSION,
+    "swelling_intra_articular": schedule.SWELLING_RATE_INTRA_ARTICULAR,
+}
+# Share of courses with a real contraindication (neither "none" nor "not_screened").
+CONTRAINDICATED_SHARE = float(
+    sum(
+        w for c, w in case_mix.CONTRAINDICATION_WEIGHTS.items() if c not in ("none", "not_screened")
+    )
+)
 
 
 @dataclass(frozen=True)
-class PlantedTruth:
-    """The effects planted in a synthetic clinic, for tests to read instead of names.
+class PlantedTruth(Roles):
+    """The effects planted in a synthetic clinic, for tests to read instead of names: its
+    fields are the roles the seed dealt the providers (``Roles``); the planted sizes, the
+    same in every clinic, are class attributes: the parameters themselves
+    (sample_data/parameters/), to be read, never changed.
 
     Probabilities are true responder probabilities (methods.md section 1 definition) with one
     factor changed and everything else at the reference course (``reference_profile``).
@@ -43,48 +59,48 @@ class PlantedTruth:
     follow-up that is commoner among non-responders. sample_data/README.md explains each.
     """
 
-    hard_case_mix_provider_id: str
-    worse_provider_id: str
-    small_provider_id: str
-    provider_ids: tuple[str, ...]
-    response_prob_by_severity: dict[str, float]
-    response_prob_by_adherence: dict[str, float]
-    response_prob_by_rehab: dict[str, float]
-    response_prob_by_lifestyle_support: dict[bool, float]
-    response_prob_by_expectations: dict[str, float]
-    response_prob_by_overtraining: dict[bool, float]
-    response_prob_by_early_antioxidants: dict[bool, float]
-    response_prob_by_early_flare: dict[bool, float]
-    reference_response_prob: float
-    reference_profile: dict[str, str]
-    provider_site: dict[str, str]
-    provider_logit_effects: dict[str, float]
-    site_ids: tuple[str, ...]
-    small_provider_courses: int
+    provider_ids: ClassVar[tuple[str, ...]] = case_mix.PROVIDER_IDS
+    site_ids: ClassVar[tuple[str, ...]] = case_mix.SITE_IDS
+    small_provider_courses: ClassVar[int] = case_mix.SMALL_PROVIDER_COURSES
+    # The response model at the reference course, one factor changed at a time.
+    reference_response_prob: ClassVar[float] = response.REFERENCE_RESPONSE_PROB
+    reference_profile: ClassVar[Mapping[str, str]] = response.REFERENCE_PROFILE
+    response_prob_by_severity: ClassVar[Mapping[str, float]] = response.PROB_BY_SEVERITY
+    response_prob_by_adherence: ClassVar[Mapping[str, float]] = response.PROB_BY_ADHERENCE
+    response_prob_by_rehab: ClassVar[Mapping[str, float]] = response.PROB_BY_REHAB
+    response_prob_by_lifestyle_support: ClassVar[Mapping[bool, float]] = response.PROB_BY_LIFESTYLE
+    response_prob_by_expectations: ClassVar[Mapping[str, float]] = response.PROB_BY_EXPECTATIONS
+    response_prob_by_overtraining: ClassVar[Mapping[bool, float]] = response.PROB_BY_OVERTRAINING
+    response_prob_by_early_antioxidants: ClassVar[Mapping[bool, float]] = (
+        response.PROB_BY_ANTIOXIDANTS
+    )
+    response_prob_by_early_flare: ClassVar[Mapping[bool, float]] = response.PROB_BY_FLARE
     # Logit shifts of the case-mix covariates (the adjustment model's terms).
-    logit_by_age_band: dict[str, float]
-    logit_per_baseline_point_above_6: float
-    logit_by_indication: dict[str, float]
-    logit_systemic_route: float
+    logit_by_age_band: ClassVar[Mapping[str, float]] = response.LOGIT_BY_AGE
+    logit_per_baseline_point_above_6: ClassVar[float] = response.LOGIT_PER_BASELINE_POINT
+    logit_by_indication: ClassVar[Mapping[str, float]] = response.LOGIT_BY_INDICATION
+    logit_systemic_route: ClassVar[float] = response.LOGIT_SYSTEMIC_ROUTE
     # Early flare and quitting.
-    early_flare_prob_by_route: dict[str, float]
-    flare_event_recorded_prob: float
-    quit_after_flare_prob_by_expectations: dict[str, float]
-    quit_early_prob_without_flare: float
+    early_flare_prob_by_route: ClassVar[Mapping[str, float]] = response.FLARE_PROB
+    flare_event_recorded_prob: ClassVar[float] = response.FLARE_EVENT_RECORDED
+    quit_after_flare_prob_by_expectations: ClassVar[Mapping[str, float]] = response.QUIT_AFTER_FLARE
+    quit_early_prob_without_flare: ClassVar[float] = response.QUIT_EARLY_WITHOUT_FLARE
+    not_started_share: ClassVar[float] = response.NOT_STARTED_SHARE
     # Trajectories and durability.
-    responder_improvement: tuple[float, float]
-    non_responder_improvement: tuple[float, float]
-    wane_by_week_52_prob_by_rehab: dict[str, float]
-    escalation_prob_by_severity: dict[str, float]
-    escalation_durable_responder_factor: float
-    missing_primary_followup_prob: dict[str, float]
+    responder_improvement: ClassVar[tuple[float, float]] = response.RESPONDER_IMPROVEMENT
+    non_responder_improvement: ClassVar[tuple[float, float]] = response.NON_RESPONDER_IMPROVEMENT
+    wane_by_week_52_prob_by_rehab: ClassVar[Mapping[str, float]] = response.WANE_BY_WEEK_52
+    escalation_prob_by_severity: ClassVar[Mapping[str, float]] = response.ESCALATION_BY_SEVERITY
+    escalation_durable_responder_factor: ClassVar[float] = (
+        response.ESCALATION_DURABLE_RESPONDER_FACTOR
+    )
+    missing_primary_followup_prob: ClassVar[Mapping[str, float]] = response.MISSING_PRIMARY_WINDOW
     # Safety and screening.
-    serious_event_rate_per_session: float
-    event_rate_per_session: dict[str, float]
-    not_screened_share: float
-    contraindicated_share: float
-    g6pd_tested_share: dict[str, float]
-    not_started_share: float
+    serious_event_rate_per_session: ClassVar[float] = schedule.SERIOUS_RATE_PER_SESSION
+    event_rate_per_session: ClassVar[Mapping[str, float]] = EVENT_RATE_PER_SESSION
+    not_screened_share: ClassVar[float] = case_mix.CONTRAINDICATION_WEIGHTS["not_screened"]
+    contraindicated_share: ClassVar[float] = CONTRAINDICATED_SHARE
+    g6pd_tested_share: ClassVar[Mapping[str, float]] = case_mix.G6PD_TESTED_SHARE
 
     def response_prob(self, **levels) -> float:
         """True responder probability of a course: reference profile with ``levels`` changed.
@@ -103,10 +119,10 @@ class PlantedTruth:
         x += LOGIT_ANTIOXIDANTS[bool(levels.pop("early_antioxidants_reported", False))]
         x += LOGIT_FLARE[bool(levels.pop("early_flare", False))]
         x += self.logit_by_age_band[levels.pop("age_band", "50-59")]
-        baseline = float(levels.pop("baseline_nrs", p.REFERENCE_BASELINE_NRS))
-        x += self.logit_per_baseline_point_above_6 * (baseline - p.REFERENCE_BASELINE_NRS)
+        baseline = float(levels.pop("baseline_nrs", response.REFERENCE_BASELINE_NRS))
+        x += self.logit_per_baseline_point_above_6 * (baseline - response.REFERENCE_BASELINE_NRS)
         x += self.logit_by_indication[levels.pop("indication", "knee_oa")]
-        if levels.pop("route", "intra_articular") in p.SYSTEMIC_ROUTES:
+        if levels.pop("route", "intra_articular") in case_mix.SYSTEMIC_ROUTES:
             x += self.logit_systemic_route
         provider = levels.pop("provider_id", None)
         if provider is not None:
@@ -117,53 +133,5 @@ class PlantedTruth:
 
 
 def planted_truth(roles: Roles) -> PlantedTruth:
-    """The truth of a clinic whose providers play ``roles``."""
-    return PlantedTruth(
-        hard_case_mix_provider_id=roles.hard,
-        worse_provider_id=roles.worse,
-        small_provider_id=roles.small,
-        provider_ids=p.PROVIDER_IDS,
-        response_prob_by_severity=dict(p.PROB_BY_SEVERITY),
-        response_prob_by_adherence=dict(p.PROB_BY_ADHERENCE),
-        response_prob_by_rehab=dict(p.PROB_BY_REHAB),
-        response_prob_by_lifestyle_support=dict(p.PROB_BY_LIFESTYLE),
-        response_prob_by_expectations=dict(p.PROB_BY_EXPECTATIONS),
-        response_prob_by_overtraining=dict(p.PROB_BY_OVERTRAINING),
-        response_prob_by_early_antioxidants=dict(p.PROB_BY_ANTIOXIDANTS),
-        response_prob_by_early_flare=dict(p.PROB_BY_FLARE),
-        reference_response_prob=p.REFERENCE_RESPONSE_PROB,
-        reference_profile=dict(p.REFERENCE_PROFILE),
-        provider_site=dict(roles.site_of),
-        provider_logit_effects=dict(roles.effects),
-        site_ids=p.SITE_IDS,
-        small_provider_courses=p.SMALL_PROVIDER_COURSES,
-        logit_by_age_band=dict(p.LOGIT_BY_AGE),
-        logit_per_baseline_point_above_6=p.LOGIT_PER_BASELINE_POINT,
-        logit_by_indication=dict(p.LOGIT_BY_INDICATION),
-        logit_systemic_route=p.LOGIT_SYSTEMIC_ROUTE,
-        early_flare_prob_by_route=dict(p.FLARE_PROB),
-        flare_event_recorded_prob=p.FLARE_EVENT_RECORDED,
-        quit_after_flare_prob_by_expectations=dict(p.QUIT_AFTER_FLARE),
-        quit_early_prob_without_flare=p.QUIT_EARLY_WITHOUT_FLARE,
-        responder_improvement=p.RESPONDER_IMPROVEMENT,
-        non_responder_improvement=p.NON_RESPONDER_IMPROVEMENT,
-        wane_by_week_52_prob_by_rehab=dict(p.WANE_BY_WEEK_52),
-        escalation_prob_by_severity=dict(p.ESCALATION_BY_SEVERITY),
-        escalation_durable_responder_factor=p.ESCALATION_DURABLE_RESPONDER_FACTOR,
-        missing_primary_followup_prob=dict(p.MISSING_PRIMARY_WINDOW),
-        serious_event_rate_per_session=p.SERIOUS_RATE_PER_SESSION,
-        event_rate_per_session={
-            **p.EVENT_RATE_PER_SESSION,
-            "swelling_intra_articular": p.SWELLING_RATE_INTRA_ARTICULAR,
-        },
-        not_screened_share=p.CONTRAINDICATION_WEIGHTS["not_screened"],
-        contraindicated_share=float(
-            sum(
-                w
-                for c, w in p.CONTRAINDICATION_WEIGHTS.items()
-                if c not in ("none", "not_screened")
-            )
-        ),
-        g6pd_tested_share=dict(p.G6PD_TESTED_SHARE),
-        not_started_share=p.NOT_STARTED_SHARE,
-    )
+    """The truth of a clinic whose providers play ``roles`` (copied)."""
+    return PlantedTruth(**asdict(roles))

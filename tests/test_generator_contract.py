@@ -1,9 +1,10 @@
 """The synthetic clinic keeps every data-contract rule and looks like a clinic.
 
-Every rule of the data contract (../shared/docs/data-contract.md), re-implemented here in
-pandas on the shared 20,000-course clinic (ozone_testkit.synthetic_outcomes), independently
-of the loader; then the clinic's shape (providers, indications and routes, sessions,
-baselines, follow-up, secondary instruments) as sample_data/README.md describes it.
+Every rule of the data contract (../shared/docs/data-contract.md; its columns and allowed
+values read from the project's copy, docs/data-contract.md), re-implemented here in pandas
+on the shared 20,000-course clinic (ozone_testkit.synthetic_outcomes), independently of the
+loader; then the clinic's shape (providers, indications and routes, sessions, baselines,
+follow-up, secondary instruments) as sample_data/README.md describes it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from ozone_testkit.synthetic_outcomes import (
@@ -19,84 +19,24 @@ from ozone_testkit.synthetic_outcomes import (
     CONTRACT_COLUMNS,
     NOT_WRITTEN,
     N,
-    shared_clinic,
-    shared_outcomes,
+    contract_columns,
+    instrument_ranges,
 )
 from sample_data import TABLE_COLUMNS
 
-ENUMS = {
-    "age_band": {"18-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-89", "90+"},
-    "sex": {"female", "male", "other", "unknown"},
-    "indication": {
-        "knee_oa",
-        "hip_oa",
-        "shoulder",
-        "lumbar_disc_herniation",
-        "low_back_pain",
-        "neck_pain",
-        "tendinopathy",
-        "other",
-    },
-    "route": {
-        "intra_articular",
-        "periarticular",
-        "paravertebral",
-        "intradiscal",
-        "intramuscular",
-        "major_autohemotherapy",
-        "rectal_insufflation",
-        "topical",
-    },
-    "severity_scale": {"kl", "pfirrmann", "clinician", "none"},
-    "rehab": {"none", "home_program", "supervised_pt"},
-    "expectations": {"realistic", "unrealistic", "unknown"},
-    "contraindication": {
-        "none",
-        "g6pd_deficiency",
-        "pregnancy",
-        "bleeding_disorder",
-        "hyperthyroidism",
-        "other",
-        "not_screened",
-    },
-}
+# The allowed values as docs/data-contract.md states them (read there, not copied here).
+COLUMNS = {stem: {c.name: c for c in columns} for stem, columns in contract_columns().items()}
+ENUMS = {name: c.values for name, c in COLUMNS["courses"].items() if c.kind == "enum"}
+EVENTS = COLUMNS["adverse_events"]["event"].values
+SERIOUSNESS = COLUMNS["adverse_events"]["seriousness"].values
+RANGES = instrument_ranges()
+# The severity_grade rule ("`0`..`4`, `I`..`V`, or `mild`/`moderate`/`severe`/`end_stage`"),
+# its ranges spelled out.
 GRADES = {
     "kl": {"0", "1", "2", "3", "4"},
     "pfirrmann": {"I", "II", "III", "IV", "V"},
     "clinician": {"mild", "moderate", "severe", "end_stage"},
 }
-RANGES = {
-    "nrs_pain": (0, 10),
-    "odi": (0, 100),
-    "womac_pain": (0, 100),
-    "womac_function": (0, 100),
-    "koos_pain": (0, 100),
-    "koos_adl": (0, 100),
-    "ptga": (0, 10),
-    "pgic": (1, 7),
-    "rom_degrees": (0, 180),
-}
-EVENTS = {
-    "post_injection_flare",
-    "swelling",
-    "soreness",
-    "fatigue",
-    "headache",
-    "erythema",
-    "vasovagal",
-    "infection",
-    "other",
-}
-
-
-@pytest.fixture(scope="module")
-def clinic():
-    return shared_clinic()
-
-
-@pytest.fixture(scope="module")
-def outcomes() -> pd.DataFrame:
-    return shared_outcomes()
 
 
 # --- The contract ------------------------------------------------------------------------
@@ -207,7 +147,7 @@ def test_adverse_events_rules(clinic):
     assert e["course_id"].isin(c["course_id"]).all()
     assert (e["day"] >= 0).all()
     assert set(e["event"]) <= EVENTS
-    assert set(e["seriousness"]) <= {"mild", "moderate", "serious"}
+    assert set(e["seriousness"]) <= SERIOUSNESS
     numbered = e.dropna(subset=["session_number"])
     assert (numbered["session_number"] >= 1).all()
     keys = set(zip(s["course_id"], s["session_number"], strict=True))

@@ -15,23 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ozone_testkit.synthetic_outcomes import (
-    GAP_TOLERANCE,
-    N,
-    shared_clinic,
-    shared_outcomes,
-)
+from ozone_testkit.synthetic_outcomes import GAP_TOLERANCE, N
 from sample_data import generate_clinic
-
-
-@pytest.fixture(scope="module")
-def clinic():
-    return shared_clinic()
-
-
-@pytest.fixture(scope="module")
-def outcomes() -> pd.DataFrame:
-    return shared_outcomes()
 
 
 @pytest.fixture(scope="module")

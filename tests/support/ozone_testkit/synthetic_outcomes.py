@@ -1,66 +1,87 @@
-"""The synthetic clinic the generator tests share, and its outcomes computed directly.
+"""The synthetic clinic the generator tests share, its outcomes computed directly, and the
+data contract as its markdown states it.
 
 One 20,000-course clinic (``generate_clinic(N, SEED)``), built once per test session, with
 the methods.md section 1 outcome of every course computed here in pandas, independently of
-the loader and the SQL marts. tests/test_generator_contract.py, tests/test_generator_truth.py
-and tests/test_planted_effects.py read it; ``GAP_TOLERANCE`` is the tolerance they all use
-for the gap between two crude rates (justified below).
+the loader and the SQL marts: the session fixtures ``clinic`` and ``outcomes`` (a plugin
+of tests/conftest.py) that tests/test_generator_contract.py and tests/test_generator_truth.py
+use. The contract's columns, types and rules are read from
+docs/data-contract.md (``contract_columns``, ``instrument_ranges``), not from the generator
+nor from the loader's queries/data/contract.py, so the generator tests check the clinic
+against the document. ``GAP_TOLERANCE`` is the tolerance the generator tests and
+tests/test_planted_effects.py use for the gap between two crude rates (justified below).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from ozone_testkit import ROOT
 from sample_data import SyntheticClinic, generate_clinic
 
 N = 20_000
 SEED = 20261125
+CONTRACT_MD = ROOT / "docs" / "data-contract.md"
 
-# The contract's columns the generator writes, copied from data-contract.md (not imported
-# from the generator); NOT_WRITTEN: its optional columns the generator leaves out (the contract
-# allows an optional column to be left out of a file), in the contract's order after them.
-CONTRACT_COLUMNS = {
-    "courses": [
-        "course_id",
-        "patient_id",
-        "site_id",
-        "provider_id",
-        "start_year",
-        "start_quarter",
-        "age_band",
-        "sex",
-        "indication",
-        "route",
-        "severity_scale",
-        "severity_grade",
-        "end_stage",
-        "symptom_months",
-        "planned_sessions",
-        "rehab",
-        "lifestyle_support",
-        "expectations",
-        "contraindication",
-        "g6pd_tested",
-        "overtraining_reported",
-        "early_antioxidants_reported",
-        "escalated_day",
-        "course_price",
-    ],
-    "sessions": ["course_id", "session_number", "day", "concentration_ug_ml", "volume_ml"],
-    "assessments": ["course_id", "day", "instrument", "score"],
-    "adverse_events": ["course_id", "session_number", "day", "event", "seriousness"],
-}
+
+@dataclass(frozen=True)
+class ContractColumn:
+    """One row of a file's column table in docs/data-contract.md."""
+
+    name: str
+    kind: str  # the "type" cell: text, int, decimal, bool or enum
+    rule: str
+
+    @property
+    def values(self) -> set[str]:
+        """The values its rule quotes in backticks (an enum's allowed values)."""
+        return set(re.findall(r"`([^`]+)`", self.rule))
+
+
+@cache
+def contract_columns() -> dict[str, list[ContractColumn]]:
+    """File stem -> its columns, in order: the first table under each "## <stem>.csv"
+    heading of docs/data-contract.md."""
+    files: dict[str, list[ContractColumn]] = {}
+    current: list[ContractColumn] | None = None
+    for line in CONTRACT_MD.read_text().splitlines():
+        if line.startswith("## "):
+            heading = re.match(r"## (\w+)\.csv\b", line)
+            current = files.setdefault(heading[1], []) if heading else None
+        elif current is not None and line.startswith("|"):
+            name, kind, rule = (cell.strip() for cell in line.strip("|").split("|"))
+            if name not in ("column", "---"):
+                current.append(ContractColumn(name, kind, rule))
+        elif current:
+            current = None  # the column table has ended; later tables are not columns
+    return files
+
+
+def instrument_ranges() -> dict[str, tuple[int, int]]:
+    """Instrument -> (lowest, highest) score, from the contract's "| instrument | range |"
+    table (a row may name several instruments)."""
+    ranges = {}
+    rows = re.findall(r"^\| (`[^|]+`) \| (\d+)\.\.(\d+)", CONTRACT_MD.read_text(), re.M)
+    for names, low, high in rows:
+        for name in re.findall(r"`([^`]+)`", names):
+            ranges[name] = (int(low), int(high))
+    return ranges
+
+
+# NOT_WRITTEN: the contract's optional columns the generator leaves out (the contract allows
+# an optional column to be left out of a file), in the contract's order after the others.
 NOT_WRITTEN = {"courses": ["observed_days"]}  # not simulated yet
-BOOL_COLUMNS = [
-    "end_stage",
-    "lifestyle_support",
-    "g6pd_tested",
-    "overtraining_reported",
-    "early_antioxidants_reported",
-]
+CONTRACT_COLUMNS = {
+    stem: [c.name for c in columns if c.name not in NOT_WRITTEN.get(stem, [])]
+    for stem, columns in contract_columns().items()
+}
+BOOL_COLUMNS = [c.name for c in contract_columns()["courses"] if c.kind == "bool"]
 
 # Tolerance for gaps between two crude complete-case rates at n = 20,000 (about 15,000
 # eligible completers): sampling SD of a difference is 0.011-0.016 here (groups of
@@ -70,12 +91,6 @@ BOOL_COLUMNS = [
 # over 4 seeds, crude minus planted: severity moderate-end_stage -0.02..-0.04, adherence
 # full-one_and_done -0.01..-0.02, rehab supervised-none +0.02..+0.03. 0.06 + 0.04 = 0.10.
 GAP_TOLERANCE = 0.10
-
-
-@cache
-def shared_clinic() -> SyntheticClinic:
-    """The N-course clinic of seed SEED, generated once per test session (read only)."""
-    return generate_clinic(N, SEED)
 
 
 def severity_class(courses: pd.DataFrame) -> pd.Series:
@@ -151,7 +166,13 @@ def outcomes_of(clinic: SyntheticClinic) -> pd.DataFrame:
     return out
 
 
-@cache
-def shared_outcomes() -> pd.DataFrame:
-    """``outcomes_of(shared_clinic())``, computed once per test session (read only)."""
-    return outcomes_of(shared_clinic())
+@pytest.fixture(scope="session")
+def clinic() -> SyntheticClinic:
+    """The N-course clinic of seed SEED, generated once per test session (read only)."""
+    return generate_clinic(N, SEED)
+
+
+@pytest.fixture(scope="session")
+def outcomes(clinic: SyntheticClinic) -> pd.DataFrame:
+    """``outcomes_of(clinic)``, computed once per test session (read only)."""
+    return outcomes_of(clinic)
