@@ -39,6 +39,9 @@ from queries.data import db
 from queries.data.loading import load_folder
 from sample_data.generator import generate_clinic
 
+# The generator tests' session fixtures ``clinic`` and ``outcomes`` (20,000 synthetic courses).
+pytest_plugins = ["ozone_testkit.synthetic_outcomes"]
+
 SYNTHETIC_TEST_COURSES = 2000
 SYNTHETIC_TEST_SEED = 20261125
 # What a page test must not inherit from the shell: the role, the scope, the threshold.

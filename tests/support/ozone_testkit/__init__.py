@@ -4,8 +4,20 @@ pytest puts ``tests/support`` on ``sys.path`` (``pythonpath`` in pyproject.toml)
 import ``ozone_testkit.fixture_clinic`` and never ``tests.…``: a wheel that ships its own
 top-level ``tests`` package cannot shadow them (tests/test_architecture.py proves it).
 
-- ``fixture_clinic``, ``fixture_timeline``: the hand-built clinics with hand-worked answers.
+- ``fixture_clinic``, ``fixture_timeline``: the hand-built clinics, their courses written as
+  tables, with hand-worked answers; ``fixture_clinic`` also holds the helpers both write their
+  contract files with (``course_table``, ``course_row``, ``rows``, ``write``).
+- ``raw_clinic``: the fixture clinic as the clinic's own system exports it, before
+  de-identification, and the same clinic de-identified by hand.
+- ``extract_variants``: the fixture clinic loaded into a fresh database, rewritten as
+  Parquet, and file hashes, for the loading tests.
 - ``reference_outcomes``: the plain-pandas reference implementation of the outcome rules.
+- ``synthetic_outcomes``: the 20,000-course synthetic clinic the generator tests share, its
+  outcomes computed directly, and the data contract as its markdown states it.
+- ``casemix_simulation``: courses simulated from a known logistic model, for the case-mix and
+  association tests.
+- ``planted_series``: a quarterly series with the "Making Data Count" signals planted by
+  construction, for the p-chart and Laney p′ tests.
 - ``screens``: driving and reading the app, in-process (AppTest) and in Chromium.
 """
 

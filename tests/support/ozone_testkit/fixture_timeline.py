@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ozone_testkit import fixture_clinic
+from ozone_testkit.fixture_clinic import NRS, course_table
 from ozone_testkit.fixture_clinic import write as write_rows
 
 
@@ -28,7 +29,7 @@ class TimelineCourse:
     n_sessions: int
     rehab: str
     expectations: str
-    nrs: tuple[tuple[int, float], ...]  # (day, score) NRS pain values
+    nrs: NRS
     contraindication: str = "none"
     g6pd_tested: str = "true"
     escalated_day: str = ""
@@ -36,339 +37,117 @@ class TimelineCourse:
 
 IA, PV = "intra_articular", "paravertebral"
 
-COURSES = (
-    # baseline 6, day 3 = 8 >= 6 + 1: flare by the NRS rise alone (no event); 4 of 4: continued;
-    # day 84 = 3: drop 3 = 50 %, responder; stays a responder at 182 and 370: censored at
-    # 370 - 84 = 286 days
-    TimelineCourse(
-        "flare_by_nrs_rise_only",
-        "P_A",
-        IA,
-        2023,
-        "1",
-        "moderate",
-        4,
-        4,
-        "supervised_pt",
-        "realistic",
-        ((0, 6), (3, 8), (14, 5), (28, 4), (84, 3), (182, 3), (370, 3)),
-    ),
-    # day 3 = baseline 7 (no rise) but a post_injection_flare event: flare by the event alone;
-    # day 84 = 6: drop 1, non-responder
-    TimelineCourse(
-        "flare_by_event_only",
-        "P_A",
-        IA,
-        2023,
-        "1",
-        "moderate",
-        4,
-        4,
-        "home_program",
-        "realistic",
-        ((0, 7), (3, 7), (84, 6)),
-    ),
-    # day 7 = 6 = baseline 5 + exactly 1: a flare (the boundary is inclusive); responder at 84
-    # (drop 3 = 60 %); day 182 = 4.5 (drop 0.5): response lost after 182 - 84 = 98 days
-    TimelineCourse(
-        "flare_rise_exactly_1",
-        "P_A",
-        IA,
-        2023,
-        "2",
-        "severe",
-        3,
-        3,
-        "none",
-        "unrealistic",
-        ((0, 5), (7, 6), (84, 2), (182, 4.5)),
-    ),
-    # day 2 = 6.5 < baseline 6 + 1: no flare; responder at 84 (drop 2 = 33 %); still at 182
-    # (drop 2), lost at 270 (drop 1): 186 days
-    TimelineCourse(
-        "rise_under_1_no_flare",
-        "P_A",
-        IA,
-        2023,
-        "2",
-        "moderate",
-        4,
-        4,
-        "none",
-        "realistic",
-        ((0, 6), (2, 6.5), (84, 4), (182, 4), (270, 5)),
-    ),
-    # rise of 2 on day 11, one day after the flare window: no flare; non-responder
-    TimelineCourse(
-        "rise_on_day_11_no_flare",
-        "P_B",
-        PV,
-        2023,
-        "3",
-        "moderate",
-        4,
-        4,
-        "supervised_pt",
-        "unknown",
-        ((0, 6), (11, 8), (84, 5)),
-    ),
-    # flare (day 4 = 9 vs baseline 7), stopped after 1 of 4 planned: quit after flare
-    TimelineCourse(
-        "flare_quit_after_1_of_4",
-        "P_B",
-        PV,
-        2023,
-        "3",
-        "severe",
-        4,
-        1,
-        "none",
-        "unrealistic",
-        ((0, 7), (4, 9), (84, 7)),
-    ),
-    # flare by NRS and by event, stopped after 2 of 5: quit; nothing in day 56..112: no
-    # follow-up; escalated on day 200 (within 365)
-    TimelineCourse(
-        "flare_quit_after_2_of_5",
-        "P_B",
-        IA,
-        2023,
-        "4",
-        "end_stage",
-        5,
-        2,
-        "none",
-        "unrealistic",
-        ((0, 8), (6, 9)),
-        escalated_day="200",
-    ),
-    # flare, 2 of 2 planned: stopped at 2 but nothing more was planned, so not a quit;
-    # responder (drop 2 = 40 %) with no later value: censored at 0 days
-    TimelineCourse(
-        "flare_2_of_2_planned_not_quit",
-        "P_B",
-        IA,
-        2024,
-        "1",
-        "mild",
-        2,
-        2,
-        "home_program",
-        "realistic",
-        ((0, 5), (5, 7), (84, 3)),
-    ),
-    # no flare, stopped after 1 of 3: an early quit, but not "quit after flare"; escalated on
-    # day 150 although last seen on day 84 (escalation ends follow-up)
-    TimelineCourse(
-        "no_flare_quit_after_1_of_3",
-        "P_C",
-        IA,
-        2024,
-        "1",
-        "moderate",
-        3,
-        1,
-        "none",
-        "realistic",
-        ((0, 6), (7, 5), (84, 6)),
-        escalated_day="150",
-    ),
-    # flare (day 2 = 7 = 6 + 1), stopped at 3 of 6: not a quit (more than 2 sessions);
-    # responder at 84 (drop 3); day 120 = 4.5 (drop 1.5) loses the response after 36 days,
-    # whatever happens later (day 182 back to 3)
-    TimelineCourse(
-        "flare_3_of_6_lost_then_regained",
-        "P_C",
-        PV,
-        2024,
-        "2",
-        "moderate",
-        6,
-        3,
-        "supervised_pt",
-        "unknown",
-        ((0, 6), (2, 7), (84, 3), (120, 4.5), (182, 3)),
-    ),
-    # zero sessions: not in any flare denominator; eligible, non-responder
-    TimelineCourse(
-        "not_started",
-        "P_C",
-        IA,
-        2024,
-        "2",
-        "moderate",
-        3,
-        0,
-        "none",
-        "realistic",
-        ((0, 6), (84, 6)),
-    ),
-    # a soreness event is not a flare; responder (drop 4 = 50 %); day 370 = 5.5: drop 2.5 =
-    # 31 %, still a responder: censored at 286 days
-    TimelineCourse(
-        "soreness_event_no_flare",
-        "P_C",
-        IA,
-        2024,
-        "3",
-        "none",
-        4,
-        4,
-        "home_program",
-        "realistic",
-        ((0, 8), (3, 8), (84, 4), (182, 3), (370, 5.5)),
-    ),
-    # day 182 = 7 vs baseline 10: drop 3 = exactly 30 %, still a responder: censored at 98
-    TimelineCourse(
-        "durable_exact_30_percent_later",
-        "P_A",
-        IA,
-        2024,
-        "3",
-        "moderate",
-        4,
-        4,
-        "supervised_pt",
-        "realistic",
-        ((0, 10), (84, 5), (182, 7)),
-    ),
-    # day 182 = 7.5 vs baseline 10: drop 2.5 >= 2 points but 25 % < 30 %: lost after 98 days.
-    # Starts in 2025-Q2, leaving 2024-Q4 and 2025-Q1 empty (n = 0 on the p-chart)
-    TimelineCourse(
-        "lost_by_percent_only",
-        "P_A",
-        IA,
-        2025,
-        "2",
-        "moderate",
-        4,
-        4,
-        "home_program",
-        "realistic",
-        ((0, 10), (84, 6), (182, 7.5), (370, 7.5)),
-    ),
-    # no baseline, so no NRS flare, but a post_injection_flare event: flare; not eligible
-    TimelineCourse(
-        "no_baseline_flare_event",
-        "P_B",
-        IA,
-        2025,
-        "2",
-        "unknown",
-        3,
-        3,
-        "none",
-        "realistic",
-        ((7, 8), (84, 5)),
-    ),
-    # escalated on day 400: an escalation, but not within 365 days; one serious event with no
-    # session number
-    TimelineCourse(
-        "escalated_day_400",
-        "P_C",
-        PV,
-        2023,
-        "4",
-        "end_stage",
-        3,
-        3,
-        "none",
-        "realistic",
-        ((0, 7), (84, 6), (370, 6)),
-        escalated_day="400",
-    ),
-    # given without a contraindication screen (G6PD not tested)
-    TimelineCourse(
-        "not_screened",
-        "P_B",
-        PV,
-        2023,
-        "1",
-        "mild",
-        3,
-        3,
-        "none",
-        "realistic",
-        ((0, 5), (84, 5)),
-        contraindication="not_screened",
-        g6pd_tested="false",
-    ),
-    # a contraindication (G6PD deficiency) and still treated
-    TimelineCourse(
-        "g6pd_deficiency_treated",
-        "P_C",
-        IA,
-        2024,
-        "1",
-        "mild",
-        2,
-        2,
-        "none",
-        "realistic",
-        ((0, 4), (84, 4)),
-        contraindication="g6pd_deficiency",
-    ),
-    # no start quarter (left out of a quarterly chart) and G6PD test unknown; responder with
-    # no later value: censored at 0
-    TimelineCourse(
-        "no_quarter_g6pd_unknown",
-        "P_A",
-        IA,
-        2024,
-        "",
-        "moderate",
-        3,
-        3,
-        "none",
-        "realistic",
-        ((0, 6), (84, 2)),
-        g6pd_tested="",
-    ),
-    # three events, two of them serious; responder (drop 3 = 43 %), censored at 0
-    TimelineCourse(
-        "serious_infection_after_session_3",
-        "P_B",
-        IA,
-        2024,
-        "3",
-        "severe",
-        4,
-        4,
-        "supervised_pt",
-        "realistic",
-        ((0, 7), (84, 4)),
-    ),
-    # baseline 2 (+1 = 3 <= 4 on day 3): a flare, but not eligible for responder rates; still
-    # in the trajectory (every course with a baseline)
-    TimelineCourse(
-        "low_baseline_flare",
-        "P_A",
-        IA,
-        2024,
-        "2",
-        "mild",
-        3,
-        3,
-        "none",
-        "realistic",
-        ((0, 2), (3, 4), (84, 1)),
-    ),
-    # two values on day 3 (7 and 6) are averaged to 6.5 < 6 + 1: no flare (7 alone would be);
-    # responder (drop 2 = 33 %), censored at 0
-    TimelineCourse(
-        "same_day_duplicate_early",
-        "P_C",
-        IA,
-        2023,
-        "2",
-        "moderate",
-        4,
-        4,
-        "home_program",
-        "realistic",
-        ((0, 6), (3, 7), (3, 6), (84, 4)),
-    ),
-)
+# One course a line: course_id, provider, route (IA or PV), start year-quarter (the year alone:
+# no quarter), severity class, sessions completed/planned, rehab, expectations; then, indented,
+# its NRS pain values (day:score) and other columns (column=value).
+_COURSE_TABLE = """
+# baseline 6, day 3 = 8 >= 6 + 1: flare by the NRS rise alone (no event); 4 of 4: continued;
+# day 84 = 3: drop 3 = 50 %, responder; stays a responder at 182 and 370: censored at
+# 370 - 84 = 286 days
+flare_by_nrs_rise_only             P_A IA 2023-Q1 moderate   4/4 supervised_pt realistic
+    0:6 3:8 14:5 28:4 84:3 182:3 370:3
+# day 3 = baseline 7 (no rise) but a post_injection_flare event: flare by the event alone;
+# day 84 = 6: drop 1, non-responder
+flare_by_event_only                P_A IA 2023-Q1 moderate   4/4 home_program  realistic
+    0:7 3:7 84:6
+# day 7 = 6 = baseline 5 + exactly 1: a flare (the boundary is inclusive); responder at 84
+# (drop 3 = 60 %); day 182 = 4.5 (drop 0.5): response lost after 182 - 84 = 98 days
+flare_rise_exactly_1               P_A IA 2023-Q2 severe     3/3 none          unrealistic
+    0:5 7:6 84:2 182:4.5
+# day 2 = 6.5 < baseline 6 + 1: no flare; responder at 84 (drop 2 = 33 %); still at 182
+# (drop 2), lost at 270 (drop 1): 186 days
+rise_under_1_no_flare              P_A IA 2023-Q2 moderate   4/4 none          realistic
+    0:6 2:6.5 84:4 182:4 270:5
+# rise of 2 on day 11, one day after the flare window: no flare; non-responder
+rise_on_day_11_no_flare            P_B PV 2023-Q3 moderate   4/4 supervised_pt unknown
+    0:6 11:8 84:5
+# flare (day 4 = 9 vs baseline 7), stopped after 1 of 4 planned: quit after flare
+flare_quit_after_1_of_4            P_B PV 2023-Q3 severe     1/4 none          unrealistic
+    0:7 4:9 84:7
+# flare by NRS and by event, stopped after 2 of 5: quit; nothing in day 56..112: no
+# follow-up; escalated on day 200 (within 365)
+flare_quit_after_2_of_5            P_B IA 2023-Q4 end_stage  2/5 none          unrealistic
+    0:8 6:9  escalated_day=200
+# flare, 2 of 2 planned: stopped at 2 but nothing more was planned, so not a quit;
+# responder (drop 2 = 40 %) with no later value: censored at 0 days
+flare_2_of_2_planned_not_quit      P_B IA 2024-Q1 mild       2/2 home_program  realistic
+    0:5 5:7 84:3
+# no flare, stopped after 1 of 3: an early quit, but not "quit after flare"; escalated on
+# day 150 although last seen on day 84 (escalation ends follow-up)
+no_flare_quit_after_1_of_3         P_C IA 2024-Q1 moderate   1/3 none          realistic
+    0:6 7:5 84:6  escalated_day=150
+# flare (day 2 = 7 = 6 + 1), stopped at 3 of 6: not a quit (more than 2 sessions);
+# responder at 84 (drop 3); day 120 = 4.5 (drop 1.5) loses the response after 36 days,
+# whatever happens later (day 182 back to 3)
+flare_3_of_6_lost_then_regained    P_C PV 2024-Q2 moderate   3/6 supervised_pt unknown
+    0:6 2:7 84:3 120:4.5 182:3
+# zero sessions: not in any flare denominator; eligible, non-responder
+not_started                        P_C IA 2024-Q2 moderate   0/3 none          realistic
+    0:6 84:6
+# a soreness event is not a flare; responder (drop 4 = 50 %); day 370 = 5.5: drop 2.5 =
+# 31 %, still a responder: censored at 286 days
+soreness_event_no_flare            P_C IA 2024-Q3 none       4/4 home_program  realistic
+    0:8 3:8 84:4 182:3 370:5.5
+# day 182 = 7 vs baseline 10: drop 3 = exactly 30 %, still a responder: censored at 98
+durable_exact_30_percent_later     P_A IA 2024-Q3 moderate   4/4 supervised_pt realistic
+    0:10 84:5 182:7
+# day 182 = 7.5 vs baseline 10: drop 2.5 >= 2 points but 25 % < 30 %: lost after 98 days.
+# Starts in 2025-Q2, leaving 2024-Q4 and 2025-Q1 empty (n = 0 on the p-chart)
+lost_by_percent_only               P_A IA 2025-Q2 moderate   4/4 home_program  realistic
+    0:10 84:6 182:7.5 370:7.5
+# no baseline, so no NRS flare, but a post_injection_flare event: flare; not eligible
+no_baseline_flare_event            P_B IA 2025-Q2 unknown    3/3 none          realistic
+    7:8 84:5
+# escalated on day 400: an escalation, but not within 365 days; one serious event with no
+# session number
+escalated_day_400                  P_C PV 2023-Q4 end_stage  3/3 none          realistic
+    0:7 84:6 370:6  escalated_day=400
+# given without a contraindication screen (G6PD not tested)
+not_screened                       P_B PV 2023-Q1 mild       3/3 none          realistic
+    0:5 84:5  contraindication=not_screened g6pd_tested=false
+# a contraindication (G6PD deficiency) and still treated
+g6pd_deficiency_treated            P_C IA 2024-Q1 mild       2/2 none          realistic
+    0:4 84:4  contraindication=g6pd_deficiency
+# no start quarter (left out of a quarterly chart) and G6PD test unknown; responder with
+# no later value: censored at 0
+no_quarter_g6pd_unknown            P_A IA 2024    moderate   3/3 none          realistic
+    0:6 84:2  g6pd_tested=
+# three events, two of them serious; responder (drop 3 = 43 %), censored at 0
+serious_infection_after_session_3  P_B IA 2024-Q3 severe     4/4 supervised_pt realistic
+    0:7 84:4
+# baseline 2 (+1 = 3 <= 4 on day 3): a flare, but not eligible for responder rates; still
+# in the trajectory (every course with a baseline)
+low_baseline_flare                 P_A IA 2024-Q2 mild       3/3 none          realistic
+    0:2 3:4 84:1
+# two values on day 3 (7 and 6) are averaged to 6.5 < 6 + 1: no flare (7 alone would be);
+# responder (drop 2 = 33 %), censored at 0
+same_day_duplicate_early           P_C IA 2023-Q2 moderate   4/4 home_program  realistic
+    0:6 3:7 3:6 84:4
+"""
+
+
+def _course(columns: list[str], nrs: NRS, more: dict[str, str]) -> TimelineCourse:
+    """A course of the table above."""
+    name, provider, route, start, severity, sessions, rehab, expectations = columns
+    year, _, quarter = start.partition("-Q")
+    completed, planned = (int(n) for n in sessions.split("/"))
+    return TimelineCourse(
+        name,
+        provider,
+        {"IA": IA, "PV": PV}[route],
+        int(year),
+        quarter,
+        severity,
+        planned,
+        completed,
+        rehab,
+        expectations,
+        nrs,
+        **more,
+    )
+
+
+COURSES = tuple(_course(*course) for course in course_table(_COURSE_TABLE))
 
 # (course_id, session_number, day, event, seriousness)
 ADVERSE_EVENTS = (
@@ -529,32 +308,27 @@ EXPECTED_SCREENING_EXCEPTIONS = (
     ("not_screened", "P_B", "not_screened", 3, False),
 )
 
-# p-charts (primary window): period -> (n, events). Responder chart: n = eligible with
-# follow-up, events = responders; follow-up chart: n = eligible, events = with follow-up.
+# p-charts (primary window): period -> (eligible, with follow-up, responders). The responder
+# chart counts responders among the eligible with follow-up, the follow-up chart those with
+# follow-up among the eligible: each period -> (n, events).
 # 2024-Q4 and 2025-Q1 have no course (n = 0); no_quarter_g6pd_unknown is left out.
+_PCHART_COUNTS = {
+    "2023-Q1": (3, 3, 1),
+    "2023-Q2": (3, 3, 3),
+    "2023-Q3": (2, 2, 0),
+    "2023-Q4": (2, 1, 0),
+    "2024-Q1": (3, 3, 1),
+    "2024-Q2": (2, 2, 1),
+    "2024-Q3": (3, 3, 3),
+    "2024-Q4": (0, 0, 0),
+    "2025-Q1": (0, 0, 0),
+    "2025-Q2": (1, 1, 1),
+}
 EXPECTED_PCHART_RESPONDER = {
-    "2023-Q1": (3, 1),
-    "2023-Q2": (3, 3),
-    "2023-Q3": (2, 0),
-    "2023-Q4": (1, 0),
-    "2024-Q1": (3, 1),
-    "2024-Q2": (2, 1),
-    "2024-Q3": (3, 3),
-    "2024-Q4": (0, 0),
-    "2025-Q1": (0, 0),
-    "2025-Q2": (1, 1),
+    period: (followed, responders) for period, (_, followed, responders) in _PCHART_COUNTS.items()
 }
 EXPECTED_PCHART_FOLLOWUP = {
-    "2023-Q1": (3, 3),
-    "2023-Q2": (3, 3),
-    "2023-Q3": (2, 2),
-    "2023-Q4": (2, 1),
-    "2024-Q1": (3, 3),
-    "2024-Q2": (2, 2),
-    "2024-Q3": (3, 3),
-    "2024-Q4": (0, 0),
-    "2025-Q1": (0, 0),
-    "2025-Q2": (1, 1),
+    period: (eligible, followed) for period, (eligible, followed, _) in _PCHART_COUNTS.items()
 }
 # With every start_quarter blanked (Safe Harbor): yearly periods, responder chart.
 EXPECTED_PCHART_RESPONDER_YEARLY = {"2023": (9, 4), "2024": (9, 6), "2025": (1, 1)}
@@ -570,32 +344,10 @@ def _severity_columns(severity: str) -> tuple[str, str]:
 
 def _course_row(c: TimelineCourse) -> dict[str, str]:
     scale, grade = _severity_columns(c.severity)
-    return {
-        "course_id": c.course_id,
-        "patient_id": f"pt_{c.course_id}",
-        "site_id": "S1",
-        "provider_id": c.provider_id,
-        "start_year": str(c.start_year),
-        "start_quarter": c.start_quarter,
-        "age_band": "50-59",
-        "sex": "female",
-        "indication": "knee_oa" if c.route == IA else "low_back_pain",
-        "route": c.route,
-        "severity_scale": scale,
-        "severity_grade": grade,
-        "end_stage": "",
-        "symptom_months": "12",
-        "planned_sessions": str(c.planned_sessions),
-        "rehab": c.rehab,
-        "lifestyle_support": "false",
-        "expectations": c.expectations,
-        "contraindication": c.contraindication,
-        "g6pd_tested": c.g6pd_tested,
-        "overtraining_reported": "",
-        "early_antioxidants_reported": "",
-        "escalated_day": c.escalated_day,
-        "course_price": "",
-    }
+    indication = "knee_oa" if c.route == IA else "low_back_pain"
+    return fixture_clinic.course_row(
+        c, indication=indication, severity_scale=scale, severity_grade=grade
+    )
 
 
 def rows() -> dict[str, list[dict[str, str]]]:
