@@ -21,7 +21,9 @@ of the steps is part of the clinic):
 7. follow-up: missed visits, a 12-week window missed more often by non-responders, loss after
    week 12, escalation to surgery (end-stage most often) that ends follow-up;
 8. safety: mild/moderate events per session, rare serious ones (events.py).
-Patients (repeat courses) and prices are drawn last.
+Patients (repeat courses) and prices are drawn last, then the day each course started, which
+gives its ``observed_days`` at the extract date (extract.py; tables.py leaves out of the files
+what had not happened by then).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from sample_data.courses import (
     severity_columns,
 )
 from sample_data.events import EventRows, build_adverse_events
+from sample_data.extract import draw_observed_days
 from sample_data.outcomes import Adherence, Outcome, draw_adherence, draw_outcome
 from sample_data.parameters import case_mix
 from sample_data.sessions import SessionRows, build_sessions, escalation_after_last_session
@@ -62,6 +65,7 @@ class Simulation:
     assessments: Assessments
     patient_number: np.ndarray
     course_price: np.ndarray  # NaN = unknown
+    observed_days: np.ndarray  # first session to the extract date (extract.py)
 
     @property
     def n_courses(self) -> int:
@@ -86,6 +90,7 @@ def simulate(n: int, seed: int) -> Simulation:
     asm = build_assessments(rng, cm, adh, out)
     patient_number = draw_patient_numbers(rng, cm)
     price = draw_course_price(rng, cm, care, adh.completed)
+    observed_days = draw_observed_days(rng, cm)
     return Simulation(
         roles=roles,
         case_mix=cm,
@@ -98,4 +103,5 @@ def simulate(n: int, seed: int) -> Simulation:
         assessments=asm,
         patient_number=patient_number,
         course_price=price,
+        observed_days=observed_days,
     )

@@ -2,7 +2,9 @@
 
 Columns exactly the data contract's, in its order (queries/data/contract.py), levels as the
 contract spells them, unknown as a missing value (written as an empty cell); ids opaque and
-zero-padded (``c000001``, ``pt004711``). Nothing here draws a random number.
+zero-padded (``c000001``, ``pt004711``). The files hold what had happened by the extract date
+(extract.py): rows after a course's ``observed_days`` are left out, an escalation after it is
+empty. Nothing here draws a random number.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from queries.data.contract import (
     SERIOUSNESS,
     SEXES,
 )
+from sample_data.extract import in_extract
 from sample_data.parameters import case_mix
 from sample_data.simulation import Simulation
 
 # Optional contract columns the generator leaves out of its files (the contract allows it):
-# observed_days is not planted yet.
-NOT_GENERATED = ("observed_days",)
+# none (observed_days is written since the clinic has an extract date).
+NOT_GENERATED: tuple[str, ...] = ()
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     name: tuple(c for c in FILE_BY_NAME[name].column_names if c not in NOT_GENERATED)
     for name in ("courses", "sessions", "assessments", "adverse_events")
@@ -92,10 +95,18 @@ def courses_table(sim: Simulation) -> pd.DataFrame:
             "early_antioxidants_reported": bool_with_missing(
                 care.antioxidants, care.antioxidants_missing
             ),
-            "escalated_day": int_with_missing(out.escalated_day, ~out.escalates),
+            "escalated_day": int_with_missing(
+                out.escalated_day, ~out.escalates | (out.escalated_day > sim.observed_days)
+            ),
             "course_price": pd.array(sim.course_price, dtype="Float64"),
+            "observed_days": sim.observed_days.astype(np.int64),
         }
     )
+
+
+def _in_extract(frame: pd.DataFrame, kept: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` that had happened by the extract date."""
+    return frame.loc[kept].reset_index(drop=True)
 
 
 def contract_tables(sim: Simulation) -> dict[str, pd.DataFrame]:
@@ -129,11 +140,12 @@ def contract_tables(sim: Simulation) -> dict[str, pd.DataFrame]:
             "seriousness": labels(SERIOUSNESS, ae.seriousness),
         }
     )
+    obs = sim.observed_days
     tables = {
         "courses": courses,
-        "sessions": sessions,
-        "assessments": assessments,
-        "adverse_events": adverse_events,
+        "sessions": _in_extract(sessions, in_extract(ses.course, ses.day, obs)),
+        "assessments": _in_extract(assessments, in_extract(asm.course, asm.day, obs)),
+        "adverse_events": _in_extract(adverse_events, in_extract(ae.course, ae.day, obs)),
     }
     return {name: tables[name].loc[:, list(cols)] for name, cols in TABLE_COLUMNS.items()}
 

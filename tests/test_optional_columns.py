@@ -127,13 +127,15 @@ def test_observed_days_is_stored(tmp_path):
     assert (stored[first], stored[second]) == (200, 0)
 
 
-def test_observed_days_does_not_change_any_outcome(tmp_path):
-    """Stored, not used yet (a later issue gives it meaning: "not yet due")."""
+def test_observed_days_past_every_window_does_not_change_any_outcome(tmp_path):
+    """Every window closed (the 52-week one on day 406) by day 406: every course is due, so
+    nothing changes (methods.md section 1 "Not yet due"; tests/test_not_yet_due.py covers
+    courses that are not yet due)."""
     plain = tmp_path / "plain.duckdb"
     load_folder(fixture_clinic.write(tmp_path / "a"), plain)
     data = copy.deepcopy(fixture_clinic.rows())
     for row in data["courses"]:
-        row["observed_days"] = "1"
+        row["observed_days"] = "406"
     observed = tmp_path / "observed.duckdb"
     load_folder(fixture_clinic.write(tmp_path / "b", data), observed)
     marts = ("course_outcomes", "course_facts", "assessment_daily")

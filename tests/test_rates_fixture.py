@@ -87,6 +87,8 @@ def test_rates_cli_csv_matches_hand_counts(fixture_db, capsys, by):
             assert row["itt_rate"] == ""
         else:
             assert float(row["itt_rate"]) == pytest.approx(n_responders / n_eligible, abs=1e-6)
+        # no observed_days in this extract: every course counts as due (methods.md section 1)
+        assert row["n_not_yet_due"] == "0"
 
 
 def test_rates_cli_json(fixture_db, capsys):
@@ -144,6 +146,7 @@ def test_overview_totals(fixture_db):
         con.close()
     for name, value in fixture_clinic.EXPECTED_TOTAL.items():
         assert getattr(ov, name) == value, name
+    assert ov.n_not_yet_due == 0  # no observed_days: every course is due
     assert ov.responder_complete_case.rate == pytest.approx(6 / 9)
     assert ov.responder_itt.rate == pytest.approx(6 / 11)
     assert ov.followup.rate == pytest.approx(9 / 11)

@@ -1,7 +1,7 @@
 """Overview: the headline numbers of the courses in view, every rate with its interval and n.
 
-Definitions: methods.md section 1 (responder, eligible, follow-up, complete case vs ITT),
-section 3 (Wilson intervals), section 5 (adverse events per 100 sessions).
+Definitions: methods.md section 1 (responder, eligible, follow-up, complete case vs ITT,
+not yet due), section 3 (Wilson intervals), section 5 (adverse events per 100 sessions).
 """
 
 import streamlit as st
@@ -14,7 +14,7 @@ st.title("Overview")
 ov = ctx.overview()
 
 st.subheader("Courses")
-courses, patients, eligible, no_baseline, low_baseline = st.columns(5)
+courses, patients, eligible, no_baseline, low_baseline, not_due = st.columns(6)
 with courses:
     widgets.count_metric("Courses", ov.n_courses, f"{ov.n_sessions:,} sessions delivered")
 with patients:
@@ -37,6 +37,16 @@ with low_baseline:
         f"baseline below {settings.min_baseline:g}: no room to improve",
         help="Left out of responder rates (methods.md section 1).",
     )
+with not_due:
+    widgets.count_metric(
+        "Not yet due",
+        ov.n_not_yet_due,
+        f"{settings.window().name} window not closed by the extract",
+        help="Counted on its own, in no other box (methods.md section 1); a course "
+        "without observed_days counts as due.",
+    )
+if ov.n_not_yet_due:
+    st.caption(widgets.not_yet_due(ov.n_not_yet_due, settings))
 
 window = settings.window()
 st.subheader(f"Response at {window.name} (day {window.first_day}–{window.last_day})")

@@ -34,6 +34,7 @@ RATES_COLUMNS = (
     "ci_lower_95",
     "ci_upper_95",
     "itt_rate",
+    "n_not_yet_due",
 )
 PER_SESSIONS = 100.0  # adverse events are counted per 100 sessions
 # The outcome counts of sql/analytics/responder_counts.sql that Overview shows.
@@ -44,6 +45,7 @@ OUTCOME_COUNTS = (
     "n_followup",
     "n_responders",
     "n_substantial_responders",
+    "n_not_yet_due",
 )
 
 
@@ -76,7 +78,9 @@ def responder_rates(q: Query, by: str, window: str | None = None) -> pd.DataFram
     """Responder rates per group (methods.md sections 1-3), one row per group.
 
     Columns: ``group``, counts (``n_courses``, ``n_no_baseline``, ``n_low_baseline``,
-    ``n_eligible``, ``n_followup``, ``n_responders``, ``n_substantial_responders``),
+    ``n_eligible``, ``n_followup``, ``n_responders``, ``n_substantial_responders``,
+    ``n_not_yet_due``: the window had not closed by the extract, methods.md section 1 "Not
+    yet due"; such a course is in no other count but ``n_courses``),
     ``responder_rate`` with ``ci_lower_95``/``ci_upper_95`` (Wilson, complete case),
     ``itt_rate`` (missing follow-up counted as non-response), ``substantial_rate``,
     ``followup_rate`` (completeness) and their intervals.
@@ -101,7 +105,11 @@ def responder_rates_2d(q: Query, rows: str, cols: str, window: str | None = None
 
 @dataclass(frozen=True)
 class Overview:
-    """Headline numbers for a scope (methods.md sections 1, 3 and 5)."""
+    """Headline numbers for a scope (methods.md sections 1, 3 and 5).
+
+    ``n_not_yet_due`` courses (methods.md section 1 "Not yet due") are in none of the
+    outcome counts: ``n_courses`` = not yet due + no baseline + low baseline + eligible.
+    """
 
     n_courses: int
     n_patients: int
@@ -112,6 +120,7 @@ class Overview:
     n_followup: int
     n_responders: int
     n_substantial_responders: int
+    n_not_yet_due: int
     n_adverse_events: int
     n_serious_adverse_events: int
     followup: ProportionInterval  # follow-up completeness
@@ -147,6 +156,13 @@ def overview(q: Query, window: str | None = None) -> Overview:
         adverse_events_per_100_sessions_lower=float(lower),
         adverse_events_per_100_sessions_upper=float(upper),
     )
+
+
+def n_not_yet_due(q: Query, window: str | None = None) -> int:
+    """Courses in view whose follow-up window (None: the primary one) had not closed by the
+    extract (methods.md section 1 "Not yet due"); 0 when no course matches."""
+    counts = _responder_counts(q, "all", "all", window)
+    return int(counts["n_not_yet_due"].sum())
 
 
 def filter_options(q: Query) -> dict[str, list]:

@@ -81,7 +81,8 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
 # 5: courses.observed_days; staging views; course_facts.n_sessions_completed and
 #    is_quit_after_flare (were sessions_completed, quit_after_flare); the macros take scope
 #    and filters as one STRUCT (scoped_courses($scope)).
-SCHEMA_VERSION = 5
+# 6: course_outcomes.is_not_yet_due (observed_days; a not-yet-due course is not eligible).
+SCHEMA_VERSION = 6
 
 
 class SchemaOutdated(RuntimeError):

@@ -35,6 +35,10 @@ START_YEAR_WEIGHTS = {
 }
 QUARTERS = (1, 2, 3, 4)
 MISSING_QUARTER_SHARE = 0.01
+# The extract (methods.md section 1 "Not yet due"): a course's first session falls on a day of
+# its start quarter (uniform); the files are as the clinic held them on EXTRACT_DATE, two
+# weeks after the last possible start (31 December of the last start year).
+EXTRACT_DATE = "2026-01-14"
 REPEAT_PATIENT_SHARE = 0.12  # a further course of an earlier patient (same sex, age band)
 PRICE_PER_SESSION_BY_SITE = {"site_a": 120.0, "site_b": 95.0, "site_c": 150.0}
 SYSTEMIC_PRICE_FACTOR = 0.75

@@ -3,7 +3,13 @@
 --          target day inside the window, the later one on a tie), eligibility
 --          (baseline >= $min_baseline), responder (drop >= $min_drop_points AND
 --          drop >= $min_drop_fraction of baseline; IMMPACT, Dworkin 2008) and substantial
---          responder (drop >= $substantial_fraction of baseline).
+--          responder (drop >= $substantial_fraction of baseline); not yet due
+--          (methods.md section 1 "Not yet due": observed_days < the window's last day, so
+--          the window had not closed by the extract; an empty observed_days counts as due).
+--          A not-yet-due course leaves every denominator of its window: it is never
+--          eligible (is_eligible false, is_responder and is_substantial_responder NULL) and
+--          is counted on its own (is_not_yet_due); has_baseline and has_followup still say
+--          what the extract holds.
 -- Grain: one row per course x follow-up window.
 -- Parameters: $instrument, $windows (list of {window_name, target_day, half_width_days}),
 --             $min_baseline, $min_drop_points, $min_drop_fraction, $substantial_fraction.
@@ -12,7 +18,7 @@
 -- floating point.
 -- Used by: every responder rate (analytics/*), through the course_outcomes table.
 
-insert into course_outcomes
+insert into course_outcomes by name
 with windows as (
     select unnest($windows, recursive := true)
 ),
@@ -44,7 +50,7 @@ followup as (
     where nearest_rank = 1
 ),
 course_windows as (
-    select c.course_id, w.window_name, w.target_day, w.half_width_days
+    select c.course_id, c.observed_days, w.window_name, w.target_day, w.half_width_days
     from stg_courses as c
     cross join windows as w
 ),
@@ -59,11 +65,19 @@ joined as (
         f.followup_score,
         f.followup_day,
         b.baseline_score is not null as has_baseline,
-        coalesce(b.baseline_score >= $min_baseline, false) as is_eligible,
+        coalesce(cw.observed_days < cw.target_day + cw.half_width_days, false)
+            as is_not_yet_due,
+        coalesce(b.baseline_score >= $min_baseline, false) as has_eligible_baseline,
         f.followup_score is not null as has_followup
     from course_windows as cw
     left join baseline as b using (course_id)
     left join followup as f using (course_id, window_name)
+),
+due as (
+    select
+        * exclude (has_eligible_baseline),
+        has_eligible_baseline and not is_not_yet_due as is_eligible
+    from joined
 ),
 final as (
     select
@@ -75,6 +89,6 @@ final as (
         case when is_eligible and has_followup then
             baseline_score - followup_score >= $substantial_fraction * baseline_score - 1e-9
         end as is_substantial_responder
-    from joined
+    from due
 )
 select * from final;

@@ -110,6 +110,10 @@ create table course_facts (
     n_sessions_completed integer not null,
     adherence_class adherence_class not null,
     last_session_day integer,
+    -- methods.md section 2: the day-21 landmark (Settings.landmark_day)
+    n_sessions_by_landmark integer not null,
+    landmark_adherence_class adherence_class not null,
+    is_in_care_at_landmark boolean not null,
     n_adverse_events integer not null,
     n_serious_adverse_events integer not null,
     has_nrs_flare boolean not null,
@@ -135,7 +139,35 @@ create table course_outcomes (
     has_followup boolean not null,
     is_responder boolean,
     is_substantial_responder boolean,
+    is_not_yet_due boolean not null,  -- methods.md section 1 "Not yet due" (observed_days)
     primary key (course_id, window_name)
+);
+
+-- Derived, one row per course x secondary responder definition x follow-up window, for the
+-- courses with a value of the definition's instruments (methods.md section 1: ODI, Ostelo
+-- 2008; OMERACT-OARSI, Pham 2004), computed by sql/marts/course_secondary_outcomes.sql at
+-- load time. Scores on 0-100, higher = worse; the domain columns are those of the
+-- definition (ODI: function_* holds the ODI; OMERACT-OARSI: pain, function and global).
+create table course_secondary_outcomes (
+    course_id varchar not null references courses (course_id),
+    definition varchar not null,
+    window_name varchar not null,
+    window_first_day integer not null,
+    window_last_day integer not null,
+    pain_instrument varchar,
+    function_instrument varchar,
+    pain_baseline double,
+    pain_followup double,
+    function_baseline double,
+    function_followup double,
+    global_baseline double,
+    global_followup double,
+    has_baseline boolean not null,
+    is_not_yet_due boolean not null,
+    is_eligible boolean not null,
+    has_followup boolean not null,
+    is_responder boolean,
+    primary key (course_id, definition, window_name)
 );
 
 -- One row per load (methods: every load recorded: time, file hashes, row counts).

@@ -47,7 +47,11 @@ def course_outcomes(
     last_day: int = 112,
     target_day: int = 84,
 ) -> pd.DataFrame:
-    """One row per course: baseline, follow-up, eligible, responder, substantial."""
+    """One row per course: baseline, follow-up, not yet due, eligible, responder, substantial.
+
+    Not yet due (methods.md section 1): ``observed_days`` < ``last_day`` (an empty or absent
+    observed_days counts as due); such a course is never eligible.
+    """
     nrs = assessments[assessments["instrument"].astype(str) == "nrs_pain"]
     daily = nrs.groupby(["course_id", "day"], as_index=False)["score"].mean()
     base = daily[daily["day"] <= 0].sort_values("day").groupby("course_id").tail(1)
@@ -61,7 +65,13 @@ def course_outcomes(
     b = out["baseline"].astype(float)
     f = out["followup"].astype(float)
     drop = b - f
-    out["eligible"] = b >= 3
+    observed = courses.set_index("course_id").get("observed_days")
+    if observed is None:
+        out["not_yet_due"] = False
+    else:
+        days = pd.to_numeric(observed.reindex(out.index), errors="coerce")
+        out["not_yet_due"] = (days < last_day).fillna(False).astype(bool)
+    out["eligible"] = (b >= 3) & ~out["not_yet_due"]
     out["has_followup"] = out["eligible"] & f.notna()
     out["responder"] = out["has_followup"] & (drop >= 2 - 1e-9) & (drop >= 0.3 * b - 1e-9)
     out["substantial"] = out["has_followup"] & (drop >= 0.5 * b - 1e-9)

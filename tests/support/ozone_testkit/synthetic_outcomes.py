@@ -76,7 +76,7 @@ def instrument_ranges() -> dict[str, tuple[int, int]]:
 
 # NOT_WRITTEN: the contract's optional columns the generator leaves out (the contract allows
 # an optional column to be left out of a file), in the contract's order after the others.
-NOT_WRITTEN = {"courses": ["observed_days"]}  # not simulated yet
+NOT_WRITTEN: dict[str, list[str]] = {}  # none: observed_days is written (the extract date)
 CONTRACT_COLUMNS = {
     stem: [c.name for c in columns if c.name not in NOT_WRITTEN.get(stem, [])]
     for stem, columns in contract_columns().items()
@@ -136,8 +136,10 @@ def outcomes_of(clinic: SyntheticClinic) -> pd.DataFrame:
     """One row per course: methods.md section 1 outcome, computed directly in pandas.
 
     Baseline = latest nrs_pain with day <= 0; follow-up = value nearest day 84 in 56..112,
-    the later one on a tie; responder = drop >= 2 and >= 30 % of baseline; eligible =
-    baseline >= 3. Adherence and severity classes by the data contract.
+    the later one on a tie; responder = drop >= 2 and >= 30 % of baseline; ``due`` = the
+    window had closed by the extract (observed_days >= 112, methods.md section 1 "Not yet
+    due"); eligible = due and baseline >= 3. Adherence and severity classes by the data
+    contract.
     """
     t = clinic.tables
     courses = t["courses"].set_index("course_id")
@@ -159,7 +161,8 @@ def outcomes_of(clinic: SyntheticClinic) -> pd.DataFrame:
         "partial",
     )
     out["severity_class"] = severity_class(out)
-    out["eligible"] = out["baseline"] >= 3
+    out["due"] = out["observed_days"] >= 112  # the generator writes it for every course
+    out["eligible"] = (out["baseline"] >= 3) & out["due"]
     out["has_followup"] = out["followup"].notna()
     drop = out["baseline"] - out["followup"]
     out["responder"] = (drop >= 2) & (drop >= 0.3 * out["baseline"])
