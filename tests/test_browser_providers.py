@@ -24,8 +24,10 @@ def test_providers_page_draws_its_funnels(server, page):
         chart.locator(".main-svg").first.wait_for(state="visible")
     page.wait_for_selector(IDLE)
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.get_by_text("Overdispersion adjustment", exact=False).count() == 2
-    assert page.get_by_text("Not enough courses yet", exact=False).count() == 1
+    notes = ("as chance alone allows", "within what chance alone gives")  # one per funnel
+    assert sum(page.get_by_text(note, exact=False).count() for note in notes) == 2
+    assert page.get_by_text("Not enough courses yet (fewer than", exact=False).count() == 1
+    assert page.get_by_text("not enough courses yet (", exact=False).count() == 2  # + CUSUM
     assert page.locator('[data-testid="stSidebarNav"]').get_by_text("Providers").count() == 1
 
 

@@ -154,8 +154,14 @@ def test_funnels_show_limits_target_and_the_overdispersion_note(synthetic_env, p
             "upper 99.8 % limits",
         } <= metas
         assert traces(specs[title], "Clinic rate" if title == CRUDE_FUNNEL else "O/E = 1")
-    notes = [m.value for m in at.markdown if m.value.startswith("Overdispersion adjustment")]
-    assert len(notes) == 2 and all("phi = " in n and "tau² = " in n for n in notes)
+    # Issue 9 changed the note on purpose: excess variation is stated only when phi > 1,
+    # with how much; else the spread is "within what chance alone gives".
+    notes = [m.value for m in at.markdown if m.value.startswith("**Overdispersion")]
+    assert len(notes) == 2 and all("phi = " in n for n in notes)
+    for note in notes:
+        assert ("times as much as chance" in note and "tau² = " in note) or (
+            "within what chance alone gives" in note and "tau²" not in note
+        )
     (not_enough,) = [m.value for m in at.markdown if m.value.startswith("Not enough courses")]
     assert planted.small_provider_id in not_enough
 
@@ -177,6 +183,28 @@ def test_providers_page_shows_model_table_and_association_label(synthetic_env, p
     assert spec["layout"]["xaxis"]["type"] == "log"
 
 
+CUSUM_CHART = "CUSUM of non-response per provider"
+
+
+def test_providers_page_draws_a_cusum_per_provider_with_its_thresholds(synthetic_env, planted):
+    at = open_app("providers")
+    spec = charts(at)[CUSUM_CHART]
+    drawn = sorted(set(planted.provider_ids) - {planted.small_provider_id})
+    metas = {t.get("meta") for t in spec["data"]}
+    for provider in drawn:  # one panel each, both thresholds as lines
+        assert {f"alert threshold {provider}", f"alarm threshold {provider}"} <= metas
+    assert len(traces(spec, "CUSUM")) == len(drawn)
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert f"{planted.worse_provider_id} · alarm" in titles
+    caption = texts(at, "caption")
+    assert "Steiner et al. 2000" in caption and "OR = 2" in caption
+    assert "10,000 in-control series" in caption and "alert over those courses is 5 %" in caption
+    assert "an alarm 0.2 %" in caption
+    sentences = texts(at, "markdown")
+    assert f"{planted.worse_provider_id}: **alarm**" in sentences
+    assert f"{planted.small_provider_id}: not enough courses yet" in sentences
+
+
 def test_caterpillar_lists_providers_by_id_and_nothing_is_ranked(synthetic_env, planted):
     at = open_app("providers")
     spec = charts(at)["Responder rate per provider, shrunken"]
@@ -192,7 +220,9 @@ def test_nonresponder_profile_for_one_provider(synthetic_env, planted):
     at.selectbox(key="nonresponders_of").set_value(planted.worse_provider_id).run()
     assert not at.exception
     assert f"Non-responders vs responders: {planted.worse_provider_id}" in charts(at)
-    assert "times as often" in texts(at, "markdown") or "than responders" in texts(at, "markdown")
+    # the profile's sentences compare the two groups (which factors come first depends on
+    # the clinic: since the extract date, "9 % of non-responders vs 0 % of responders ...")
+    assert "% of non-responders vs " in texts(at, "markdown")
 
 
 # --- My practice --------------------------------------------------------------------------
@@ -213,6 +243,23 @@ def test_my_practice_shows_peers_without_names(synthetic_env, monkeypatch, plant
         assert len(values(peers["x"])) == len(planted.provider_ids) - 2  # no small peer
         (mine,) = traces(spec, "You")
         assert len(values(mine["x"])) == 1
+    cusum = charts(at)["My CUSUM of non-response"]  # my own line only
+    assert len(traces(cusum, "CUSUM")) == 1
+    assert {t.get("meta") for t in cusum["data"]} - {None} == {
+        f"alert threshold {me}",
+        f"alarm threshold {me}",
+    }
+    assert "Your CUSUM:" in texts(at, "markdown")
+
+
+def test_my_practice_says_calmly_when_there_are_too_few_courses_for_a_cusum(
+    fixture_env, monkeypatch
+):
+    as_provider(monkeypatch, "P_A")  # 3 courses with follow-up in the fixture clinic
+    at = open_app("my_practice")
+    assert not at.exception
+    assert "My CUSUM of non-response" not in charts(at)
+    assert "Not enough courses yet: 3 with follow-up, 20 needed" in texts(at, "info")
 
 
 @pytest.mark.parametrize("page", ["my_practice", "cases_like_this"])

@@ -64,6 +64,8 @@ def test_planted_providers_are_recovered(synthetic):
     assert table.loc[truth.small_provider_id, "flag_adjusted"] == "too_few"
     others = table.drop(index=[truth.worse_provider_id, truth.small_provider_id])
     assert set(others["flag_adjusted"]) == {"within"}
+    assert table.loc[truth.worse_provider_id, "cusum_signal"] == "alarm"
+    assert table.loc[truth.small_provider_id, "cusum_signal"] == "too_few"
 
 
 def test_model_reports_discrimination_and_calibration(synthetic):
@@ -165,6 +167,10 @@ def test_providers_cli_has_exactly_the_documented_columns(synthetic, capsys):
     flags = {"within", "low_alert", "low_alarm", "high_alert", "high_alarm", "too_few"}
     assert {r["flag_crude"] for r in rows} <= flags
     assert {r["flag_adjusted"] for r in rows} <= flags
+    signals = {r["provider_id"]: r["cusum_signal"] for r in rows}
+    assert set(signals.values()) <= {"none", "alert", "alarm", "too_few"}
+    assert signals[truth.worse_provider_id] == "alarm"
+    assert signals[truth.small_provider_id] == "too_few"
 
 
 def test_cases_like_this_on_the_fixture(fixture_con):

@@ -44,9 +44,9 @@ def _levels(result: FunnelResult) -> tuple[str, str]:
 
 
 def limits_text(result: FunnelResult) -> str:
-    """'95 % and 99.8 % limits': the funnel's two levels."""
+    """'95 % and 99.8 % exact binomial limits': the funnel's two levels and the method."""
     alert, alarm = _levels(result)
-    return f"{alert} and {alarm} limits"
+    return f"{alert} and {alarm} {result.limit_method}"
 
 
 def flag_words(result: FunnelResult) -> dict[str, str]:
@@ -68,22 +68,39 @@ def flags_caption(result: FunnelResult, min_n: int) -> str:
     return (
         f"Flags: within, low/high_alert (outside {alert}), "
         f"low/high_alarm (outside {alarm}), too_few (under "
-        f"{min_n} courses with follow-up). Listed by id."
+        f"{min_n} courses with follow-up). cusum_signal: the highest signal of the "
+        "provider's CUSUM over the courses in view (none, alert, alarm, or too_few). "
+        "Listed by id."
     )
 
 
 def overdispersion_note(result: FunnelResult) -> str:
-    """Whether the limits were widened for overdispersion, with phi and tau² (methods.md 4)."""
+    """What the spread of the providers shows and whether the limits were widened for it
+    (methods.md section 4): excess variation is stated only when phi > 1, with how much."""
     od = result.overdispersion
-    numbers = f"phi = {od.phi:.2f}, tau² = {od.tau2:.4f}, from {od.n_units} providers"
-    if od.applied:
+    if not np.isfinite(od.phi) or od.n_units < 2:
         return (
-            f"Overdispersion adjustment **applied** ({numbers}): the providers differ "
-            "more than chance alone allows, so the limits are widened (additive random "
-            "effects, Spiegelhalter 2012)."
+            "**Overdispersion:** not estimated (fewer than two providers with enough "
+            f"courses): {result.limit_method}, not widened."
         )
-    limits = "exact binomial" if result.data_type == "PR" else "exact Poisson"
-    return f"Overdispersion adjustment **not applied** ({numbers}): {limits} limits, unwidened."
+    numbers = f"phi = {od.phi:.2f}, the mean squared z-score of {od.n_units} providers"
+    if od.phi <= 1:
+        return (
+            f"**Overdispersion: none.** The providers' spread is within what chance alone "
+            f"gives ({numbers}; 1 = chance alone), so the limits are not widened: "
+            f"{result.limit_method}."
+        )
+    if not od.applied:
+        return (
+            f"**Overdispersion:** the providers vary {od.phi:.1f} times as much as chance "
+            f"alone allows ({numbers}); the limits are not widened: {result.limit_method}."
+        )
+    return (
+        f"**Overdispersion:** the providers vary {od.phi:.1f} times as much as chance alone "
+        f"allows ({numbers}; tau² = {od.tau2:.4f}), so the limits are widened by the "
+        f"between-provider variance (additive random effects, Spiegelhalter 2012): "
+        f"{result.limit_method}."
+    )
 
 
 def not_enough_note(view: FunnelView, min_n: int) -> str | None:
@@ -235,6 +252,27 @@ def funnel_chart(
 # --- caterpillar ----------------------------------------------------------------------------
 
 
+def shrinkage_note(shrunken: pd.DataFrame) -> str:
+    """What the between-provider variance estimate is, and what the intervals allow for
+    (:func:`queries.stats.shrinkage.shrunken_rates`; methods.md section 4)."""
+    variance = float(shrunken["between_variance"].iloc[0]) if len(shrunken) else float("nan")
+    carried = (
+        "the intervals still carry the uncertainty of the clinic rate and of that variance "
+        "(hierarchical beta-binomial, Gelman et al. 2013 section 5.3)"
+    )
+    if not np.isfinite(variance):
+        return f"Between-provider variance not estimated; {carried}."
+    if variance == 0:
+        return (
+            "The between-provider variance is estimated at 0: the rates differ no more than "
+            f"chance would make them, so every rate is pulled close to the clinic's; {carried}."
+        )
+    return (
+        f"Between-provider variance estimated at {variance:.4f} (an SD of "
+        f"{np.sqrt(variance) * 100:.1f} percentage points); {carried}."
+    )
+
+
 def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.Figure:
     """Shrunken (empirical Bayes, beta-binomial) rates with intervals, providers by id; the
     crude rate hollow, the clinic rate (the prior mean) a dotted line."""
@@ -292,7 +330,7 @@ def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.
     return base.base_layout(
         fig,
         title,
-        f"Beta-binomial empirical Bayes · {base.level_text(settings)} "
+        f"Hierarchical beta-binomial · {base.level_text(settings)} "
         "interval · dotted line = clinic rate",
         height=max(300, 150 + 38 * len(labels)),
     )

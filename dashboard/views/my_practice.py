@@ -10,10 +10,12 @@ import streamlit as st
 from dashboard import state, widgets
 from dashboard.charts import associations as ca
 from dashboard.charts import funnel
+from dashboard.charts import monitoring as cm
 from dashboard.charts import providers as cp
 from dashboard.charts.base import level_text
 from dashboard.widgets import section
-from queries.analytics import cases, nonresponders, providers
+from queries.analytics import cases, monitoring, nonresponders, providers
+from queries.stats import casemix
 
 ctx = state.page_context()
 settings = ctx.settings
@@ -76,8 +78,22 @@ for column, view, title in zip(
 st.caption(
     "Left: crude responder rate against courses with follow-up. Right: observed over "
     "expected responders given the patients' case mix (1 = as expected). Inside the "
-    "limits = consistent with the clinic by chance."
+    "limits = consistent with the clinic by chance. " + casemix.covariate_sentence(comparison.model)
 )
+
+st.subheader("My courses over time")
+with section():
+    watch = mine.run(monitoring.provider_monitoring)  # my own line only, never a peer's
+    st.markdown(cm.signal_list(watch, own=True))
+    widgets.plot(
+        cm.cusum_chart(
+            watch,
+            "My CUSUM of non-response",
+            "Risk-adjusted Bernoulli CUSUM (Steiner 2000), OR = 2 · dashed = alert, solid = alarm",
+            monitoring.lines_to_draw(watch),
+        )
+    )
+    st.caption(cm.method_text(watch))
 
 st.subheader("My case mix and process beside the clinic")
 practice = mine.run(providers.case_mix_and_process)

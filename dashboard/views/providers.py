@@ -1,8 +1,9 @@
 """Providers (director only): a fair comparison, for the quality meeting (issue 3).
 
 Funnels of responder rate, crude and adjusted for case mix, with the overdispersion note;
-the case-mix model's discrimination and calibration; shrunken rates; case mix and process
-beside the clinic; what non-responders have in common; what goes with response.
+the case-mix model's discrimination and calibration; shrunken rates; each provider's CUSUM
+over time; case mix and process beside the clinic; what non-responders have in common; what
+goes with response.
 Definitions: methods.md section 4. No rank numbers anywhere (Goldstein & Spiegelhalter 1996).
 """
 
@@ -11,11 +12,13 @@ import streamlit as st
 from dashboard import state, widgets
 from dashboard.charts import associations as ca
 from dashboard.charts import funnel
+from dashboard.charts import monitoring as cm
 from dashboard.charts import providers as cp
 from dashboard.widgets import section
-from queries.analytics import nonresponders, providers
+from queries.analytics import monitoring, nonresponders, providers
 from queries.analytics.providers import PROVIDER_TABLE_COLUMNS
 from queries.core.scope import CLINIC
+from queries.stats import casemix
 
 ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
@@ -28,7 +31,8 @@ FUNNELS = (
         (
             "Each point is a provider: its complete-case responder rate (IMMPACT) against its "
             "courses with follow-up. Crude: a provider taking harder cases sits lower here. Inside "
-            "the limits = consistent with the clinic rate (dotted) by chance."
+            "the limits = consistent with the clinic rate (dotted) by chance. Limits: exact "
+            "binomial, widened when the providers vary more than chance (note below)."
         ),
     ),
     (
@@ -36,8 +40,10 @@ FUNNELS = (
         "Observed / expected vs expected",
         (
             "Observed over expected responders (O/E), the expected count from a logistic model of "
-            "the patients' case mix (severity, baseline pain, age band, sex, indication, route, "
-            "symptom months), never of the provider's own choices. 1 = as expected."
+            "the patients' case mix, never of the provider's own choices. 1 = as expected. "
+            "Limits: exact, from the Poisson-binomial distribution of O given each course's "
+            "predicted chance (variance Σp(1−p), not Poisson); widened when the providers "
+            "vary more than chance (note below)."
         ),
     ),
 )
@@ -46,6 +52,7 @@ st.title("Providers")
 st.caption(widgets.responder_definition(settings))
 comparison = ctx.run(providers.compare_providers)
 crude, adjusted = comparison.crude_view, comparison.adjusted_view
+allows_for = casemix.covariate_sentence(comparison.model)  # methods.md 4: which were used
 
 st.subheader("Responder rate per provider")
 for column, view, (title, subtitle, caption) in zip(
@@ -57,7 +64,7 @@ for column, view, (title, subtitle, caption) in zip(
                 view, settings, title, f"{subtitle} · {funnel.limits_text(view.result)}"
             )
         )
-        st.caption(caption)
+        st.caption(caption if view is crude else f"{caption} {allows_for}")
         st.markdown(funnel.overdispersion_note(view.result))
 if note := funnel.not_enough_note(crude, min_n):
     st.markdown(note)
@@ -78,6 +85,7 @@ with fit:
             "non-responder: 0.5 = no better than a coin, 1 = perfect.",
         )
         st.caption("Measured on the same courses the model was fitted on, so a little optimistic.")
+    st.caption(allows_for)
 with calibration:
     widgets.plot(ca.calibration_chart(model.calibration, settings))
     st.caption(
@@ -102,8 +110,24 @@ with section():
     st.caption(
         "Each provider's rate pulled towards the clinic rate, the more the fewer its "
         "courses (empirical Bayes), with its interval; hollow = crude rate. Listed by "
-        "id, not by rate: overlapping intervals mean an order would mislead."
+        "id, not by rate: overlapping intervals mean an order would mislead. "
+        + funnel.shrinkage_note(comparison.shrunken)
     )
+
+st.subheader("Each provider over time")
+with section():
+    watch = ctx.run(monitoring.provider_monitoring)
+    widgets.plot(
+        cm.cusum_chart(
+            watch,
+            "CUSUM of non-response per provider",
+            "Risk-adjusted Bernoulli CUSUM (Steiner 2000), OR = 2 · dashed = alert, solid = alarm",
+            monitoring.lines_to_draw(watch),
+        )
+    )
+    st.caption(cm.method_text(watch))
+    st.markdown(cm.signal_list(watch))
+    widgets.table(watch.summary, cm.SUMMARY_LABELS, policy, "provider_cusum.csv", behind_chart=True)
 
 st.subheader("Case mix of each provider beside the clinic")
 practice = ctx.run(providers.case_mix_and_process)

@@ -1,11 +1,14 @@
 """Comparing providers fairly, and each provider's case mix and process beside the clinic's.
 
-methods.md section 4: funnel plots of responder rate (crude) and of O/E after case-mix
-adjustment (indirect standardisation with a logistic model on severity, baseline, age band,
-sex, indication/route and symptom months, never on provider, rehab or sessions), shrunken
-rates for a caterpillar plot, no ranks. SQL counts and returns course rows in scope
-(:mod:`queries.analytics.courses`); the statistics are in :mod:`queries.stats.funnel`,
-:mod:`queries.stats.casemix` and :mod:`queries.stats.shrinkage`.
+methods.md section 4: funnel plots of responder rate (crude, exact binomial limits) and of
+O/E after case-mix adjustment (indirect standardisation with a logistic model on severity,
+baseline, age band, sex, indication/route and symptom months, never on provider, rehab or
+sessions; exact Poisson-binomial limits, V = Σp(1 - p)), shrunken rates for a caterpillar
+plot, no ranks, and each provider's CUSUM signal. SQL counts and returns course rows in
+scope (:mod:`queries.analytics.courses`, :mod:`queries.analytics.casemix_courses`); the
+statistics are in :mod:`queries.stats.funnel`, :mod:`queries.stats.oe_funnel`,
+:mod:`queries.stats.casemix` and :mod:`queries.stats.shrinkage`; the CUSUM in
+:mod:`queries.analytics.monitoring`.
 
 Scope: the funnel needs every provider of the clinic. For a provider's scope the peers come
 back as unlabelled points (``unit_id`` blank, ``is_self`` False): the masking happens here, in
@@ -22,15 +25,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from queries.analytics.courses import completers, course_factors
+from queries.analytics.casemix_courses import casemix_courses
+from queries.analytics.monitoring import ProviderMonitoring, monitor_courses
 from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import levels_of
 from queries.core.scope import CLINIC
 from queries.core.settings import Settings
-from queries.stats.casemix import CasemixModel, expected_by_unit, fit_casemix
-from queries.stats.funnel import PROPORTION, RATIO, FunnelResult, funnel, funnel_limit_curve
+from queries.stats.casemix import CasemixModel
+from queries.stats.funnel import PROPORTION, FunnelResult, funnel
 from queries.stats.intervals import add_rate_columns, level_suffix, wilson_interval
+from queries.stats.oe_funnel import limit_curve, oe_funnel
 from queries.stats.shrinkage import shrunken_rates
 
 PEER_LABEL = ""
@@ -44,6 +49,7 @@ PROVIDER_TABLE_COLUMNS = (
     "adjusted_rate",
     "flag_crude",
     "flag_adjusted",
+    "cusum_signal",
 )
 
 
@@ -54,7 +60,7 @@ class FunnelView:
     ``points``: the units with a point of their own (``flag`` not ``too_few``), with the
     unit table's columns plus ``x`` (n or expected), ``y`` (rate or O/E) and, for proportion
     funnels, the Wilson interval of the rate (``rate_ci_lower_{lvl}``/``..._upper_..``).
-    ``curve``: :func:`queries.stats.funnel.funnel_limit_curve` with the same ``x`` column.
+    ``curve``: :func:`queries.stats.oe_funnel.limit_curve` with the same ``x`` column.
     ``too_few``: labelled units below ``min_n`` courses (``unit_id, n``), sorted by id; in a
     provider's scope only the provider themself can appear here. ``self_too_few``: the
     scope's own provider has too few courses for a point.
@@ -84,7 +90,7 @@ def funnel_view(result: FunnelResult, level: float) -> FunnelView:
     if masked:  # peers in volume order, never in the (hidden) id order
         points = points.sort_values(["is_self", "x"], kind="stable")
     too_few = units[few & (units["is_self"] | (not masked))][["unit_id", "n", "is_self"]]
-    curve = funnel_limit_curve(result).rename(columns={result.precision: "x"})
+    curve = limit_curve(result).rename(columns={result.precision: "x"})
     return FunnelView(
         result,
         points.reset_index(drop=True),
@@ -99,7 +105,7 @@ class ProviderComparison:
     """Everything the Providers page and the ``providers`` CLI show (methods.md section 4):
     the crude and adjusted funnels (``crude_view`` and ``adjusted_view``: the same, ready to
     draw at the settings' confidence level), the case-mix model, the shrunken rates and the
-    provider table."""
+    provider table (with each provider's highest CUSUM signal, ``cusum_signal``)."""
 
     crude: FunnelResult
     adjusted: FunnelResult
@@ -119,28 +125,52 @@ def _mask_peers(frame: pd.DataFrame, self_id: str | None, column: str) -> pd.Dat
     return out
 
 
+@dataclass(frozen=True)
+class ProviderFunnels:
+    """The crude and the case-mix-adjusted funnel of the same courses."""
+
+    crude: FunnelResult  # responder rate, exact binomial limits
+    adjusted: FunnelResult  # O/E, exact Poisson-binomial limits
+
+
+def provider_funnels(rows: pd.DataFrame, settings: Settings) -> ProviderFunnels:
+    """Both funnels of courses with follow-up (``provider_id``, ``is_responder``,
+    ``p_response``: the case-mix model's probability), at the settings' alert and alarm
+    levels, with a point from ``min_provider_courses`` courses (methods.md section 4)."""
+    alert, alarm = settings.funnel_alert_level, settings.funnel_alarm_level
+    min_n = settings.min_provider_courses
+    observed = rows["is_responder"].astype(int).to_numpy()
+    courses = pd.DataFrame(
+        {"unit_id": rows["provider_id"].to_numpy(), "observed": observed, "n": 1}
+    )
+    crude = funnel(
+        courses[["unit_id", "n", "observed"]],
+        data_type=PROPORTION,
+        alert_level=alert,
+        alarm_level=alarm,
+        min_n=min_n,
+    )
+    courses["p"] = rows["p_response"].to_numpy(dtype=float)
+    return ProviderFunnels(crude, oe_funnel(courses[["unit_id", "observed", "p"]], settings))
+
+
 def compare_providers(q: Query) -> ProviderComparison:
     """Crude and case-mix-adjusted funnels, shrunken rates and the provider table.
 
     The comparison is always computed over the whole clinic (a funnel needs every provider);
-    with a provider's scope, every other provider is returned unlabelled.
-    Raises :class:`InsufficientData` when there are no completers to compare.
+    with a provider's scope, every other provider is returned unlabelled (and only the
+    provider's own CUSUM is run). Raises :class:`InsufficientData` when there are no
+    completers to compare.
     """
-    rows = completers(course_factors(q.clinic()))
-    if rows.empty or rows["is_responder"].nunique() < 2:
-        raise InsufficientData("Not enough courses with follow-up to compare providers.")
-    per_provider = (
-        rows.groupby("provider_id")
-        .agg(n=("course_id", "size"), observed=("is_responder", "sum"))
-        .reset_index()
-        .rename(columns={"provider_id": "unit_id"})
-    )
-    crude = _funnel(per_provider, PROPORTION, q.settings)
-    model = fit_casemix(rows)
-    adjusted = _funnel(expected_by_unit(rows, model), RATIO, q.settings)
-    shrunk = shrunken_rates(per_provider, level=q.level, min_n=q.settings.min_provider_courses)
-    table = _provider_table(crude, adjusted)
+    courses = casemix_courses(q)
+    rows, model, settings = courses.rows, courses.model, q.settings
+    funnels = provider_funnels(rows, settings)
+    crude, adjusted = funnels.crude, funnels.adjusted
+    per_provider = crude.units[["unit_id", "n", "observed"]]
+    shrunk = shrunken_rates(per_provider, level=q.level, min_n=settings.min_provider_courses)
     self_id = q.scope.provider_id
+    monitoring = monitor_courses(rows, settings, None if self_id is None else [self_id])
+    table = _provider_table(crude, adjusted, monitoring)
     if self_id is not None:
         crude = replace(crude, units=_mask_peers(crude.units, self_id, "unit_id"))
         adjusted = replace(adjusted, units=_mask_peers(adjusted.units, self_id, "unit_id"))
@@ -159,19 +189,9 @@ def compare_providers(q: Query) -> ProviderComparison:
     )
 
 
-def _funnel(units: pd.DataFrame, data_type: str, settings: Settings) -> FunnelResult:
-    """A funnel at the settings' alert and alarm levels, with a point from
-    ``min_provider_courses`` courses."""
-    return funnel(
-        units,
-        data_type=data_type,
-        alert_level=settings.funnel_alert_level,
-        alarm_level=settings.funnel_alarm_level,
-        min_n=settings.min_provider_courses,
-    )
-
-
-def _provider_table(crude: FunnelResult, adjusted: FunnelResult) -> pd.DataFrame:
+def _provider_table(
+    crude: FunnelResult, adjusted: FunnelResult, monitoring: ProviderMonitoring
+) -> pd.DataFrame:
     c = crude.units.set_index("unit_id")
     a = adjusted.units.set_index("unit_id")
     table = pd.DataFrame(
@@ -185,6 +205,7 @@ def _provider_table(crude: FunnelResult, adjusted: FunnelResult) -> pd.DataFrame
             "adjusted_rate": a.loc[c.index, "adjusted_rate"].to_numpy(),
             "flag_crude": c["flag"].to_numpy(),
             "flag_adjusted": a.loc[c.index, "flag"].to_numpy(),
+            "cusum_signal": [monitoring.signal_of(str(p)) for p in c.index],
         }
     )
     return table.sort_values("provider_id").reset_index(drop=True)

@@ -16,11 +16,14 @@ files ``R/od_adjustment.R``, ``R/calculate_limits.R``, ``R/build_limits_lookup.R
 - z -> winsorise -> phi -> tau²: :mod:`queries.stats.overdispersion`;
 - the limits at one level (exact, or overdispersed when tau² > 0):
   :mod:`queries.stats.funnel_limits`;
+- the case-mix-adjusted O/E funnel with Poisson-binomial limits (methods.md section 4), which
+  ends with the same last step (:func:`classified_funnel`): :mod:`queries.stats.oe_funnel`;
 - shrunken rates for a caterpillar plot: :mod:`queries.stats.shrinkage`.
 
 A unit is outside a limit when strictly beyond it (on the limit counts as inside). Where
 this differs from FunnelPlotR, on purpose: unadjusted proportion limits are exact
-binomial, transformed limits are clipped (both in :mod:`queries.stats.funnel_limits`), and
+binomial, transformed limits are clipped (both in :mod:`queries.stats.funnel_limits`), the
+limits are widened only when phi > 1 (:mod:`queries.stats.overdispersion`), and
 units below ``min_n`` courses get the flag ``too_few`` and are left out of the
 overdispersion estimate (methods.md: 20 courses before a provider gets a point). The
 target still pools every course, so the proportion target is the clinic's rate and the
@@ -46,6 +49,7 @@ from queries.stats.intervals import check_alert_alarm_levels, level_suffix
 from queries.stats.overdispersion import (
     DEFAULT_TRIM,
     Overdispersion,
+    TransformedScores,
     estimate_overdispersion,
     proportion_z_scores,
     ratio_z_scores,
@@ -59,6 +63,8 @@ DEFAULT_MIN_N = Settings.min_provider_courses  # courses before a provider gets 
 FLAGS = ("within", "low_alert", "low_alarm", "high_alert", "high_alarm", "too_few")
 PROPORTION = "PR"  # FunnelPlotR's name for the proportion funnel
 RATIO = "SR"  # FunnelPlotR's name for the indirectly standardised ratio funnel
+# Case-mix-adjusted O/E with Poisson-binomial limits (methods.md 4): queries.stats.oe_funnel
+POISSON_BINOMIAL = "PB"
 
 
 class FunnelInputError(ValueError):
@@ -76,6 +82,8 @@ class FunnelResult:
     suffixes follow the levels), ``in_overdispersion_estimate`` and ``flag`` (one of
     :data:`FLAGS`). ``measure`` names the column the limits apply to (``rate`` or
     ``oe_ratio``), ``precision`` the x-axis column (``n`` or ``expected``).
+    ``weighted_probability``: for :data:`POISSON_BINOMIAL` funnels only, p_w = Σp²/Σp over
+    the clinic's courses, which the limit curve needs (:mod:`queries.stats.oe_funnel`).
     """
 
     data_type: str
@@ -89,6 +97,7 @@ class FunnelResult:
     min_n: int
     trim: float
     units: pd.DataFrame
+    weighted_probability: float = float("nan")
 
     @property
     def phi(self) -> float:
@@ -102,8 +111,20 @@ class FunnelResult:
 
     @property
     def overdispersion_applied(self) -> bool:
-        """Whether the limits in force are the overdispersed ones (tau² > 0)."""
+        """Whether the limits in force are the overdispersed ones (phi > 1 and tau² > 0)."""
         return self.overdispersion.applied
+
+    @property
+    def limit_method(self) -> str:
+        """The limits in force, in words (the pages say which limits they draw)."""
+        if self.overdispersion.applied:
+            scale = {PROPORTION: "arcsine", RATIO: "square-root", POISSON_BINOMIAL: "O/E"}
+            return f"normal limits on the {scale[self.data_type]} scale, widened by tau²"
+        return {
+            PROPORTION: "exact binomial limits",
+            RATIO: "exact Poisson limits",
+            POISSON_BINOMIAL: "exact Poisson-binomial limits",
+        }[self.data_type]
 
 
 # --- aggregate ----------------------------------------------------------------------------
@@ -232,19 +253,46 @@ def funnel(
     if kind == PROPORTION:
         if np.any(n != np.round(n)):
             raise FunnelInputError("a proportion funnel needs whole numbers of courses in n")
-        target, measure, precision_col = p_pool, "rate", "n"
+        target = p_pool
         scores = proportion_z_scores(observed, n, target)
     else:
         expected = units["expected"].to_numpy(dtype=float)
         if np.any((expected <= 0) & (n > 0)):
             raise FunnelInputError("every unit with courses needs expected > 0 for an O/E funnel")
-        target, measure, precision_col = 1.0, "oe_ratio", "expected"
+        target = 1.0
         scores = ratio_z_scores(observed, expected)
         with np.errstate(invalid="ignore", divide="ignore"):
             units["oe_ratio"] = np.where(expected > 0, observed / expected, np.nan)
         units["adjusted_rate"] = units["oe_ratio"] * p_pool
 
     od = estimate_overdispersion(scores, eligible, trim, adjust_overdispersion)
+    precision = units[MEASURES[kind][1]].to_numpy(dtype=float)
+    limits = tuple(
+        limits_in_force(kind, target, precision, od, lvl) for lvl in (alert_level, alarm_level)
+    )
+    return classified_funnel(units, kind, scores, od, limits, eligible, p_pool, (min_n, trim))
+
+
+MEASURES = {  # the column the limits apply to and the x-axis column, by funnel type
+    PROPORTION: ("rate", "n"),
+    RATIO: ("oe_ratio", "expected"),
+    POISSON_BINOMIAL: ("oe_ratio", "expected"),
+}
+
+
+def classified_funnel(
+    units: pd.DataFrame,
+    kind: str,
+    scores: TransformedScores,
+    od: Overdispersion,
+    limits: tuple[FunnelLimits, ...],
+    eligible,
+    p_pool: float,
+    min_n_and_trim: tuple[int, float],
+    weighted_probability: float = float("nan"),
+) -> FunnelResult:
+    """The last steps of every funnel: z (and z over sqrt(s² + tau²) when the adjustment is
+    applied), the limits in force (``limits``: alert, then alarm), classify, the result."""
     units["z"] = scores.z
     with np.errstate(invalid="ignore", divide="ignore"):
         units["z_adjusted"] = (
@@ -252,28 +300,20 @@ def funnel(
             if od.applied
             else scores.z
         )
-    precision = units[precision_col].to_numpy(dtype=float)
-    alert = limits_in_force(kind, target, precision, od, alert_level)
-    alarm = limits_in_force(kind, target, precision, od, alarm_level)
-    for lim in (alert, alarm):
+    for lim in limits:
         sfx = level_suffix(lim.level)
         units[f"lower_{sfx}"] = lim.lower
         units[f"upper_{sfx}"] = lim.upper
     units["in_overdispersion_estimate"] = eligible & np.isfinite(scores.z)
+    measure, precision = MEASURES[kind]
+    alert, alarm = limits
     units["flag"] = classify_units(units[measure].to_numpy(dtype=float), alert, alarm, eligible)
+    min_n, trim = min_n_and_trim
+    target = p_pool if kind == PROPORTION else 1.0
     return FunnelResult(
-        data_type=kind,
-        measure=measure,
-        precision=precision_col,
-        target=float(target),
-        pooled_rate=p_pool,
-        overdispersion=od,
-        alert_level=alert_level,
-        alarm_level=alarm_level,
-        min_n=int(min_n),
-        trim=trim,
-        units=units,
-    )
+        kind, measure, precision, float(target), p_pool, od, alert.level, alarm.level,
+        int(min_n), trim, units, weighted_probability,
+    )  # fmt: skip
 
 
 def default_precision_grid(result: FunnelResult, points: int = 200) -> np.ndarray:

@@ -13,8 +13,14 @@ variance-stabilising scale, DerSimonian & Laird 1986), as NHS-R FunnelPlotR impl
 - z winsorised at the ``trim`` and ``1 - trim`` quantiles (R's default ``quantile`` type 7,
   which is numpy's default "linear" method), phi = mean(z_w²),
   tau² = 0 if I·phi < I - 1, else (I·phi - (I - 1)) / (Σw - Σw²/Σw), w = 1/s²;
-- the adjustment is applied exactly when tau² > 0 (FunnelPlotR falls back to unadjusted
-  limits when tau² == 0; there is no separate "phi > 1" test: tau² > 0 iff phi > (I-1)/I).
+- case-mix-adjusted O/E with the Poisson-binomial variance V = Σp(1 - p) of O given the
+  model's p_i (methods.md section 4, not FunnelPlotR): y = O/E, target 1, s = sqrt(V)/E,
+  so z = (O - E)/sqrt(V) (:func:`oe_z_scores`);
+- the adjustment is applied when the data show excess variation, phi > 1 (E[z²] = 1 when
+  the units differ by chance alone; Spiegelhalter 2005 Stat Med 24:1185, "overdispersion"), and
+  tau² > 0. A departure from FunnelPlotR, which applies it whenever tau² > 0, i.e. already
+  at phi > (I-1)/I (0.9 with ten units): there a "widened for overdispersion" note would
+  claim a spread the data do not show. tau² itself stays the DerSimonian-Laird estimate.
 
 :mod:`queries.stats.funnel` puts the steps together; :mod:`queries.stats.funnel_limits`
 turns tau² into limits.
@@ -45,7 +51,7 @@ class Overdispersion:
 
     phi: float  # mean of the winsorised z² (NaN with no unit in the estimate)
     tau2: float  # between-unit variance on the transformed scale
-    applied: bool  # tau² > 0 and adjustment wanted
+    applied: bool  # phi > 1, tau² > 0 and adjustment wanted
     n_units: int  # I: units in the estimate (>= min_n courses)
 
 
@@ -68,6 +74,24 @@ def proportion_z_scores(observed, n, target: float) -> TransformedScores:
     bad = n_arr <= 0
     return TransformedScores(
         np.where(bad, np.nan, y), np.where(bad, np.nan, s), np.where(bad, np.nan, z), t
+    )
+
+
+def oe_z_scores(observed, expected, variance) -> TransformedScores:
+    """Poisson-binomial z-scores for case-mix-adjusted O/E (methods.md section 4).
+
+    y = O/E, target 1, s = sqrt(V)/E with V = Σp_i(1 - p_i), so z = (y - 1)/s =
+    (O - E)/sqrt(V): O given the model's p_i is Poisson-binomial (Hong 2013), not Poisson.
+    NaN where E or V is 0.
+    """
+    o, e, v = (np.asarray(a, dtype=float) for a in (observed, expected, variance))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = o / e
+        s = np.sqrt(v) / e
+        z = (y - 1.0) / s
+    bad = (e <= 0) | (v <= 0)
+    return TransformedScores(
+        np.where(bad, np.nan, y), np.where(bad, np.nan, s), np.where(bad, np.nan, z), 1.0
     )
 
 
@@ -135,14 +159,17 @@ def estimate_overdispersion(
 ) -> Overdispersion:
     """Winsorise the eligible units' z, then phi and tau² (Spiegelhalter 2012 s.3.3.2).
 
-    ``applied`` is True exactly when ``adjust`` and tau² > 0 (FunnelPlotR ``funnel_plot``:
-    with tau² == 0 it draws the unadjusted limits). ``phi``/``tau2`` are reported even when
-    ``adjust`` is False, so the page can say what the adjustment would have been.
+    ``applied`` is True exactly when ``adjust``, phi > 1 and tau² > 0 (the module
+    docstring says why phi > 1 and not FunnelPlotR's tau² > 0 alone). ``phi``/``tau2`` are
+    reported even when not applied, so the page can say what the data show.
     """
     mask = np.asarray(eligible, dtype=bool) & np.isfinite(scores.z)
     z_w = winsorise(scores.z[mask], trim)
     phi = dispersion_ratio(z_w)
     tau2 = between_unit_variance(phi, scores.s[mask])
     return Overdispersion(
-        phi=phi, tau2=tau2, applied=bool(adjust and tau2 > 0), n_units=int(mask.sum())
+        phi=phi,
+        tau2=tau2,
+        applied=bool(adjust and phi > 1 and tau2 > 0),
+        n_units=int(mask.sum()),
     )

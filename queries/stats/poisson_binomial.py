@@ -356,20 +356,33 @@ def oe_limit_curve(
     method: str = EXACT,
     points: int = CURVE_POINTS,
 ) -> pd.DataFrame:
-    """O/E funnel limits against E for drawing, with V(E) = E·(1 - p_w) (module docstring).
-
-    ``p_clinic``: the model's probabilities for every course of the clinic. ``expected_grid``
-    defaults to ``points`` values geometrically spaced from one course to the whole clinic.
-    Columns: ``expected`` (= m·p_w), ``n_courses`` (m), ``target`` (1) and
-    ``lower_95, upper_95, lower_99_8, upper_99_8`` by ``method``: ``"exact"`` (interpolated
-    Binomial(m, p_w) quantiles) or ``"normal"`` (1 ± z·sqrt((1 - p_w)/E)).
-    """
-    if method not in (EXACT, NORMAL):
-        raise ValueError(f"unknown limit method {method!r}: use 'exact' or 'normal'")
+    """O/E limits against E for drawing, V(E) = E·(1 - p_w) (module docstring), from the
+    model's p of every course of the clinic; ``expected_grid`` defaults to ``points`` values
+    geometrically spaced from one course to the whole clinic (columns:
+    :func:`weighted_oe_limit_curve`)."""
     p_w = weighted_mean_probability(p_clinic)
     if expected_grid is None:
         n_clinic = np.asarray(p_clinic).size
         expected_grid = p_w * np.geomspace(1.0, max(n_clinic, 2), points)
+    return weighted_oe_limit_curve(
+        p_w, expected_grid, alert_level=alert_level, alarm_level=alarm_level, method=method
+    )
+
+
+def weighted_oe_limit_curve(
+    p_w: float,
+    expected_grid,
+    *,
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    method: str = EXACT,
+) -> pd.DataFrame:
+    """:func:`oe_limit_curve` from p_w = Σp²/Σp. Columns: ``expected`` (= m·p_w),
+    ``n_courses`` (m), ``target`` (1) and ``lower_95, upper_95, lower_99_8, upper_99_8`` by
+    ``method``: ``"exact"`` (interpolated Binomial(m, p_w) quantiles) or ``"normal"``
+    (1 ± z·sqrt((1 - p_w)/E))."""
+    if method not in (EXACT, NORMAL):
+        raise ValueError(f"unknown limit method {method!r}: use 'exact' or 'normal'")
     m = equivalent_courses(p_w, expected_grid)
     expected = m * p_w
     out = pd.DataFrame({"expected": expected, "n_courses": m.astype(int), "target": 1.0})

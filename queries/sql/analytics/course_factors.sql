@@ -4,7 +4,9 @@
 --          and the association model; course-level rows never leave the core unaggregated.
 -- Grain: one row per course.
 -- Parameters: $scope (scope and filters, see macros.sql), $window.
--- Used by: Providers, My practice, Cases like this (through queries/analytics/courses.py).
+-- Used by: Providers, My practice, Cases like this (through queries/analytics/courses.py);
+--          start_quarter and observed_days put a provider's courses in order for the
+--          CUSUM (queries/analytics/monitoring.py).
 
 with final as (
     select
@@ -12,6 +14,8 @@ with final as (
         provider_id,
         site_id,
         start_year,
+        start_quarter,
+        observed_days,
         age_band::varchar as age_band,
         sex::varchar as sex,
         indication::varchar as indication,

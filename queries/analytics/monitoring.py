@@ -1,0 +1,237 @@
+"""Monitoring each provider over time: a risk-adjusted Bernoulli CUSUM (methods.md section 4).
+
+Per provider, the courses with follow-up in start order
+(:data:`queries.analytics.casemix_courses.START_ORDER`), each with the case-mix model's
+probability of NON-response (1 - p_response: the same model as the adjusted funnel), go
+through the CUSUM of Steiner et al. (2000) Biostatistics 1:441 (:mod:`queries.stats.cusum`),
+detecting a doubling of the odds of non-response (OR = 2). The alert and alarm thresholds
+are simulated for each provider's own sequence of courses (:func:`queries.stats.cusum.
+calibrate_thresholds`, 10,000 in-control series, a fixed seed), so that when nothing is
+wrong the chance of at least one alert over the provider's courses is 1 - the funnel's
+alert level (5 %) and of an alarm 1 - its alarm level (0.2 %). The chart resets after an
+alarm. Every signal comes with when it started: the course (and start quarter) where the
+CUSUM crossed the line, and the first course of its run-up.
+
+Scope: a director's query gets every provider; a provider's query gets their own line only
+(never a peer's CUSUM or thresholds), though the model is the whole clinic's. Fewer than
+``Settings.min_provider_courses`` courses: ``too_few``, no chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from queries.analytics.casemix_courses import START_ORDER_TEXT, casemix_courses
+from queries.analytics.query import Query
+from queries.core.errors import InsufficientData
+from queries.core.settings import Settings
+from queries.stats.cusum import (
+    DEFAULT_N_SIM,
+    DEFAULT_ODDS_RATIO,
+    DEFAULT_SEED,
+    calibrate_thresholds,
+    highest_signal,
+    non_response,
+    risk_adjusted_cusum,
+)
+
+SUMMARY_COLUMNS = (
+    "provider_id",
+    "n_courses",
+    "cusum_signal",
+    "alert_threshold",
+    "alarm_threshold",
+    "n_alerts",
+    "n_alarms",
+    "first_alert_course",
+    "first_alert_period",
+    "first_alert_onset_course",
+    "first_alert_onset_period",
+    "first_alarm_course",
+    "first_alarm_period",
+    "first_alarm_onset_course",
+    "first_alarm_onset_period",
+)
+PATH_COLUMNS = ("provider_id", "course_number", "period", "cusum", "alert_start", "alarm")
+SIGNAL_COLUMNS = (
+    "provider_id",
+    "signal",
+    "course_number",
+    "period",
+    "onset_course_number",
+    "onset_period",
+)
+
+
+@dataclass(frozen=True)
+class ProviderMonitoring:
+    """The CUSUM of every provider in scope (not drawn).
+
+    ``summary``: one row per provider (:data:`SUMMARY_COLUMNS`): courses, the highest signal
+    (``none``, ``alert``, ``alarm`` or ``too_few``), the thresholds, and the first alert and
+    alarm (course number, 1 = the provider's first course in order, and start period) with
+    the onset of its run-up (the course after the CUSUM was last 0: when the change began).
+    ``paths``: one row per course of the providers with enough courses
+    (:data:`PATH_COLUMNS`): the CUSUM after the course (before any reset) and the signals.
+    ``signals``: one row per alert or alarm (:data:`SIGNAL_COLUMNS`), with its run-up onset.
+    """
+
+    summary: pd.DataFrame
+    paths: pd.DataFrame
+    signals: pd.DataFrame
+    odds_ratio: float
+    alert_level: float
+    alarm_level: float
+    n_sim: int
+    min_courses: int
+    order: str = START_ORDER_TEXT
+
+    def signal_of(self, provider_id: str) -> str:
+        """The provider's highest signal (``too_few`` when not in the summary)."""
+        rows = self.summary[self.summary["provider_id"] == provider_id]
+        return str(rows["cusum_signal"].iloc[0]) if len(rows) else "too_few"
+
+
+def period_labels(rows: pd.DataFrame) -> list[str]:
+    """'2024 Q3' per course, or '2024' where the extract leaves the quarter empty."""
+    quarters = rows["start_quarter"] if "start_quarter" in rows.columns else None
+    labels = []
+    for i, year in enumerate(rows["start_year"].to_numpy()):
+        quarter = None if quarters is None else quarters.iloc[i]
+        labels.append(f"{int(year)}" if pd.isna(quarter) else f"{int(year)} Q{int(quarter)}")
+    return labels
+
+
+def _provider_cusum(
+    provider_id: str, rows: pd.DataFrame, settings: Settings, n_sim: int, seed: int
+) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """One provider's summary row, path and signals (rows in start order)."""
+    summary: dict = dict.fromkeys(SUMMARY_COLUMNS)
+    summary.update(provider_id=provider_id, n_courses=len(rows), n_alerts=0, n_alarms=0)
+    if len(rows) < settings.min_provider_courses:
+        summary["cusum_signal"] = "too_few"
+        return summary, pd.DataFrame(columns=PATH_COLUMNS), pd.DataFrame(columns=SIGNAL_COLUMNS)
+    series = non_response(rows["p_response"], rows["is_responder"].astype(float))
+    thresholds = calibrate_thresholds(
+        series.p_adverse,
+        alert_level=settings.funnel_alert_level,
+        alarm_level=settings.funnel_alarm_level,
+        odds_ratio=DEFAULT_ODDS_RATIO,
+        n_sim=n_sim,
+        seed=seed,
+    )
+    result = risk_adjusted_cusum(series.p_adverse, series.adverse, thresholds=thresholds)
+    periods = np.array(period_labels(rows), dtype=object)
+    steps = result.steps
+    path = pd.DataFrame(
+        {
+            "provider_id": provider_id,
+            "course_number": steps["course"].to_numpy() + 1,
+            "period": periods,
+            "cusum": steps["cusum"].to_numpy(),
+            "alert_start": steps["alert_start"].to_numpy(),
+            "alarm": steps["alarm"].to_numpy(),
+        }
+    )
+    sig = result.signals
+    signals = pd.DataFrame(
+        {
+            "provider_id": provider_id,
+            "signal": sig["signal"].to_numpy(),
+            "course_number": sig["course"].to_numpy() + 1,
+            "period": periods[sig["course"].to_numpy(dtype=int)],
+            "onset_course_number": sig["onset"].to_numpy() + 1,
+            "onset_period": periods[sig["onset"].to_numpy(dtype=int)],
+        }
+    )
+    summary.update(
+        cusum_signal=highest_signal(result, settings.min_provider_courses),
+        alert_threshold=thresholds.alert,
+        alarm_threshold=thresholds.alarm,
+        n_alerts=int(steps["alert_start"].sum()),
+        n_alarms=int(steps["alarm"].sum()),
+    )
+    onsets = steps["onset"].to_numpy()
+    for name, first in (("alert", result.first_alert), ("alarm", result.first_alarm)):
+        if first is not None:
+            summary[f"first_{name}_course"] = first + 1
+            summary[f"first_{name}_period"] = periods[first]
+            summary[f"first_{name}_onset_course"] = int(onsets[first]) + 1
+            summary[f"first_{name}_onset_period"] = periods[onsets[first]]
+    return summary, path, signals
+
+
+def monitor_courses(
+    rows: pd.DataFrame,
+    settings: Settings,
+    providers: list[str] | None = None,
+    *,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+) -> ProviderMonitoring:
+    """The CUSUM of each provider of ``rows`` (or of ``providers`` only), in id order.
+
+    ``rows``: courses with follow-up in start order with ``provider_id``, ``is_responder``,
+    ``p_response``, ``start_year`` and ``start_quarter``
+    (:func:`queries.analytics.casemix_courses.casemix_courses`).
+    """
+    ids = sorted(rows["provider_id"].unique()) if providers is None else providers
+    parts = [_provider_cusum(p, rows[rows["provider_id"] == p], settings, n_sim, seed) for p in ids]
+    paths = [path for _, path, _ in parts if len(path)]
+    signals = [sig for _, _, sig in parts if len(sig)]
+    summary = pd.DataFrame([s for s, _, _ in parts], columns=list(SUMMARY_COLUMNS))
+    for kind in ("alert", "alarm"):
+        for column in (f"first_{kind}_course", f"first_{kind}_onset_course"):
+            summary[column] = summary[column].astype("Int64")
+    return ProviderMonitoring(
+        summary=summary,
+        paths=(
+            pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=PATH_COLUMNS)
+        ),
+        signals=(
+            pd.concat(signals, ignore_index=True)
+            if signals
+            else pd.DataFrame(columns=SIGNAL_COLUMNS)
+        ),
+        odds_ratio=DEFAULT_ODDS_RATIO,
+        alert_level=settings.funnel_alert_level,
+        alarm_level=settings.funnel_alarm_level,
+        n_sim=n_sim,
+        min_courses=settings.min_provider_courses,
+    )
+
+
+def provider_monitoring(q: Query) -> ProviderMonitoring:
+    """The CUSUM of every provider (a director's query) or of the scope's provider only.
+
+    Raises :class:`queries.core.errors.InsufficientData` when the clinic has no courses with
+    follow-up to fit the case-mix model on.
+    """
+    rows = casemix_courses(q).rows
+    self_id = q.scope.provider_id
+    return monitor_courses(rows, q.settings, None if self_id is None else [self_id])
+
+
+def lines_to_draw(monitoring: ProviderMonitoring) -> list[str]:
+    """The providers with enough courses for a CUSUM line, in id order.
+
+    Raises :class:`InsufficientData` when there are none (a provider's own view: their
+    count and the minimum; a director's: the minimum).
+    """
+    summary = monitoring.summary
+    ids = summary.loc[summary["cusum_signal"] != "too_few", "provider_id"].astype(str).tolist()
+    if ids:
+        return ids
+    if len(summary) == 1:
+        n = int(summary["n_courses"].iloc[0])
+        raise InsufficientData(
+            f"Not enough courses yet: {n:,} with follow-up, {monitoring.min_courses} needed "
+            "before a CUSUM is drawn."
+        )
+    raise InsufficientData(
+        f"No provider has {monitoring.min_courses} courses with follow-up yet, so there is "
+        "no CUSUM to draw."
+    )
