@@ -24,7 +24,7 @@ from ozone_testkit.screens import IDLE, open_page
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = ROOT / "docs" / "screenshots" / "patterns.png"
-PATTERNS_CHARTS = 6
+PATTERNS_CHARTS = 7  # four one-way, the day-21 landmark view, two heat maps
 PLOTLY_SETTLE_MS = 500  # let plotly finish its transitions before a screenshot
 
 

@@ -62,6 +62,7 @@ BROKEN_RULES = [
     ("courses", "low_baseline", 0, "overtraining_reported", "often", "true/false"),
     ("courses", "low_baseline", 0, "early_antioxidants_reported", "y", "true/false"),
     ("courses", "low_baseline", 0, "escalated_day", "3.5", "a whole number"),
+    ("courses", "low_baseline", 0, "escalated_day", "-3", "a whole number >= 0"),
     ("courses", "low_baseline", 0, "course_price", "cheap", "a number"),
     ("sessions", "tie_in_window", 1, "course_id", "ghost", "no course with this course_id"),
     ("sessions", "tie_in_window", 1, "session_number", "0", ">= 1"),

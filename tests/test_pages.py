@@ -59,10 +59,10 @@ def test_patterns_charts_hold_the_fixture_rates(fixture_env, by):
         assert itt[label(group, by)] == (pytest.approx(responders / eligible) if eligible else None)
 
 
-def test_patterns_has_all_six_charts_with_titles_and_captions(fixture_env):
+def test_patterns_has_all_seven_charts_with_titles_and_captions(fixture_env):
     at = open_app("patterns")
     specs = charts(at)
-    assert len(specs) == 6
+    assert len(specs) == 7  # four one-way, the day-21 landmark view (issue 9), two heat maps
     heatmaps = [s for s in specs.values() if s["data"][0]["type"] == "heatmap"]
     assert len(heatmaps) == 2
     for spec in heatmaps:  # every cell shows its n
@@ -70,6 +70,7 @@ def test_patterns_has_all_six_charts_with_titles_and_captions(fixture_env):
     caption = texts(at, "caption")
     assert "Descriptive: people who felt worse after session 1 may have quit" in caption
     assert "Association, not effect" in caption
+    assert "Landmark view (methods.md section 2)" in caption and "still descriptive" in caption
 
 
 def test_severity_by_adherence_heatmap_cell(fixture_env):
@@ -82,7 +83,7 @@ def test_severity_by_adherence_heatmap_cell(fixture_env):
 
 
 def test_every_table_has_a_csv_download(fixture_env):
-    assert len(open_app("patterns").download_button) == 6
+    assert len(open_app("patterns").download_button) == 7  # with the landmark view's
     assert len(open_app("data").download_button) == 3
 
 

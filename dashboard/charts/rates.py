@@ -96,9 +96,15 @@ def rate_chart_title(by: str) -> str:
 
 
 def rate_chart(
-    rates: pd.DataFrame, by: str, settings: Settings, policy: Policy, title: str | None = None
+    rates: pd.DataFrame,
+    by: str,
+    settings: Settings,
+    policy: Policy,
+    title: str | None = None,
+    definition: str = "IMMPACT",
 ) -> go.Figure:
-    """Responder rate per group with Wilson error bars, complete case next to ITT.
+    """Responder rate per group with Wilson error bars, complete case next to ITT, by the
+    responder ``definition`` its subtitle names (methods.md section 1).
 
     Each point is labelled with its n (the rate's denominator); each category's tick says
     how many courses it holds, so a group with no eligible course still shows.
@@ -152,7 +158,7 @@ def rate_chart(
     return base.base_layout(
         fig,
         title or rate_chart_title(by),
-        f"{settings.window().name}, IMMPACT · {level} Wilson CI · n = denominator",
+        f"{settings.window().name}, {definition} · {level} Wilson CI · n = denominator",
     )
 
 
@@ -163,8 +169,10 @@ def rate_heatmap(
     settings: Settings,
     policy: Policy,
     title: str | None = None,
+    definition: str = "IMMPACT",
 ) -> go.Figure:
-    """Complete-case responder rate per cell; every cell shows its rate and its n."""
+    """Complete-case responder rate per cell by the responder ``definition`` its subtitle
+    names; every cell shows its rate and its n."""
     sfx = level_suffix(settings.confidence_level)
     frame = present(
         rates_2d,
@@ -243,7 +251,7 @@ def rate_heatmap(
     return base.base_layout(
         fig,
         heading,
-        f"{settings.window().name}, IMMPACT, complete case · "
+        f"{settings.window().name}, {definition}, complete case · "
         "n = courses with follow-up in the cell",
     )
 
@@ -259,6 +267,7 @@ def rate_columns(settings: Settings) -> dict[str, str]:
         "n_courses": "Courses",
         "n_no_baseline": "No baseline",
         "n_low_baseline": f"Low baseline (< {settings.min_baseline:g})",
+        "n_not_yet_due": "Not yet due",
         "n_eligible": "Eligible",
         "n_followup": "With follow-up",
         "followup_rate": "Follow-up completeness",

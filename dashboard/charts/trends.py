@@ -1,9 +1,10 @@
-"""Results by start quarter (issue 4), on the Timeline page: p-charts of responder rate and
-follow-up completeness with the NHS "Making Data Count" signal rules.
+"""Results by start quarter (issue 4), on the Timeline page: p-charts (or Laney p′ charts) of
+responder rate and follow-up completeness with the NHS "Making Data Count" signal rules.
 
-Definitions: methods.md section 4 "Trend" (p-chart, 3-sigma limits, the signal rules). The
-centre and the limits are lines; a point flagged by a rule carries an extra open marker of
-its own shape, with its own legend entry.
+Definitions: methods.md section 4 "Trend" (p-chart, 3-sigma limits, the signal rules; Laney's
+p′ when the periods vary more than binomially, Laney 2002). Title, subtitle, legend and
+caption say which chart is drawn and why. The centre and the limits are lines; a point
+flagged by a rule carries an extra open marker of its own shape, with its own legend entry.
 """
 
 from __future__ import annotations
@@ -14,14 +15,27 @@ from dashboard.charts import base
 from queries.analytics.trends import TrendPChart
 from queries.core.settings import Settings
 from queries.disclosure.gate import Policy, format_percent, present
+from queries.stats.laney import LANEY, P_CHART
 from queries.stats.spc import SIGNAL_COLUMNS
 
 MEASURE_TITLES = {"responder": "Responder rate", "followup": "Follow-up completeness"}
 QUARTERS_SHOWN = 12  # more quarters than this: tick only the first quarter of each year
 
 
+CHART_NAMES = {P_CHART: "p-chart", LANEY: "Laney p′ chart"}
+
+
 def pchart_title(chart: TrendPChart) -> str:
-    return f"{MEASURE_TITLES[chart.measure]} by start {chart.period_kind} (p-chart)"
+    """What the figure shows, and which chart it is (p or Laney p′)."""
+    name = CHART_NAMES[chart.choice.chart]
+    return f"{MEASURE_TITLES[chart.measure]} by start {chart.period_kind} ({name})"
+
+
+def limits_text(chart: TrendPChart) -> str:
+    """The limits in symbols: p̄ ± 3σ, or p̄ ± 3σ·σ_z for Laney's p′ (σ_z written out)."""
+    if chart.is_laney:
+        return f"p̄ ± {chart.limit_sigmas:g}σ·σ_z (σ_z = {chart.choice.sigma_z:.2f})"
+    return f"p̄ ± {chart.limit_sigmas:g}σ"
 
 
 def signal_styles(chart: TrendPChart) -> dict[str, tuple[str, str, int]]:
@@ -58,7 +72,11 @@ def pchart_chart(chart: TrendPChart, settings: Settings, policy: Policy) -> go.F
     )
     x = pts["period"].astype(str).tolist()
     fig = go.Figure()
-    limits = f"Limits ({chart.limit_sigmas:g}σ)"
+    limits = (
+        f"Limits ({chart.limit_sigmas:g}σ·σ_z)"
+        if chart.is_laney
+        else f"Limits ({chart.limit_sigmas:g}σ)"
+    )
     for name, col in (
         (limits, "upper_limit"),
         (limits, "lower_limit"),
@@ -122,7 +140,7 @@ def pchart_chart(chart: TrendPChart, settings: Settings, policy: Policy) -> go.F
     return base.base_layout(
         fig,
         pchart_title(chart),
-        f"{chart.description} · limits p̄ ± {chart.limit_sigmas:g}σ · n = {chart.n_total:,}",
+        f"{chart.description} · limits {limits_text(chart)} · n = {chart.n_total:,}",
     )
 
 
@@ -134,7 +152,8 @@ def _period_ticks(periods: list[str], kind: str) -> list[str]:
 
 
 def pchart_caption(chart: TrendPChart) -> str:
-    """How to read a p-chart, its rules, and how its periods were made."""
+    """Which chart is drawn and why (p or Laney p′), how to read it, its rules, and how its
+    periods were made."""
     found = (
         "Marked points are special-cause variation worth a look, not a verdict."
         if chart.has_signal
@@ -148,12 +167,20 @@ def pchart_caption(chart: TrendPChart) -> str:
         if chart.n_courses_without_period
         else ""
     )
-    return (
+    not_due = (
+        f"Left out as not yet due: {_courses(chart.n_not_yet_due)} whose follow-up window "
+        "had not closed by the extract (methods.md section 1), so recent periods do not dip."
+        if chart.n_not_yet_due
+        else ""
+    )
+    rules = (
         f'Signal rules of NHS "Making Data Count": a point beyond a limit; a shift of '
         f"{chart.shift_run}+ points on one side of the centre; a trend of "
         f"{chart.trend_run}+ points rising or falling; 2 of 3 points close to a limit "
-        f"(beyond {chart.near_limit_sigmas:g}σ). {found} {periods}"
-    ).strip()
+        f"(beyond {chart.near_limit_sigmas:g}σ{'·σ_z' if chart.is_laney else ''})."
+    )
+    parts = (chart.choice.reason, rules, found, periods, not_due)
+    return " ".join(part for part in parts if part)
 
 
 def _courses(n: int) -> str:
@@ -165,6 +192,7 @@ def pchart_columns(chart: TrendPChart) -> dict[str, str]:
         "period": f"Start {chart.period_kind}",
         "n": "n",
         "events": "Events",
+        "n_not_yet_due": "Not yet due",
         "proportion": "Rate",
         "centre": "Centre",
         "lower_limit": "Lower limit",

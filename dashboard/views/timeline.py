@@ -1,7 +1,8 @@
 """Timeline: how pain changes week by week, what follows an early flare, how long a response
 lasts, and whether results drift from quarter to quarter (issue 4).
 
-Definitions: methods.md section 1 (responder), 3 (intervals), 4 "Trend" (p-chart) and 5
+Definitions: methods.md section 1 (responder), 3 (intervals), 4 "Trend" (p-chart, or Laney's
+p′ chart when the quarters vary more than binomially: each chart says which and why) and 5
 (trajectory, early flare, quitting, durability, escalation). Each section draws on its own:
 when the core finds nothing for one, it says so there and the others still draw.
 """

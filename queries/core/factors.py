@@ -99,6 +99,17 @@ FACTORS: tuple[Factor, ...] = (
             ("full_protocol", "completed the full protocol"),
         ),
     ),
+    # methods.md section 2: the adherence reached by the landmark day (Settings.landmark_day),
+    # by the rule of adherence_class (sql/marts/course_facts.sql)
+    Factor(
+        "landmark_adherence",
+        "landmark_adherence_class",
+        "Sessions by the landmark day vs planned",
+        "sessions by the landmark day",
+        contract.ADHERENCE_CLASSES,
+        is_ordinal=True,
+        short_label="Sessions by the landmark",
+    ),
     Factor(
         "rehab",
         "rehab",

@@ -149,7 +149,8 @@ COURSES = FileSpec(
         Column("g6pd_tested", "bool", required=False),
         Column("overtraining_reported", "bool", required=False),
         Column("early_antioxidants_reported", "bool", required=False),
-        Column("escalated_day", "int", required=False),
+        # A day since the first session (methods.md section 5: escalation); never before it.
+        Column("escalated_day", "int", required=False, min_value=0),
         Column("course_price", "decimal", required=False),
         # Days from the first session to the extract date; stored, not yet used by the analytics.
         Column("observed_days", "int", required=False, min_value=0),

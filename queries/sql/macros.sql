@@ -30,6 +30,18 @@ create or replace macro scoped_courses(scope) as table
     )
     select * from final;
 
+-- adherence_class_of(n_sessions, planned_sessions): the data contract's adherence rule
+-- ("Derived", first match wins): not_started (0 sessions), full_protocol (>= planned),
+-- one_and_done (exactly 1), partial (the rest). Used by marts/course_facts.sql for
+-- adherence_class and for the landmark's landmark_adherence_class (methods.md section 2).
+create or replace macro adherence_class_of(n_sessions, planned_sessions) as
+    case
+        when coalesce(n_sessions, 0) = 0 then 'not_started'
+        when n_sessions >= planned_sessions then 'full_protocol'
+        when n_sessions = 1 then 'one_and_done'
+        else 'partial'
+    end;
+
 -- group_value(by_key, course): the grouping column of a course row named by a whitelisted
 -- key (never an identifier from user text): the key is a bound parameter compared with
 -- literals; the keys are those of queries/core/factors.py.
@@ -37,6 +49,7 @@ create or replace macro group_value(by_key, course) as
     case by_key
         when 'severity' then course['severity_class']::varchar
         when 'adherence' then course['adherence_class']::varchar
+        when 'landmark_adherence' then course['landmark_adherence_class']::varchar
         when 'rehab' then course['rehab']::varchar
         when 'provider' then course['provider_id']
         when 'indication' then course['indication']::varchar

@@ -99,12 +99,17 @@ def choose_chart(
 ) -> ChartChoice:
     """p′ exactly when sigma_z > ``threshold`` (1: binomial variation), else the p-chart."""
     if n_periods < MIN_PERIODS or not np.isfinite(measured_sigma_z):
+        why = (
+            f"with {n_periods} period(s)"
+            if n_periods < MIN_PERIODS
+            else "with an overall rate of 0 % or 100 % (no binomial spread)"
+        )
         return ChartChoice(
             P_CHART,
             float("nan"),
             1.0,
-            f"p-chart: with {n_periods} period(s) the variation between "
-            "periods cannot be measured, so the binomial limits are drawn.",
+            f"p-chart: {why} the variation between periods cannot be measured, so the "
+            "binomial limits are drawn.",
         )
     if measured_sigma_z > threshold:
         return ChartChoice(

@@ -1,9 +1,9 @@
 -- timeline_escalation.sql: time to escalation (surgery or other invasive care), per course
 -- (methods.md section 5: escalation within 12 months).
 -- Purpose: duration and event for a cumulative incidence (1 - Kaplan-Meier) by group:
---          escalated courses at escalated_day (floored at 0), the others censored at the last
---          day they were seen (last assessment of any instrument or last session, floored
---          at 0). queries/stats/survival.py cumulative_incidence_by does the inference.
+--          escalated courses at escalated_day (never negative: the loader refuses a
+--          negative one, data-contract.md), the others censored at the last day they were
+--          seen (last assessment of any instrument or last session, floored at 0). queries/stats/survival.py cumulative_incidence_by does the inference.
 -- Grain: one row per course (in scope).
 -- Parameters: $scope (scope and filters, see macros.sql), $by (whitelisted grouping key,
 --             see macros.sql group_value).
@@ -36,8 +36,7 @@ final as (
     select
         *,
         escalated_day is not null as is_escalated,
-        case when escalated_day is not null then greatest(escalated_day, 0)
-             else last_observed_day end as duration_days
+        coalesce(escalated_day, last_observed_day) as duration_days
     from observed
 )
 select * from final

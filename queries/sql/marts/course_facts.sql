@@ -3,19 +3,34 @@
 --          per-course session and adverse-event counts, and the early flare of methods.md
 --          section 5: NRS on day $flare_first_day..$flare_last_day >= baseline +
 --          $flare_min_rise (same-day duplicates averaged, as in course_outcomes; a 1e-9
---          tolerance keeps the boundary exact), or a post_injection_flare event on any day;
+--          tolerance keeps the boundary exact), or a post_injection_flare event on day
+--          0..$flare_last_day (a later flare is an adverse event, not an early flare);
 --          early quit = 1-2 sessions completed with more planned; quit after flare = both.
+--          The day-$landmark_day landmark of methods.md section 2: still in care then (a
+--          session or an assessment of any instrument on or after that day), and the
+--          adherence reached by then (sessions on day 0..$landmark_day against planned,
+--          classed by the same rule as adherence_class: macros.sql adherence_class_of).
 -- Grain: one row per course.
 -- Parameters: $instrument, $primary_window, $flare_first_day, $flare_last_day,
---             $flare_min_rise. Reads staging (stg_courses, stg_sessions,
+--             $flare_min_rise, $landmark_day. Reads staging (stg_courses, stg_sessions,
 --             stg_adverse_events), assessment_daily and course_outcomes; run by
 --             queries/data/loading.py after course_outcomes is built (it reads the baseline
 --             from there: one definition of baseline).
 
 insert into course_facts by name
 with session_counts as (
-    select course_id, count(*) as n_sessions_completed, max(session_day) as last_session_day
+    select
+        course_id,
+        count(*) as n_sessions_completed,
+        max(session_day) as last_session_day,
+        count(*) filter (where session_day between 0 and $landmark_day)
+            as n_sessions_by_landmark
     from stg_sessions
+    group by course_id
+),
+last_assessments as (
+    select course_id, max(day) as last_assessment_day
+    from assessment_daily
     group by course_id
 ),
 event_counts as (
@@ -23,7 +38,9 @@ event_counts as (
         course_id,
         count(*) as n_adverse_events,
         count(*) filter (where seriousness = 'serious') as n_serious_adverse_events,
-        count(*) filter (where event = 'post_injection_flare') > 0 as has_flare_event
+        count(*) filter (
+            where event = 'post_injection_flare' and event_day between 0 and $flare_last_day
+        ) > 0 as has_flare_event
     from stg_adverse_events
     group by course_id
 ),
@@ -62,25 +79,28 @@ classified as (
             when c.severity_scale = 'clinician' then c.severity_grade
         end as severity_class,
         coalesce(s.n_sessions_completed, 0) as n_sessions_completed,
-        case
-            when coalesce(s.n_sessions_completed, 0) = 0 then 'not_started'
-            when s.n_sessions_completed >= c.planned_sessions then 'full_protocol'
-            when s.n_sessions_completed = 1 then 'one_and_done'
-            else 'partial'
-        end as adherence_class,
+        adherence_class_of(s.n_sessions_completed, c.planned_sessions) as adherence_class,
         s.last_session_day,
+        coalesce(s.n_sessions_by_landmark, 0) as n_sessions_by_landmark,
+        adherence_class_of(s.n_sessions_by_landmark, c.planned_sessions)
+            as landmark_adherence_class,
+        coalesce(s.last_session_day >= $landmark_day, false)
+            or coalesce(a.last_assessment_day >= $landmark_day, false)
+            as is_in_care_at_landmark,
         coalesce(e.n_adverse_events, 0) as n_adverse_events,
         coalesce(e.n_serious_adverse_events, 0) as n_serious_adverse_events,
         r.course_id is not null as has_nrs_flare,
         coalesce(e.has_flare_event, false) as has_flare_event
     from stg_courses as c
     left join session_counts as s using (course_id)
+    left join last_assessments as a using (course_id)
     left join event_counts as e using (course_id)
     left join early_rises as r using (course_id)
 ),
 final as (
     select
         course_id, severity_class, n_sessions_completed, adherence_class, last_session_day,
+        n_sessions_by_landmark, landmark_adherence_class, is_in_care_at_landmark,
         n_adverse_events, n_serious_adverse_events, has_nrs_flare, has_flare_event,
         has_nrs_flare or has_flare_event as is_early_flare,
         n_sessions_completed between 1 and 2 and planned_sessions > n_sessions_completed
