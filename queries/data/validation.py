@@ -44,6 +44,7 @@ class Extract:
     files: dict[str, RawFile]
     is_synthetic: bool
     tables: dict[str, pa.Table] = field(default_factory=dict)
+    ignored_files: tuple[str, ...] = ()  # entries of the folder that are not data (discovery)
 
     @property
     def hashes(self) -> dict[str, str]:
@@ -321,4 +322,5 @@ def read_extract(folder: str | Path) -> Extract:
         raise ContractViolation(_in_file_order(violations))
     extract = Extract(folder, fmt, files, discovery.is_synthetic)
     extract.tables = {name: _typed(raw) for name, raw in files.items()}
+    extract.ignored_files = tuple(discovery.ignored)
     return extract

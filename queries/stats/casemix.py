@@ -16,7 +16,10 @@ bool): no SQL, no UI.
   :mod:`queries.stats.associations`.
 
 Design matrices (treatment coding, levels in natural order, missing-indicator method) and
-the GLM fit are in :mod:`queries.stats.design`.
+the GLM fit are in :mod:`queries.stats.design`. A covariate the extract lacks (no value on
+nearly all courses, :data:`queries.stats.design.NEARLY_ALL_MISSING`, or the same value on
+every course) is left out of the model (methods.md section 4); the model records which it
+used and which it dropped, and :func:`covariate_sentence` says so for the pages.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
+from queries.core.factors import factor
 from queries.stats.design import (
     CasemixSpecificationError,
     DesignSpec,
+    choose_covariates,
     design_matrix,
     design_spec,
     fit_logistic,
@@ -68,6 +73,8 @@ FORBIDDEN_CASEMIX = frozenset(
     }
 )
 CALIBRATION_GROUPS = 10
+# How a sentence names a case-mix covariate the factor registry does not know.
+_COVARIATE_WORDS = {"symptom_months": "months of symptoms"}
 
 
 # --- discrimination and calibration -------------------------------------------------------
@@ -148,13 +155,17 @@ class CasemixModel:
 
     ``result`` is the statsmodels GLM result (``params``, ``bse``, ``summary()``);
     ``c_statistic`` and ``calibration`` are computed on the fitting courses (apparent
-    performance, not validated on new data).
+    performance, not validated on new data). ``covariates`` are those asked for,
+    ``covariates_used`` those in the model, ``covariates_dropped`` the others with the reason
+    (:func:`queries.stats.design.choose_covariates`).
     """
 
     result: GLMResults
     spec: DesignSpec
     outcome: str
     covariates: tuple[str, ...]
+    covariates_used: tuple[str, ...]
+    covariates_dropped: Mapping[str, str]
     n: int
     n_events: int
     dropped_terms: tuple[str, ...]  # aliased design columns left out (see aliased_columns)
@@ -193,13 +204,17 @@ def fit_casemix(
     """Fit the case-mix logistic model (indirect standardisation, methods.md section 4).
 
     Courses with a missing outcome (no follow-up) are left out; pass the eligible courses.
+    Covariates these courses lack are dropped (:func:`queries.stats.design.choose_covariates`;
+    with none left the model is the intercept alone: E = the pooled rate for every course).
     Raises :class:`CasemixSpecificationError` for provider/rehab/session covariates.
     """
     covariates = tuple(covariates)
     check_casemix_covariates(covariates)
     rows = outcome_rows(frame, outcome)
     y = outcome_values(rows, outcome)
-    spec = design_spec(rows, covariates, reference_levels)
+    choice = choose_covariates(rows, covariates)
+    refs = {k: v for k, v in (reference_levels or {}).items() if k in choice.used}
+    spec = design_spec(rows, choice.used, refs)
     spec, dropped = identifiable_design(spec, design_matrix(rows, spec))
     result = fit_logistic(y, design_matrix(rows, spec))
     fitted = np.asarray(result.fittedvalues, dtype=float)
@@ -208,6 +223,8 @@ def fit_casemix(
         spec=spec,
         outcome=outcome,
         covariates=covariates,
+        covariates_used=choice.used,
+        covariates_dropped=dict(choice.dropped),
         n=int(y.size),
         n_events=int(y.sum()),
         dropped_terms=tuple(dropped),
@@ -240,3 +257,37 @@ def expected_by_unit(
     out["oe_ratio"] = out["observed"] / out["expected"]
     out["adjusted_rate"] = out["oe_ratio"] * pooled
     return out
+
+
+def covariate_words(name: str) -> str:
+    """A case-mix covariate in a sentence's words (the factor registry's, where it has one)."""
+    if name in _COVARIATE_WORDS:
+        return _COVARIATE_WORDS[name]
+    try:
+        return factor(name).words
+    except ValueError:
+        return name.replace("_", " ")
+
+
+def _listed(words: Sequence[str], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def covariate_sentence(model: CasemixModel) -> str:
+    """One sentence saying what the expected counts allow for (methods.md section 4: "the
+    page says which were used"), e.g. "Expected responders allow for degeneration severity,
+    baseline pain (NRS), age band, sex, indication and route; not for months of symptoms
+    (not recorded in this extract)." With nothing used, it says that the adjusted comparison
+    equals the crude one."""
+    dropped = [f"{covariate_words(n)} ({why})" for n, why in model.covariates_dropped.items()]
+    if not model.covariates_used:
+        return (
+            f"No case-mix factor can be allowed for in these courses: {_listed(dropped)}. "
+            "The expected count is the clinic rate for every course, so the adjusted "
+            "comparison equals the crude one."
+        )
+    used = _listed([covariate_words(n) for n in model.covariates_used])
+    if not dropped:
+        return f"Expected responders allow for {used}."
+    return f"Expected responders allow for {used}; not for {_listed(dropped, 'or')}."

@@ -17,6 +17,15 @@ than losing the courses). A categorical covariate's missing value becomes its ow
 ``(missing)``. Columns that are linear combinations of earlier ones are dropped and
 reported (:func:`aliased_columns`). The fit: maximum likelihood by IRLS (statsmodels GLM,
 Binomial family, logit link; McCullagh & Nelder 1989).
+
+Covariates the extract lacks (methods.md section 4: "a covariate the extract leaves empty (all
+or nearly all NULL) is dropped from the model, and the page says which were used"):
+:func:`choose_covariates` leaves out a covariate with no value on more than
+:data:`NEARLY_ALL_MISSING` of the courses (a real registry never records symptom months) and
+one that takes the same value on every course that has one (one site's indications, or no
+severity recorded: severity ``unknown`` everywhere), and says why. A numeric covariate with
+no value at all gets no design column from :func:`design_spec` either (there is no median to
+fill with), rather than failing.
 """
 
 from __future__ import annotations
@@ -38,6 +47,15 @@ MISSING_LEVEL = "(missing)"
 BOOLEAN_LEVELS = ("False", "True", MISSING_LEVEL)  # a boolean's levels as text, in order
 
 
+# "Nearly all NULL" (methods.md section 4): a covariate with no value on more than this share
+# of the model's courses is dropped. With 95 %, fewer than 1 course in 20 has a value: too few
+# for its coefficient to adjust anything, and its missing indicator would be near constant.
+NEARLY_ALL_MISSING = 0.95
+# Why a covariate was dropped: (nearly) no value; one value ("{value}"), nothing to adjust for.
+NOT_RECORDED = "not recorded in this extract"
+ONE_VALUE = "{value} on every course"
+
+
 class CasemixSpecificationError(ValueError):
     """The model asked for cannot be fitted as specified (forbidden or absent covariate)."""
 
@@ -55,6 +73,42 @@ class DesignSpec:
 def is_numeric(series: pd.Series) -> bool:
     """A numeric covariate (entered as is); booleans are categorical (treatment coding)."""
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+@dataclass(frozen=True)
+class CovariateChoice:
+    """Which covariates a model can use on these courses, and why the others were dropped."""
+
+    used: tuple[str, ...]
+    dropped: Mapping[str, str]  # covariate -> why, in the order asked (NOT_RECORDED, ONE_VALUE)
+
+
+def choose_covariates(
+    frame: pd.DataFrame,
+    covariates: Sequence[str],
+    nearly_all_missing: float = NEARLY_ALL_MISSING,
+) -> CovariateChoice:
+    """The covariates the extract has (methods.md section 4), in the order asked.
+
+    Dropped as :data:`NOT_RECORDED`: absent from ``frame``, or missing (NULL) on more than
+    ``nearly_all_missing`` of its rows (an empty frame: every covariate).
+    Dropped as :data:`ONE_VALUE` ("unknown on every course"): one distinct value among the
+    rows that have one (a categorical with one level, a constant number): it cannot separate
+    one course from another, so it adjusts nothing. The rest are used.
+    """
+    used: list[str] = []
+    dropped: dict[str, str] = {}
+    for name in covariates:
+        missing = float(frame[name].isna().mean()) if name in frame.columns and len(frame) else 1.0
+        if missing > nearly_all_missing:
+            dropped[name] = NOT_RECORDED
+        elif frame[name].nunique(dropna=True) < 2:
+            value = frame[name].dropna().iloc[0]
+            shown = f"{value:g}" if is_numeric(frame[name]) else str(value).replace("_", " ")
+            dropped[name] = ONE_VALUE.format(value=shown)
+        else:
+            used.append(name)
+    return CovariateChoice(tuple(used), dropped)
 
 
 def as_levels(series: pd.Series) -> pd.Series:
@@ -103,7 +157,8 @@ def design_spec(
     Reference level: the one given in ``reference_levels``, else the first level present in
     the natural order of :mod:`queries.core.factors` (severity ``none``, age ``18-29``,
     rehab ``none`` ...), else ``False`` for booleans, else the most common level
-    (:func:`ordered_levels`).
+    (:func:`ordered_levels`). A numeric covariate with no value at all gets no column (leave
+    it out first with :func:`choose_covariates`, which says so).
     """
     absent = [c for c in covariates if c not in frame.columns]
     if absent:
@@ -114,6 +169,8 @@ def design_spec(
     for name in covariates:
         series = frame[name]
         if is_numeric(series):
+            if series.isna().all():
+                continue  # nothing to enter and no median to fill with
             numeric.append(name)
             columns.append(name)
             if series.isna().any():
