@@ -4,7 +4,8 @@ Run with ``ozone-outcomes serve`` or ``streamlit run dashboard/app.py``. Every r
 settings, resolve the database (the synthetic clinic is built on first start when none is
 configured), decide the role and its scope, build the navigation from the role's pages
 (a page not in the list cannot be reached), draw the filter sidebar, label synthetic data,
-then run the page. The core's ``InsufficientData`` becomes one calm sentence here.
+then run the page, and record the view in the audit log (methods.md section 6). The core's
+``InsufficientData`` becomes one calm sentence here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
 from dashboard import sidebar, state
+from queries.access.audit import AuditLogError
 from queries.core.errors import InsufficientData
 from queries.core.settings import Settings
 from queries.data.bootstrap import DatabaseMissing
@@ -37,7 +39,9 @@ PAGES: dict[str, tuple[str, str]] = {
     "safety": ("Safety & screening", "health_and_safety"),
     "cases_like_this": ("Cases like this", "person_search"),
     "data": ("Data", "database"),
+    "audit": ("Audit", "policy"),
 }
+PAGE_BY_TITLE = {title: key for key, (title, _icon) in PAGES.items()}
 # Which pages each role sees, in menu order; the first is the home page (product.md: a
 # director sees all; a provider the pages marked P, scoped to their own courses).
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
@@ -50,6 +54,7 @@ ROLE_PAGES: dict[str, tuple[str, ...]] = {
         "safety",
         "cases_like_this",
         "data",
+        "audit",
     ),
     state.ROLE_PROVIDER: (
         "overview",
@@ -85,6 +90,29 @@ def page(key: str, default: bool) -> StreamlitPage:
     )
 
 
+def record_view(context: state.PageContext) -> None:
+    """Record the view of the page that just ran (methods.md section 6); say so calmly if the
+    audit log cannot be written."""
+    try:
+        context.audit("view")
+    except (AuditLogError, OSError) as exc:
+        st.error(
+            f"This view could not be written to the audit log ({exc}). Tell whoever runs "
+            "the app: views and exports must be logged."
+        )
+
+
+def why_not(exc: InsufficientData) -> str:
+    """The one calm sentence for a page the core could not compute: "widen the filters" when
+    no course matches them, else the core's own reason ("Not enough courses with follow-up
+    to compare providers.")."""
+    try:
+        state.page_context().overview()  # raises when no course matches the filters
+    except InsufficientData:
+        return state.NO_MATCH
+    return str(exc) or state.NO_MATCH
+
+
 st.set_page_config(page_title="Ozone Outcomes", page_icon=":material/monitoring:", layout="wide")
 try:
     settings = Settings.from_env()
@@ -112,9 +140,14 @@ state.set_page_context(
         filters=filters,
         policy=Policy.for_audience(role, settings),
         synthetic=synthetic,
+        user=state.viewer_label(settings),
+        page=PAGE_BY_TITLE[navigation.title],
+        audit_log=settings.audit_log_for(path),
     )
 )
 try:
     navigation.run()
-except InsufficientData:
-    st.info(state.NO_MATCH, icon=":material/filter_alt_off:")
+except InsufficientData as exc:
+    st.info(why_not(exc), icon=":material/filter_alt_off:")
+finally:  # also after st.stop() or an interrupted run: what was drawn was seen
+    record_view(state.page_context())

@@ -15,12 +15,17 @@
   :func:`queries.disclosure.gate.disclose` with the viewer's policy on every run, outside
   the cache, so no cache entry depends on (or leaks) what one viewer may see.
 - **PageContext** is what the router decided for this run (settings, data, role, scope,
-  filters, policy). The router stores it under one session-state key before running the
-  page; the page reads it back with :func:`page_context`.
+  filters, policy, who is looking, which page, where the audit log is). The router stores it
+  under one session-state key before running the page; the page reads it back with
+  :func:`page_context`.
+- **The audit log** (methods.md section 6, :mod:`queries.access.audit`): the router records
+  every page view after the page ran, and every CSV download records its export when the
+  file is built (:meth:`PageContext.audit`), both with the viewer, role, page and filters.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,6 +36,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from queries.access import audit
 from queries.analytics import checks, rates
 from queries.analytics.query import Query
 from queries.analytics.rates import Overview
@@ -97,6 +103,27 @@ def database(settings: Settings) -> Path:
 def current_role(settings: Settings) -> str:
     """The viewer's role, from the settings (OUTCOMES_ROLE): director or provider."""
     return settings.role
+
+
+def viewer_label(settings: Settings) -> str:
+    """Who the audit log names as the viewer. There is no sign-in yet: the role the
+    deployment configures (OUTCOMES_ROLE, OUTCOMES_PROVIDER_ID), marked as such."""
+    if settings.role == ROLE_PROVIDER:
+        return f"provider {settings.provider_id} (no sign-in)"
+    return f"{settings.role} (no sign-in)"
+
+
+def audit_filters(scope: Scope, filters: Filters) -> dict[str, Any]:
+    """What a view or export was asked, for the audit log: whose courses (``scope``: the
+    clinic or a provider id) and the sidebar filters that restrict anything. A page's own
+    options (a director's preview provider, the Cases like this pickers) are not in it: the
+    server does not see a widget's value in the address after the viewer changed it."""
+    chosen: dict[str, Any] = {"scope": scope.provider_id or "clinic"}
+    return chosen | {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in dataclasses.asdict(filters).items()
+        if value not in (None, ())
+    }
 
 
 def scope_for(settings: Settings) -> Scope:
@@ -190,6 +217,25 @@ class PageContext:
     filters: Filters
     policy: Policy
     synthetic: bool
+    user: str = ""  # who the audit log names (viewer_label until sign-in exists)
+    page: str = ""  # the page's key in dashboard/app.py PAGES
+    audit_log: Path | None = None  # None: not recorded (a context built outside the router)
+
+    def audit(self, action: str, *, rows: int | None = None, what: str | None = None) -> None:
+        """Record a view or an export (``what``: the file, logged as ``page/file``) of this
+        page, with its scope and filters (:func:`audit_filters`), in the audit log
+        (:func:`queries.access.audit.record`: appended and fsynced before it returns)."""
+        if self.audit_log is None:
+            return
+        audit.record(
+            self.audit_log,
+            user=self.user,
+            role=self.role,
+            action=action,
+            page=self.page if what is None else f"{self.page}/{what}",
+            filters=audit_filters(self.scope, self.filters),
+            rows=rows,
+        )
 
     def overview(self) -> Overview:
         """Headline numbers; raises ``InsufficientData`` when no course matches."""
@@ -235,6 +281,17 @@ class PageContext:
             scope=Scope.provider(provider_id),
             policy=Policy.for_audience(ROLE_PROVIDER, self.settings),
         )
+
+    def audit_events(self, action: str | None = None) -> pd.DataFrame:
+        """The audit log, newest first, only ``action`` ('view', 'export') if given; read on
+        every run, not cached (the log grows with every view). A director's only (the Audit
+        page); raises ``AuditLogError`` for a line that is not an audit record."""
+        if self.role != ROLE_DIRECTOR or self.audit_log is None:
+            raise PermissionError("only a director reads the audit log")
+        events = audit.read(self.audit_log)
+        if action is not None:
+            events = events[events["action"] == action]
+        return events.iloc[::-1].reset_index(drop=True)
 
     def load_history(self) -> pd.DataFrame:
         return load_history(self.data, self.settings)

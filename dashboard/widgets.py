@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboard.charts.base import PLOTLY_CONFIG, level_text
 from dashboard.charts.safety import SERIOUS_EVENT_TABLE
-from dashboard.state import NO_MATCH, ROLE_PROVIDER
+from dashboard.state import NO_MATCH, ROLE_PROVIDER, page_context
 from queries.core.errors import InsufficientData
 from queries.core.scope import Scope
 from queries.core.settings import Settings
@@ -42,6 +42,17 @@ def responder_definition(settings: Settings) -> str:
         f"follow-up (day {w.first_day}–{w.last_day}); eligible = baseline ≥ "
         f"{settings.min_baseline:g}. Complete case counts the courses with a follow-up "
         "value; ITT counts a missing follow-up as no response (a lower bound)."
+    )
+
+
+def not_yet_due(n_not_yet_due: int, settings: Settings) -> str:
+    """What "not yet due" means, with how many (methods.md section 1 "Not yet due")."""
+    w = settings.window()
+    courses = "1 course is" if n_not_yet_due == 1 else f"{n_not_yet_due:,} courses are"
+    return (
+        f"Not yet due: {courses} too recent for the {w.name} follow-up (its window, day "
+        f"{w.first_day}–{w.last_day}, had not closed when the extract was taken: "
+        "observed_days), so they are left out of eligible, follow-up and every responder rate."
     )
 
 
@@ -140,8 +151,9 @@ def table(
     """Show ``frame`` through ``present`` and offer the same table as a CSV download.
 
     Columns whose name contains one of ``percent`` are shown as whole percentages (the CSV
-    keeps the fractions at full precision). ``behind_chart``: the numbers of the chart above,
-    in a closed expander under it.
+    keeps the fractions at full precision). The CSV is built when it is downloaded, and the
+    download is recorded in the audit log first (``PageContext.audit``: an export, its rows).
+    ``behind_chart``: the numbers of the chart above, in a closed expander under it.
     """
     shown = present(frame, columns, policy)
     config = {
@@ -149,11 +161,18 @@ def table(
         for name, label in columns.items()
         if any(p in name for p in percent)
     }
+    ctx = page_context()
+
+    def export() -> bytes:
+        """The CSV, built on click and recorded as an export first (no log line, no file)."""
+        ctx.audit("export", rows=len(shown), what=file_name)
+        return to_csv(shown)
+
     with st.expander(NUMBERS_BEHIND) if behind_chart else nullcontext():
         st.dataframe(shown, hide_index=True, column_config=config)
         st.download_button(
             "Download CSV",
-            data=lambda: to_csv(shown),
+            data=export,
             file_name=file_name,
             mime="text/csv",
             key=f"download_{file_name}",

@@ -1,4 +1,5 @@
-"""The ``ozone-outcomes`` command line: generate, load, rates, providers, serve.
+"""The ``ozone-outcomes`` command line: generate, deidentify, load, rates, providers, serve,
+users, audit.
 
 Every command has ``--help``; bad input ends with a clear message and exit code 2.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from queries.access.commands import REFUSED, add_audit_command, add_users_command, iso_day
 from queries.analytics.providers import PROVIDER_TABLE_COLUMNS, compare_providers
 from queries.analytics.query import Query
 from queries.analytics.rates import RATES_COLUMNS, responder_rates
@@ -24,6 +26,7 @@ from queries.data import db
 from queries.data.bootstrap import DatabaseMissing, resolve_database
 from queries.data.violations import ContractViolation
 from queries.disclosure.gate import DIRECTOR, PROVIDER, Policy, present, to_csv, to_json
+from queries.stats.casemix import covariate_sentence
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -45,6 +48,29 @@ def cmd_generate(args: argparse.Namespace) -> int:
     paths = write_clinic(generate_clinic(args.courses, args.seed), args.out, fmt=args.format)
     for path in paths:
         print(path)
+    return EXIT_OK
+
+
+def cmd_deidentify(args: argparse.Namespace) -> int:
+    from queries.data.deidentify import DEIDENTIFY_ERRORS, deidentify
+
+    _progress(f"de-identifying the raw export {args.raw_dir}")
+    try:
+        report = deidentify(
+            args.raw_dir,
+            args.out_dir,
+            args.key_file,
+            keep_quarter=args.keep_quarter,
+            extract_date=args.extract_date,
+        )
+    except DEIDENTIFY_ERRORS as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_REFUSED
+    print(report.summary(), end="")
+    print(
+        f"Wrote {report.out_dir} (report: {report.report_path}); load it with: "
+        f"ozone-outcomes load {report.out_dir} --db PATH"
+    )
     return EXIT_OK
 
 
@@ -117,6 +143,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
     finally:
         con.close()
     policy = Policy.for_audience(DIRECTOR, settings)
+    print(covariate_sentence(comparison.model), file=sys.stderr)  # methods.md 4: which were used
     _emit(present(comparison.table, PROVIDER_TABLE_COLUMNS, policy), args.format)
     return EXIT_OK
 
@@ -177,6 +204,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="folder to write into")
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
 
+    p = command(
+        "deidentify",
+        cmd_deidentify,
+        "turn a clinic's raw export into de-identified contract files (data-contract.md)",
+    )
+    p.add_argument("raw_dir", type=Path, help="folder of the raw export (four files)")
+    p.add_argument("out_dir", type=Path, help="new or empty folder for the contract files")
+    p.add_argument(
+        "--key-file",
+        type=Path,
+        required=True,
+        help="file holding the clinic's pseudonym secret (at least 32 characters; keep it "
+        "outside OUT_DIR: the same key gives the same pseudonyms)",
+    )
+    p.add_argument(
+        "--keep-quarter",
+        action="store_true",
+        help="also write start_quarter (Safe Harbor keeps only the year)",
+    )
+    p.add_argument(
+        "--extract-date",
+        type=iso_day,
+        help="YYYY-MM-DD the export was taken: writes observed_days",
+    )
+
     p = command("load", cmd_load, "check a folder against the data contract and load it")
     p.add_argument(
         "folder",
@@ -194,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "providers",
         cmd_providers,
-        "crude and case-mix-adjusted responder rates and funnel flags per provider, as CSV or JSON",
+        "crude and case-mix-adjusted responder rates, funnel flags and CUSUM signal per "
+        "provider, as CSV or JSON",
     )
     _db_option(p)
     _table_format_option(p)
@@ -205,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, default=8501)
     p.add_argument("--address", default="127.0.0.1")
+
+    add_users_command(command)
+    add_audit_command(command)
     return parser
 
 
@@ -219,7 +275,11 @@ def _table_format_option(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except REFUSED as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_REFUSED
 
 
 if __name__ == "__main__":

@@ -44,8 +44,14 @@ pytest_plugins = ["ozone_testkit.synthetic_outcomes"]
 
 SYNTHETIC_TEST_COURSES = 2000
 SYNTHETIC_TEST_SEED = 20261125
-# What a page test must not inherit from the shell: the role, the scope, the threshold.
-DEPLOYMENT_VARS = ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL")
+# What a page test must not inherit from the shell: the role, the scope, the threshold, and
+# where the views are logged (a test's views go beside its own database, never to a real log).
+DEPLOYMENT_VARS = (
+    "OUTCOMES_ROLE",
+    "OUTCOMES_PROVIDER_ID",
+    "OUTCOMES_MIN_CELL",
+    "OUTCOMES_AUDIT_LOG",
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Needed as root and offline (docs/engineering.md); the resolver rule stops Chromium from

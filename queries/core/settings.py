@@ -50,7 +50,12 @@ ENV_VARS: dict[str, str] = {
     "OUTCOMES_MEMORY_LIMIT": "DuckDB memory limit used by the app",
     "OUTCOMES_ROLE": "who the app serves: director (every page, every provider) or provider",
     "OUTCOMES_PROVIDER_ID": "with OUTCOMES_ROLE=provider: the provider whose courses the app shows",
+    "OUTCOMES_USERS": "path of the users file (TOML): who may sign in, in which role",
+    "OUTCOMES_AUDIT_LOG": (
+        "path of the audit log (JSON Lines); default beside the database, <db>.audit.jsonl"
+    ),
 }
+AUDIT_LOG_SUFFIX = ".audit.jsonl"  # the default audit log is <database file name> + this
 ROLES = ("director", "provider")
 
 
@@ -72,6 +77,10 @@ class Settings:
     # methods.md section 6: a director sees every provider; a provider their own courses
     role: str = "director"
     provider_id: str | None = None
+    # queries/access/users.py: the users file; queries/access/audit.py: the audit log, a file
+    # of its own (None: beside the database, see audit_log_for), never the database itself
+    users_path: Path | None = None
+    audit_log_path: Path | None = None
     # methods.md section 1 (IMMPACT responder; Dworkin 2008, Farrar 2001)
     primary_instrument: str = "nrs_pain"
     primary_window: str = "12w"
@@ -81,10 +90,13 @@ class Settings:
     responder_min_drop_fraction: float = 0.30
     substantial_min_drop_fraction: float = 0.50
     confidence_level: float = 0.95
-    # methods.md section 5: early flare = NRS on day 1..10 >= baseline + 1 (or a flare event)
+    # methods.md section 5: early flare = NRS on day 1..10 >= baseline + 1, or a flare event on
+    # day 0..10 (flare_last_day bounds both)
     flare_first_day: int = 1
     flare_last_day: int = 10
     flare_min_rise: float = 1.0
+    # methods.md section 2: the landmark view of adherence, among courses still in care then
+    landmark_day: int = 21
     # methods.md section 4: a provider's own point from 20 courses; funnel limits at 95 %
     # (alert) and 99.8 % (alarm), the levels every funnel, flag and caption uses
     min_provider_courses: int = 20
@@ -116,9 +128,16 @@ class Settings:
             values["role"] = env["OUTCOMES_ROLE"].strip().lower()
         if env.get("OUTCOMES_PROVIDER_ID"):
             values["provider_id"] = env["OUTCOMES_PROVIDER_ID"].strip()
+        for var, name in (
+            ("OUTCOMES_USERS", "users_path"),
+            ("OUTCOMES_AUDIT_LOG", "audit_log_path"),
+        ):
+            if env.get(var, "").strip():
+                values[name] = env[var].strip()
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if "db_path" in values and values["db_path"] is not None:
-            values["db_path"] = Path(str(values["db_path"])).expanduser()
+        for name in ("db_path", "users_path", "audit_log_path"):
+            if values.get(name) is not None:
+                values[name] = Path(str(values[name])).expanduser()
         settings = replace(cls(), **values)
         settings.check()
         return settings
@@ -136,6 +155,25 @@ class Settings:
             )
         if self.min_cell_size < 1:
             raise ValueError("OUTCOMES_MIN_CELL must be at least 1")
+        if self.audit_log_path is not None and self.audit_log_path == self.db_path:
+            raise ValueError(
+                f"OUTCOMES_AUDIT_LOG={self.audit_log_path} is the database; the audit log is "
+                "a file of its own (e.g. clinic.audit.jsonl), never inside the database"
+            )
+
+    def audit_log_for(self, database: Path) -> Path:
+        """The audit log of the app reading ``database`` (methods.md section 6: every view and
+        export is logged): ``OUTCOMES_AUDIT_LOG``, else beside the database,
+        ``<database>.audit.jsonl``, a file a load (which replaces the database file) never
+        touches."""
+        if self.audit_log_path is not None:
+            return self.audit_log_path
+        return database.with_name(database.name + AUDIT_LOG_SUFFIX)
+
+    @property
+    def database_path(self) -> Path:
+        """The database the app and the CLI read: ``OUTCOMES_DB``, else the synthetic clinic."""
+        return self.db_path if self.db_path is not None else self.synthetic_db_path
 
     def window(self, name: str | None = None) -> FollowupWindow:
         wanted = name or self.primary_window

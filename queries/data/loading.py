@@ -9,6 +9,7 @@ load leaves the old file byte-for-byte as it was (docs/engineering.md, DuckDB 2.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +19,39 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from queries.core import responders
 from queries.core.settings import Settings
 from queries.data import db
 from queries.data.contract import FILES
+from queries.data.discovery import ignored_note
+from queries.data.raw_export import raw_export_reason
 from queries.data.validation import Extract, read_extract
+from queries.data.violations import SUMMARY_LIMIT, ContractViolation, Violation
 
 Progress = Callable[[str], None]
+
+
+class RawExportRefused(ContractViolation):
+    """The folder is a raw clinic export, not a de-identified extract (``reason``, from
+    :func:`queries.data.raw_export.raw_export_reason`, says what was found and to run
+    ``ozone-outcomes deidentify`` first), with the contract's own findings, if any, shown
+    without their values: a raw export's refusal prints no value of it."""
+
+    def __init__(self, reason: str, violations: list[Violation]):
+        self.reason = reason
+        super().__init__([dataclasses.replace(v, value=None) for v in violations])
+
+    def summary(self, limit: int | None = SUMMARY_LIMIT) -> str:
+        text = f"Refused: {self.reason}\nNothing was loaded and the database is unchanged."
+        if not self.violations:
+            return text
+        shown = self.violations if limit is None else self.violations[:limit]
+        more = len(self.violations) - len(shown)
+        return "\n".join(
+            [text, f"The data contract's checks found {len(self.violations)} problem(s) too:"]
+            + [f"  {v}" for v in shown]
+            + ([f"  ... and {more} more"] if more else [])
+        )
 
 
 @dataclass(frozen=True)
@@ -37,18 +65,21 @@ class LoadReport:
     n_courses_after: int
     rows: dict[str, int]
     is_synthetic: bool
+    ignored_files: tuple[str, ...] = ()  # the folder's entries that are not data (a README)
 
     def summary(self) -> str:
+        ignored = ignored_note(self.ignored_files)
         if self.status == "unchanged":
             return (
                 f"Unchanged: this extract is the one loaded last into {self.db_path}; "
-                "nothing to do."
+                "nothing to do." + (f" {ignored}" if ignored else "")
             )
         return (
             f"Loaded into {self.db_path}: {self.n_courses_in_extract:,} courses in the "
             f"extract ({self.n_courses_added:,} new, {self.n_courses_replaced:,} replaced); "
             f"{self.n_courses_after:,} courses in the database now. Rows: "
             + ", ".join(f"{k} {v:,}" for k, v in self.rows.items())
+            + (f"\n{ignored}" if ignored else "")
         )
 
 
@@ -60,7 +91,10 @@ def responder_definition(settings: Settings) -> str:
         f"responder drop >= {settings.responder_min_drop_points:g} points and >= "
         f"{settings.responder_min_drop_fraction:.0%}; substantial >= "
         f"{settings.substantial_min_drop_fraction:.0%}; primary window "
-        f"{settings.primary_window}; windows {windows} (methods.md section 1)"
+        f"{settings.primary_window}; windows {windows} (methods.md section 1); secondary "
+        f"{', '.join(d.label for d in responders.SECONDARY)}; early flare day "
+        f"{settings.flare_first_day}..{settings.flare_last_day}; landmark day "
+        f"{settings.landmark_day} (sections 2, 5)"
     )
 
 
@@ -90,20 +124,18 @@ def build_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """Compute the derived tables once per load (data-contract "Derived", methods.md 1)."""
+    """Compute the derived tables once per load (data-contract "Derived", methods.md 1, 2
+    and 5): daily values, primary and secondary outcomes, the per-course facts."""
+    windows = [
+        {"window_name": w.name, "target_day": w.target_day, "half_width_days": w.half_width_days}
+        for w in settings.windows
+    ]
     db.execute_script(con, "marts/assessment_daily")
     db.execute_script(
         con,
         "marts/course_outcomes",
         instrument=settings.primary_instrument,
-        windows=[
-            {
-                "window_name": w.name,
-                "target_day": w.target_day,
-                "half_width_days": w.half_width_days,
-            }
-            for w in settings.windows
-        ],
+        windows=windows,
         min_baseline=settings.min_baseline,
         min_drop_points=settings.responder_min_drop_points,
         min_drop_fraction=settings.responder_min_drop_fraction,
@@ -117,6 +149,13 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         flare_first_day=settings.flare_first_day,
         flare_last_day=settings.flare_last_day,
         flare_min_rise=settings.flare_min_rise,
+        landmark_day=settings.landmark_day,
+    )
+    db.execute_script(
+        con,
+        "marts/course_secondary_outcomes",
+        windows=windows,
+        **responders.mart_parameters(),
     )
 
 
@@ -190,6 +229,7 @@ def _build(
             n_after,
             {k: len(v) for k, v in extract.tables.items()},
             extract.is_synthetic,
+            extract.ignored_files,
         )
     finally:
         con.close()
@@ -215,6 +255,7 @@ def load_extract(
             n,
             {k: len(v) for k, v in extract.tables.items()},
             extract.is_synthetic,
+            extract.ignored_files,
         )
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
@@ -239,9 +280,20 @@ def load_folder(
 ) -> LoadReport:
     """Check a folder against the contract and load it; all or nothing.
 
-    Raises :class:`queries.data.violations.ContractViolation` (listing every problem) without
-    touching the database when the extract breaks any rule.
+    Raises :class:`RawExportRefused` (naming ``deidentify``) when the folder is a raw clinic
+    export (identifier columns, or values that look like emails, phone numbers, SSNs or full
+    dates: data-contract.md, "What a load does with bad input"), and
+    :class:`queries.data.violations.ContractViolation` (listing every problem) when the
+    extract breaks any rule; either way without touching the database.
     """
     progress(f"reading and checking {folder}")
-    extract = read_extract(folder)
+    reason = raw_export_reason(folder)
+    try:
+        extract = read_extract(folder)
+    except ContractViolation as exc:
+        if reason is not None:
+            raise RawExportRefused(reason, exc.violations) from None
+        raise
+    if reason is not None:
+        raise RawExportRefused(reason, [])
     return load_extract(extract, db_path, settings, progress)

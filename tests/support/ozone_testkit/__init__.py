@@ -11,14 +11,24 @@ top-level ``tests`` package cannot shadow them (tests/test_architecture.py prove
   de-identification, and the same clinic de-identified by hand.
 - ``extract_variants``: the fixture clinic loaded into a fresh database, rewritten as
   Parquet, and file hashes, for the loading tests.
+- ``awkward_extracts``: the fixture clinic transformed into awkward but contract-valid
+  extracts (optional columns empty or absent, one provider, no follow-up yet, ...), each its
+  own fixture, with their known totals; the files a folder may hold beside the four.
 - ``reference_outcomes``: the plain-pandas reference implementation of the outcome rules.
 - ``synthetic_outcomes``: the 20,000-course synthetic clinic the generator tests share, its
   outcomes computed directly, and the data contract as its markdown states it.
 - ``casemix_simulation``: courses simulated from a known logistic model, for the case-mix and
   association tests.
+- ``fixture_definitions``: a hand-built clinic for the day-21 landmark view, the ODI and
+  OMERACT-OARSI responders and the early-flare window, its answers worked out course by course.
+- ``fixture_monitoring``: a hand-built clinic for the CUSUM per provider (start order,
+  every step of the path, the signals and the reset worked out by hand).
+- ``trend_clinic``: seeded quarterly clinics (overdispersed, binomial) for the choice between
+  the p-chart and Laney's p′ chart through the trends analytics.
 - ``planted_series``: a quarterly series with the "Making Data Count" signals planted by
   construction, for the p-chart and Laney p′ tests.
 - ``screens``: driving and reading the app, in-process (AppTest) and in Chromium.
+- ``command_line``: ``ozone-outcomes`` run in a process of its own, as a clinic runs it.
 """
 
 from pathlib import Path
