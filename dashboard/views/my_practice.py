@@ -83,7 +83,7 @@ st.caption(
 
 st.subheader("My courses over time")
 with section():
-    watch = mine.run(monitoring.provider_monitoring)  # my own line only, never a peer's
+    watch = comparison.monitoring  # my own line only, never a peer's
     st.markdown(cm.signal_list(watch, own=True))
     widgets.plot(
         cm.cusum_chart(

@@ -116,7 +116,7 @@ with section():
 
 st.subheader("Each provider over time")
 with section():
-    watch = ctx.run(monitoring.provider_monitoring)
+    watch = comparison.monitoring
     widgets.plot(
         cm.cusum_chart(
             watch,

@@ -105,7 +105,9 @@ class ProviderComparison:
     """Everything the Providers page and the ``providers`` CLI show (methods.md section 4):
     the crude and adjusted funnels (``crude_view`` and ``adjusted_view``: the same, ready to
     draw at the settings' confidence level), the case-mix model, the shrunken rates and the
-    provider table (with each provider's highest CUSUM signal, ``cusum_signal``)."""
+    provider table (with each provider's highest CUSUM signal, ``cusum_signal``) and the
+    CUSUMs themselves (``monitoring``: every provider's, or the scope's provider's only), so
+    that a page draws the same CUSUM the table summarises without running it again."""
 
     crude: FunnelResult
     adjusted: FunnelResult
@@ -115,6 +117,7 @@ class ProviderComparison:
     self_id: str | None  # the provider whose scope this is (None: a director's view)
     crude_view: FunnelView
     adjusted_view: FunnelView
+    monitoring: ProviderMonitoring
 
 
 def _mask_peers(frame: pd.DataFrame, self_id: str | None, column: str) -> pd.DataFrame:
@@ -186,6 +189,7 @@ def compare_providers(q: Query) -> ProviderComparison:
         self_id,
         funnel_view(crude, level),
         funnel_view(adjusted, level),
+        monitoring,
     )
 
 

@@ -100,7 +100,7 @@ def choose_chart(
     """p′ exactly when sigma_z > ``threshold`` (1: binomial variation), else the p-chart."""
     if n_periods < MIN_PERIODS or not np.isfinite(measured_sigma_z):
         why = (
-            f"with {n_periods} period(s)"
+            f"from only {n_periods} period(s)"
             if n_periods < MIN_PERIODS
             else "with an overall rate of 0 % or 100 % (no binomial spread)"
         )
