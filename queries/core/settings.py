@@ -46,6 +46,9 @@ ENV_VARS: dict[str, str] = {
     "OUTCOMES_MIN_CELL": (
         "small-cell threshold: smallest count shown and smallest denominator of a rate"
     ),
+    "OUTCOMES_ROUND_TO": (
+        "round every shown count to the nearest multiple of this (5: OpenSAFELY's rule; 1 = off)"
+    ),
     "OUTCOMES_THREADS": "DuckDB threads used by the app",
     "OUTCOMES_MEMORY_LIMIT": "DuckDB memory limit used by the app",
     "OUTCOMES_ROLE": "who the app serves: director (every page, every provider) or provider",
@@ -72,6 +75,7 @@ class Settings:
     synthetic_courses: int = 6000
     synthetic_seed: int = 20261125
     min_cell_size: int = 11
+    round_to: int = 1  # methods.md section 6: shown counts rounded to a multiple (1 = off)
     threads: int = 2
     memory_limit: str = "2GB"
     # methods.md section 6: a director sees every provider; a provider their own courses
@@ -115,6 +119,7 @@ class Settings:
             ("OUTCOMES_SYNTHETIC_COURSES", "synthetic_courses"),
             ("OUTCOMES_SYNTHETIC_SEED", "synthetic_seed"),
             ("OUTCOMES_MIN_CELL", "min_cell_size"),
+            ("OUTCOMES_ROUND_TO", "round_to"),
             ("OUTCOMES_THREADS", "threads"),
         ):
             if env.get(var):
@@ -155,6 +160,8 @@ class Settings:
             )
         if self.min_cell_size < 1:
             raise ValueError("OUTCOMES_MIN_CELL must be at least 1")
+        if self.round_to < 1:
+            raise ValueError("OUTCOMES_ROUND_TO must be at least 1 (1 = no rounding)")
         if self.audit_log_path is not None and self.audit_log_path == self.db_path:
             raise ValueError(
                 f"OUTCOMES_AUDIT_LOG={self.audit_log_path} is the database; the audit log is "
