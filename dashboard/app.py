@@ -2,10 +2,12 @@
 
 Run with ``ozone-outcomes serve`` or ``streamlit run dashboard/app.py``. Every run: read the
 settings, resolve the database (the synthetic clinic is built on first start when none is
-configured), decide the role and its scope, build the navigation from the role's pages
-(a page not in the list cannot be reached), draw the filter sidebar, label synthetic data,
-then run the page, and record the view in the audit log (methods.md section 6). The core's
-``InsufficientData`` becomes one calm sentence here.
+configured), find who is looking (``auth.viewer``: sign-in, the users file, or the synthetic
+demo; nobody signed in sees the sign-in page and nothing else), take their role and scope,
+build the navigation from the role's pages (dashboard/menu.py: a page not in the list cannot
+be reached), draw the filter sidebar, label synthetic data, then run the page, and record
+the view in the audit log (methods.md section 6). The core's ``InsufficientData`` becomes
+one calm sentence here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from dashboard import sidebar, state
+from dashboard import auth, sidebar, state
+from dashboard.menu import PAGE_BY_TITLE, PAGES, ROLE_PAGES
 from queries.access.audit import AuditLogError
 from queries.core.errors import InsufficientData
 from queries.core.settings import Settings
@@ -27,44 +30,6 @@ from queries.disclosure.gate import Policy
 # legacy multipage mode, which runs a page file without this router on the first run of a
 # server process (a deep link to /patterns then fails) and on every AppTest rerun.
 PAGES_DIR = Path(__file__).resolve().parent / "views"
-
-# Every page of the app: its file in views/ (the key), menu title and Material icon; the
-# page's address is the key with "-" for "_" (/my-practice).
-PAGES: dict[str, tuple[str, str]] = {
-    "overview": ("Overview", "dashboard"),
-    "patterns": ("Patterns", "insights"),
-    "providers": ("Providers", "groups"),
-    "my_practice": ("My practice", "person"),
-    "timeline": ("Timeline", "timeline"),
-    "safety": ("Safety & screening", "health_and_safety"),
-    "cases_like_this": ("Cases like this", "person_search"),
-    "data": ("Data", "database"),
-    "audit": ("Audit", "policy"),
-}
-PAGE_BY_TITLE = {title: key for key, (title, _icon) in PAGES.items()}
-# Which pages each role sees, in menu order; the first is the home page (product.md: a
-# director sees all; a provider the pages marked P, scoped to their own courses).
-ROLE_PAGES: dict[str, tuple[str, ...]] = {
-    state.ROLE_DIRECTOR: (
-        "overview",
-        "patterns",
-        "providers",
-        "my_practice",
-        "timeline",
-        "safety",
-        "cases_like_this",
-        "data",
-        "audit",
-    ),
-    state.ROLE_PROVIDER: (
-        "overview",
-        "patterns",
-        "my_practice",
-        "timeline",
-        "safety",
-        "cases_like_this",
-    ),
-}
 
 SYNTHETIC_LABEL = (
     "**Synthetic data** — a made-up clinic with planted effects, generated to "
@@ -121,10 +86,12 @@ except (ValueError, DatabaseMissing, SchemaOutdated) as exc:
     st.error(f"The app cannot start: {exc}")
     st.stop()
 
-role = state.current_role(settings)
-scope = state.scope_for(settings)
-navigation = st.navigation(pages_for(role))
 data = state.DataVersion.of(path)
+viewer = auth.viewer(
+    settings, state.only_synthetic(data, settings), lambda: state.provider_ids(data, settings)
+)
+role, scope = viewer.role, viewer.scope
+navigation = st.navigation(pages_for(role))
 filters = sidebar.render(state.filter_options(data, scope, settings))
 synthetic = state.is_synthetic(data, settings)
 if synthetic:
@@ -140,7 +107,7 @@ state.set_page_context(
         filters=filters,
         policy=Policy.for_audience(role, settings),
         synthetic=synthetic,
-        user=state.viewer_label(settings),
+        user=viewer.label,
         page=PAGE_BY_TITLE[navigation.title],
         audit_log=settings.audit_log_for(path),
     )

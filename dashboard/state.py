@@ -100,19 +100,6 @@ def database(settings: Settings) -> Path:
     return path
 
 
-def current_role(settings: Settings) -> str:
-    """The viewer's role, from the settings (OUTCOMES_ROLE): director or provider."""
-    return settings.role
-
-
-def viewer_label(settings: Settings) -> str:
-    """Who the audit log names as the viewer. There is no sign-in yet: the role the
-    deployment configures (OUTCOMES_ROLE, OUTCOMES_PROVIDER_ID), marked as such."""
-    if settings.role == ROLE_PROVIDER:
-        return f"provider {settings.provider_id} (no sign-in)"
-    return f"{settings.role} (no sign-in)"
-
-
 def audit_filters(scope: Scope, filters: Filters) -> dict[str, Any]:
     """What a view or export was asked, for the audit log: whose courses (``scope``: the
     clinic or a provider id) and the sidebar filters that restrict anything. A page's own
@@ -124,13 +111,6 @@ def audit_filters(scope: Scope, filters: Filters) -> dict[str, Any]:
         for name, value in dataclasses.asdict(filters).items()
         if value not in (None, ())
     }
-
-
-def scope_for(settings: Settings) -> Scope:
-    """Whose courses the role sees: a director the whole clinic, a provider their own."""
-    if settings.role == ROLE_PROVIDER:
-        return Scope.provider(settings.provider_id)
-    return Scope.clinic()
 
 
 # --- cached: connection and analytics results ----------------------------------------------
@@ -158,6 +138,16 @@ def filter_options(data: DataVersion, scope: Scope, settings: Settings) -> dict[
 @st.cache_data(max_entries=16, show_spinner=False)
 def is_synthetic(data: DataVersion, settings: Settings) -> bool:
     return checks.is_synthetic(_con(data, settings))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def only_synthetic(data: DataVersion, settings: Settings) -> bool:
+    return checks.only_synthetic(_con(data, settings))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def provider_ids(data: DataVersion, settings: Settings) -> list[str]:
+    return checks.provider_ids(_con(data, settings))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -217,7 +207,7 @@ class PageContext:
     filters: Filters
     policy: Policy
     synthetic: bool
-    user: str = ""  # who the audit log names (viewer_label until sign-in exists)
+    user: str = ""  # who the audit log names (dashboard.auth.Viewer.label)
     page: str = ""  # the page's key in dashboard/app.py PAGES
     audit_log: Path | None = None  # None: not recorded (a context built outside the router)
 

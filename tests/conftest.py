@@ -33,7 +33,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ozone_testkit import ROOT, fixture_clinic, fixture_timeline
+from ozone_testkit import ROOT, accounts, fixture_clinic, fixture_timeline
+from queries.access import users
 from queries.core.settings import Settings
 from queries.data import db
 from queries.data.loading import load_folder
@@ -44,12 +45,11 @@ pytest_plugins = ["ozone_testkit.synthetic_outcomes"]
 
 SYNTHETIC_TEST_COURSES = 2000
 SYNTHETIC_TEST_SEED = 20261125
-# What a page test must not inherit from the shell: the role, the scope, the threshold, and
+# What a page test must not inherit from the shell: the threshold and rounding, and
 # where the views are logged (a test's views go beside its own database, never to a real log).
 DEPLOYMENT_VARS = (
-    "OUTCOMES_ROLE",
-    "OUTCOMES_PROVIDER_ID",
     "OUTCOMES_MIN_CELL",
+    "OUTCOMES_ROUND_TO",
     "OUTCOMES_AUDIT_LOG",
 )
 
@@ -117,6 +117,17 @@ def planted():
 
 
 # --- the environment of a page test -------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def users_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every test has its own users file holding the director (``accounts.DIRECTOR``), the
+    account the app signs in as unless the test chooses another (ozone_testkit/accounts.py):
+    a database of real courses never opens without sign-in."""
+    path = accounts.write_users(tmp_path / "signed-in-users.toml")
+    monkeypatch.setenv(users.USERS_ENV, str(path))
+    monkeypatch.delenv(accounts.USER_VAR, raising=False)
+    return path
 
 
 def _as_director(monkeypatch: pytest.MonkeyPatch, database: Path) -> Path:

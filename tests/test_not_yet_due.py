@@ -201,7 +201,7 @@ def test_a_clinic_with_nothing_due_yet_says_so(tmp_path):
 @pytest.fixture()
 def due_env(monkeypatch, due_db):
     monkeypatch.setenv("OUTCOMES_DB", str(due_db))
-    for var in ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL"):
+    for var in ("OUTCOMES_MIN_CELL", "OUTCOMES_ROUND_TO"):
         monkeypatch.delenv(var, raising=False)
     return due_db
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import state
-from ozone_testkit import fixture_clinic, raw_clinic
+from ozone_testkit import accounts, fixture_clinic, raw_clinic
 from ozone_testkit.command_line import ozone_outcomes
 from ozone_testkit.screens import metrics, open_app, start_app
 from queries.access import audit
@@ -30,7 +30,7 @@ from queries.core.settings import Settings
 from queries.disclosure.gate import Policy
 
 AUDIT_COLUMNS = ["at", "user", "role", "action", "page", "filters", "rows"]
-DIRECTOR = "director (no sign-in)"
+DIRECTOR = accounts.DIRECTOR
 KEY = "the clinic's pseudonym secret, 32+ characters"
 N_COURSES = len(fixture_clinic.COURSES)  # 13
 N_SITE_S1 = sum(c.site_id == "S1" for c in fixture_clinic.COURSES)
@@ -49,7 +49,7 @@ def clinic(monkeypatch, tmp_path) -> Path:
     database = tmp_path / "clinic.duckdb"
     cli("load", str(fixture_clinic.write(tmp_path / "first")), "--db", str(database))
     monkeypatch.setenv("OUTCOMES_DB", str(database))
-    for var in ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL", "OUTCOMES_AUDIT_LOG"):
+    for var in ("OUTCOMES_MIN_CELL", "OUTCOMES_ROUND_TO", "OUTCOMES_AUDIT_LOG"):
         monkeypatch.delenv(var, raising=False)
     return database
 
@@ -99,14 +99,13 @@ def test_views_of_two_runs_with_a_load_between_are_all_printed(clinic, tmp_path)
 
 
 def test_a_providers_views_name_the_provider_and_their_scope(clinic, monkeypatch):
-    monkeypatch.setenv("OUTCOMES_ROLE", "provider")
-    monkeypatch.setenv("OUTCOMES_PROVIDER_ID", "P_B")
+    accounts.as_provider(monkeypatch, "P_B")
     at = open_app("overview")
     with pytest.raises(ValueError, match="navigation page"):
         at.switch_page("views/audit.py")  # the Audit page is the director's only
     (event,) = audit.read(Settings.from_env().audit_log_for(clinic)).to_dict(orient="records")
     assert (event["user"], event["role"], event["page"]) == (
-        "provider P_B (no sign-in)",
+        accounts.provider_email("P_B"),
         "provider",
         "overview",
     )
@@ -169,7 +168,7 @@ def test_an_export_is_recorded_with_its_file_and_rows(fixture_clinic_db, tmp_pat
         filters=Filters(year_min=2024, routes=("intra_articular",)),
         policy=Policy.for_audience("director", settings),
         synthetic=False,
-        user=state.viewer_label(settings),
+        user="director@clinic.example",
         page="my_practice",
         audit_log=log,
     )

@@ -4,45 +4,23 @@ error box, and what cannot be computed said in one calm sentence.
 The extracts are those of ozone_testkit/awkward_extracts.py (the fixture clinic transformed
 one way each), loaded by the real loader; the app runs in AppTest (ozone_testkit/screens.py)
 against each database, as the director and as provider P_A (a provider in every extract).
-The pages each role sees are read from dashboard/app.py's ``ROLE_PAGES``, so a new page is
+The pages each role sees are read from dashboard/menu.py's ``ROLE_PAGES``, so a new page is
 covered without touching this file.
 """
 
 from __future__ import annotations
 
-import ast
-
 import pytest
 
-from ozone_testkit import ROOT, awkward_extracts
+from dashboard.menu import ROLE_PAGES
+from ozone_testkit import accounts, awkward_extracts
 from ozone_testkit.awkward_extracts import NAMES
 from ozone_testkit.screens import start_app, texts
 from queries.stats.design import NOT_RECORDED
 
-DEPLOYMENT_VARS = ("OUTCOMES_ROLE", "OUTCOMES_PROVIDER_ID", "OUTCOMES_MIN_CELL")
+DEPLOYMENT_VARS = ("OUTCOMES_MIN_CELL", "OUTCOMES_ROUND_TO")
 PROVIDER = "P_A"
 NOT_COMPARABLE = "Not enough courses with follow-up to compare providers."
-
-
-def role_pages() -> dict[str, tuple[str, ...]]:
-    """``ROLE_PAGES`` of dashboard/app.py (role -> page keys), read without running the app."""
-    tree = ast.parse((ROOT / "dashboard" / "app.py").read_text())
-    (node,) = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.AnnAssign | ast.Assign)
-        and "ROLE_PAGES" in ast.unparse(n.target if isinstance(n, ast.AnnAssign) else n.targets[0])
-    ]
-    assert isinstance(node.value, ast.Dict)
-    roles = {"ROLE_DIRECTOR": "director", "ROLE_PROVIDER": "provider"}
-    return {
-        roles[ast.unparse(k).split(".")[-1]]: ast.literal_eval(v)
-        for k, v in zip(node.value.keys, node.value.values, strict=True)
-        if k is not None
-    }
-
-
-ROLE_PAGES = role_pages()
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +46,7 @@ def use(monkeypatch: pytest.MonkeyPatch, database, role: str) -> None:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OUTCOMES_DB", str(database))
     if role == "provider":
-        monkeypatch.setenv("OUTCOMES_ROLE", "provider")
-        monkeypatch.setenv("OUTCOMES_PROVIDER_ID", PROVIDER)
+        accounts.as_provider(monkeypatch, PROVIDER)
 
 
 def visit(pages: tuple[str, ...]) -> dict[str, dict]:

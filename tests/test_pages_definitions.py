@@ -28,8 +28,6 @@ LANDMARK_TITLE = "Responders by sessions reached by day 21 (landmark)"
 def _as_analyst(monkeypatch, database: Path) -> Path:
     monkeypatch.setenv("OUTCOMES_DB", str(database))
     monkeypatch.setenv("OUTCOMES_MIN_CELL", "1")
-    monkeypatch.delenv("OUTCOMES_ROLE", raising=False)
-    monkeypatch.delenv("OUTCOMES_PROVIDER_ID", raising=False)
     return database
 
 

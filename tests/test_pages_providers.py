@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from dashboard.charts.timeline import trajectory_title
+from ozone_testkit import accounts
 from ozone_testkit.fixture_clinic import EXPECTED_COUNTS, EXPECTED_TOTAL
 from ozone_testkit.screens import charts, open_app, texts
 from queries.analytics.providers import PROVIDER_TABLE_COLUMNS
@@ -35,8 +36,7 @@ RANK_WORDS = re.compile(r"\brank(ed|ing|s)?\b|\bleague\b|#\s?\d{1,2}\b|\b\d+(st|
 
 
 def as_provider(monkeypatch, provider_id: str) -> None:
-    monkeypatch.setenv("OUTCOMES_ROLE", "provider")
-    monkeypatch.setenv("OUTCOMES_PROVIDER_ID", provider_id)
+    accounts.as_provider(monkeypatch, provider_id)
 
 
 def values(array) -> list:

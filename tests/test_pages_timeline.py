@@ -18,6 +18,7 @@ from dashboard.charts import safety
 from dashboard.charts import timeline as ct
 from dashboard.charts import trends as tc
 from dashboard.state import NO_MATCH
+from ozone_testkit import accounts
 from ozone_testkit import fixture_timeline as fx
 from ozone_testkit.screens import charts, open_app, texts
 from queries.analytics.query import Query
@@ -104,8 +105,7 @@ def director(monkeypatch, timeline_db):
 @pytest.fixture()
 def provider(monkeypatch, timeline_db):
     monkeypatch.setenv("OUTCOMES_DB", str(timeline_db))
-    monkeypatch.setenv("OUTCOMES_ROLE", "provider")
-    monkeypatch.setenv("OUTCOMES_PROVIDER_ID", PROVIDER)
+    accounts.as_provider(monkeypatch, PROVIDER)
     return timeline_db
 
 

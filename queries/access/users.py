@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import re
 import tempfile
@@ -325,6 +326,26 @@ def _matches(password_hash: str, password: str) -> bool:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _stand_in_hash() -> str:
+    """A hash no password matches: checked for an unknown email, so that a wrong email
+    costs the same time as a wrong password and a guesser learns nothing from the timing."""
+    return _HASHER.hash(os.urandom(16).hex())
+
+
+def sign_in(
+    known: Mapping[str, User], email: str, password: str, throttle: LoginThrottle = THROTTLE
+) -> User | None:
+    """The user of ``known`` (from :func:`load_users`) whose password this is, else None.
+    An unknown email, a user without a password and a wrong password fail alike, after the
+    same growing delay (:class:`LoginThrottle`, counted per email as typed)."""
+    user = known.get(normalise_email(email))
+    if user is None or user.password_hash is None:
+        throttle.check(email, lambda: _matches(_stand_in_hash(), password) and False)
+        return None
+    return user if verify_password(user, password, throttle) else None
 
 
 def verify_password(user: User, password: str, throttle: LoginThrottle = THROTTLE) -> bool:

@@ -73,9 +73,23 @@ def table_row_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def is_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when any load in this database came from the synthetic-clinic generator."""
+    """True when any load in this database came from the synthetic-clinic generator (its
+    numbers are labelled as made up)."""
     hist = load_history(con)
     return bool(hist["is_synthetic"].any()) if len(hist) else False
+
+
+def only_synthetic(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when every load came from the generator: no real course can be in the database,
+    so the demo may open without sign-in (methods.md section 6). A database with no load, or
+    with one real load among synthetic ones, is treated as real."""
+    hist = load_history(con)
+    return bool(hist["is_synthetic"].all()) if len(hist) else False
+
+
+def provider_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every provider id in the database, sorted (the demo's "view as a provider" list)."""
+    return db.run(con, "meta/provider_ids")["provider_id"].astype(str).tolist()
 
 
 def flagged_rows(

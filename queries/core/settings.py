@@ -51,8 +51,6 @@ ENV_VARS: dict[str, str] = {
     ),
     "OUTCOMES_THREADS": "DuckDB threads used by the app",
     "OUTCOMES_MEMORY_LIMIT": "DuckDB memory limit used by the app",
-    "OUTCOMES_ROLE": "who the app serves: director (every page, every provider) or provider",
-    "OUTCOMES_PROVIDER_ID": "with OUTCOMES_ROLE=provider: the provider whose courses the app shows",
     "OUTCOMES_USERS": "path of the users file (TOML): who may sign in, in which role",
     "OUTCOMES_AUDIT_LOG": (
         "path of the audit log (JSON Lines); default beside the database, <db>.audit.jsonl"
@@ -78,10 +76,8 @@ class Settings:
     round_to: int = 1  # methods.md section 6: shown counts rounded to a multiple (1 = off)
     threads: int = 2
     memory_limit: str = "2GB"
-    # methods.md section 6: a director sees every provider; a provider their own courses
-    role: str = "director"
-    provider_id: str | None = None
-    # queries/access/users.py: the users file; queries/access/audit.py: the audit log, a file
+    # queries/access/users.py: the users file (who may sign in, in which role: methods.md
+    # section 6); queries/access/audit.py: the audit log, a file
     # of its own (None: beside the database, see audit_log_for), never the database itself
     users_path: Path | None = None
     audit_log_path: Path | None = None
@@ -129,10 +125,6 @@ class Settings:
                     raise ValueError(f"{var}={env[var]!r} is not a whole number") from exc
         if env.get("OUTCOMES_MEMORY_LIMIT"):
             values["memory_limit"] = env["OUTCOMES_MEMORY_LIMIT"]
-        if env.get("OUTCOMES_ROLE"):
-            values["role"] = env["OUTCOMES_ROLE"].strip().lower()
-        if env.get("OUTCOMES_PROVIDER_ID"):
-            values["provider_id"] = env["OUTCOMES_PROVIDER_ID"].strip()
         for var, name in (
             ("OUTCOMES_USERS", "users_path"),
             ("OUTCOMES_AUDIT_LOG", "audit_log_path"),
@@ -149,15 +141,6 @@ class Settings:
 
     def check(self) -> None:
         """Refuse settings that contradict each other, with what to do."""
-        if self.role not in ROLES:
-            raise ValueError(
-                f"OUTCOMES_ROLE={self.role!r} is not a role; use one of " + ", ".join(ROLES)
-            )
-        if self.role == "provider" and not self.provider_id:
-            raise ValueError(
-                "OUTCOMES_ROLE=provider needs OUTCOMES_PROVIDER_ID (the provider "
-                "whose courses to show)"
-            )
         if self.min_cell_size < 1:
             raise ValueError("OUTCOMES_MIN_CELL must be at least 1")
         if self.round_to < 1:

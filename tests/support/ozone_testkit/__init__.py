@@ -27,6 +27,7 @@ top-level ``tests`` package cannot shadow them (tests/test_architecture.py prove
   the p-chart and Laney's p′ chart through the trends analytics.
 - ``planted_series``: a quarterly series with the "Making Data Count" signals planted by
   construction, for the p-chart and Laney p′ tests.
+- ``accounts``: who a page test signs in as (the test's users file, ``AppTest.user``).
 - ``screens``: driving and reading the app, in-process (AppTest) and in Chromium.
 - ``command_line``: ``ozone-outcomes`` run in a process of its own, as a clinic runs it.
 """

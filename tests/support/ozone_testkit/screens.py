@@ -14,7 +14,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from ozone_testkit import ROOT
+from ozone_testkit import ROOT, accounts
 
 APP = ROOT / "dashboard" / "app.py"
 APP_TIMEOUT_S = 60  # a first run builds the marts and draws every chart
@@ -22,16 +22,21 @@ HOME = "overview"  # the page the router opens at the root
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def start_app(query_params: dict | None = None) -> AppTest:
-    """The app after its first run at the root (with ``query_params`` in the address)."""
+def start_app(query_params: dict | None = None, user: dict | None = None) -> AppTest:
+    """The app after its first run at the root (with ``query_params`` in the address), signed
+    in as ``user`` (``AppTest.user``; default: the test's account, ``accounts.current_user``:
+    the director unless the test chose another)."""
     at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT_S)
     at.query_params.update(query_params or {})
+    at.user = accounts.current_user() if user is None else user
     return at.run()
 
 
-def open_app(page: str = HOME, query_params: dict | None = None) -> AppTest:
+def open_app(
+    page: str = HOME, query_params: dict | None = None, user: dict | None = None
+) -> AppTest:
     """The app switched to ``views/<page>.py``, checked to have run without an exception."""
-    at = start_app(query_params)
+    at = start_app(query_params, user)
     if page != HOME:
         at.switch_page(f"views/{page}.py").run()
     assert not at.exception, [e.message for e in at.exception]
