@@ -122,8 +122,12 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
 
 @st.cache_resource(max_entries=2, show_spinner=False, on_release=_close)
 def connection(data: DataVersion, threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per data version; the older one is closed when evicted."""
-    return db.connect(data.path, read_only=True, threads=threads, memory_limit=memory_limit)
+    """One read-only connection per data version; the older one is closed when evicted.
+
+    Opened with :func:`queries.data.db.connect_snapshot`: a plain connect to the path would
+    return the instance of the version before a load while that one is still open
+    (duckdb/duckdb#15912), and the next page view would show the old data."""
+    return db.connect_snapshot(data.path, threads=threads, memory_limit=memory_limit)
 
 
 def _con(data: DataVersion, settings: Settings) -> duckdb.DuckDBPyConnection:

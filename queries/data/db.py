@@ -7,6 +7,12 @@ DuckDB 2.0 results stream and one connection is not thread-safe (docs/engineerin
 
 from __future__ import annotations
 
+import contextlib
+import glob
+import itertools
+import os
+import re
+import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -82,6 +88,8 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
 #    is_quit_after_flare (were sessions_completed, quit_after_flare); the macros take scope
 #    and filters as one STRUCT (scoped_courses($scope)).
 # 6: course_outcomes.is_not_yet_due (observed_days; a not-yet-due course is not eligible).
+# (Still 6 after issue 10 dropped the keys other than courses.course_id: no column or value
+#  changed, so a file built before reads the same and is not rebuilt.)
 SCHEMA_VERSION = 6
 
 
@@ -99,7 +107,7 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 @cache
 def _file_schema_version(path: str, mtime_ns: int, size: int, inode: int) -> int:
-    con = connect(path, read_only=True)
+    con = connect_snapshot(path)
     try:
         return schema_version(con)
     finally:
@@ -132,9 +140,92 @@ def raise_if_outdated(found: int, path: str | Path) -> None:
 
 
 def connect(
-    path: str | Path, *, read_only: bool = True, threads: int = 2, memory_limit: str = "2GB"
+    path: str | Path,
+    *,
+    read_only: bool = True,
+    threads: int = 2,
+    memory_limit: str = "2GB",
+    temp_directory: str | Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the database file with explicit threads and memory limit."""
-    return duckdb.connect(
-        str(path), read_only=read_only, config={"threads": threads, "memory_limit": memory_limit}
-    )
+    """Open the database file with explicit threads and memory limit (and, for the loader, the
+    folder DuckDB spills to when a step needs more than the limit: docs/engineering.md)."""
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "threads": threads,
+        "memory_limit": memory_limit,
+    }
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
+    return duckdb.connect(str(path), read_only=read_only, config=config)
+
+
+# --- scratch files beside the database: a load's new file, a reader's link --------------------
+# A load builds `.<name>.loading-<pid>` (with its `.wal` and spill folder `.tmp`) beside the
+# database and swaps it in; a reader opens the file through a hard link `.<name>.reading-<pid>-<n>`
+# that lives only while the connection opens. A process killed in between leaves them behind;
+# the next load removes those of processes that are no longer alive.
+_SCRATCH = re.compile(r"^\.(?P<name>.+)\.(?:loading|reading)-(?P<pid>\d+)(?:[-.].*)?$")
+_snapshot_count = itertools.count(1)
+
+
+def scratch_path(db_path: Path, kind: str, suffix: str = "") -> Path:
+    """``.<name>.<kind>-<pid><suffix>`` beside ``db_path`` (kind: ``loading`` or ``reading``)."""
+    return db_path.with_name(f".{db_path.name}.{kind}-{os.getpid()}{suffix}")
+
+
+def _is_alive(pid: int) -> bool:
+    """Whether a process with this id runs (a process we may not signal counts as alive)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there: assume alive
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_dead_scratch(db_path: Path) -> list[Path]:
+    """Remove the scratch files and folders a killed load or reader left beside ``db_path``
+    (those whose process id is no longer alive); returns what was removed. The scratch of a
+    load still running, or of this process, is left alone."""
+    removed: list[Path] = []
+    if not db_path.parent.is_dir():
+        return removed
+    for entry in db_path.parent.glob(f".{glob.escape(db_path.name)}.*-*"):
+        match = _SCRATCH.match(entry.name)
+        if match is None or match["name"] != db_path.name or _is_alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        removed.append(entry)
+    return removed
+
+
+def connect_snapshot(
+    path: str | Path, *, threads: int = 2, memory_limit: str = "2GB"
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file as it is now, never to an older version of it.
+
+    DuckDB's Python client keeps one database instance per path per process: while any
+    connection to a path is open, connecting again returns the old instance even after a
+    load replaced the file (duckdb/duckdb#15912; docs/engineering.md). So the file is opened
+    through a hard link whose name is used once, removed as soon as DuckDB holds the file
+    open; readers of the older version keep theirs. Where no link can be made (a read-only
+    folder, a file system without hard links), the path itself is opened.
+    """
+    path = Path(path)
+    link = scratch_path(path, "reading", f"-{next(_snapshot_count)}")
+    try:
+        os.link(path, link)
+    except OSError:
+        return connect(path, read_only=True, threads=threads, memory_limit=memory_limit)
+    try:
+        return connect(link, read_only=True, threads=threads, memory_limit=memory_limit)
+    finally:
+        link.unlink(missing_ok=True)

@@ -3,7 +3,9 @@
 The new database is built beside the old one (old courses not in the extract are copied,
 the extract's courses replace theirs by ``course_id``), the derived marts are computed once,
 the load is recorded, and only then is the new file swapped in with ``os.replace``. A failed
-load leaves the old file byte-for-byte as it was (docs/engineering.md, DuckDB 2.0 locking).
+load leaves the old file byte-for-byte as it was (docs/engineering.md, DuckDB 2.0 locking),
+and so does a load killed at any moment; the next load removes what a dead one left beside
+the file (:func:`queries.data.db.remove_dead_scratch`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from queries.core import responders
 from queries.core.settings import Settings
@@ -29,6 +33,12 @@ from queries.data.validation import Extract, read_extract
 from queries.data.violations import SUMMARY_LIMIT, ContractViolation, Violation
 
 Progress = Callable[[str], None]
+
+
+def load_steps(replacing: bool) -> int:
+    """How many progress messages a load sends: reading and checking, (when a database is
+    there already) copying the courses kept, writing, computing the marts, recording."""
+    return 5 if replacing else 4
 
 
 class RawExportRefused(ContractViolation):
@@ -103,7 +113,7 @@ def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
     version, which a load rebuilds even from the same extract)."""
     if not db_path.exists():
         return None
-    con = db.connect(db_path, read_only=True)
+    con = db.connect_snapshot(db_path)  # not an older instance of the path (#15912)
     try:
         if db.schema_version(con) != db.SCHEMA_VERSION:
             return None
@@ -162,10 +172,19 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
 def _build(
     tmp: Path, old: Path | None, extract: Extract, settings: Settings, progress: Progress
 ) -> LoadReport:
+    rows = {k: len(v) for k, v in extract.tables.items()}
+    file_rows = {raw.path.name: (raw.sha256, raw.n_rows) for raw in extract.files.values()}
+    _release_text(extract)
     con = db.connect(
-        tmp, read_only=False, threads=settings.threads, memory_limit=settings.memory_limit
+        tmp,
+        read_only=False,
+        threads=settings.threads,
+        memory_limit=settings.memory_limit,
+        temp_directory=_spill_dir(tmp),
     )
     try:
+        # bulk work: rows need not keep their order while written (docs/engineering.md)
+        con.execute("set preserve_insertion_order = false")
         db.execute_script(con, "meta/schema")
         db.execute_script(con, "macros")
         build_staging(con)
@@ -180,15 +199,18 @@ def _build(
             db.execute_script(con, "meta/copy_kept_rows")
         for spec in FILES:
             con.register(f"incoming_{spec.name}", extract.tables[spec.name])
-        progress(
-            "writing " + ", ".join(f"{k} ({len(v):,} rows)" for k, v in extract.tables.items())
-        )
+        progress("writing " + ", ".join(f"{k} ({n:,} rows)" for k, n in rows.items()))
         db.execute_script(con, "meta/insert_extract")
+        for name in ["extract_course_ids", *(f"incoming_{spec.name}" for spec in FILES)]:
+            con.unregister(name)
+        extract.tables.clear()  # written: the marts read DuckDB's copy, the memory goes back
+        _release_arrow_memory()
         progress("computing severity, adherence and outcomes for every course")
         build_marts(con, settings)
         row_counts = db.run_here(con, "meta/table_row_counts")
         n_after = int(db.first_value(row_counts[row_counts["table_name"] == "courses"], "n_rows"))
-        n_in = len(extract.tables["courses"])
+        n_in = rows["courses"]
+        progress("recording the load and writing the new database to disk")
         load_id = int(db.first_value(db.run_here(con, "meta/next_load_id"), "load_id"))
         db.execute_script(
             con,
@@ -209,9 +231,9 @@ def _build(
             pd.DataFrame(
                 {
                     "load_id": load_id,
-                    "file_name": [raw.path.name for raw in extract.files.values()],
-                    "sha256": [raw.sha256 for raw in extract.files.values()],
-                    "n_rows": [raw.n_rows for raw in extract.files.values()],
+                    "file_name": list(file_rows),
+                    "sha256": [sha for sha, _ in file_rows.values()],
+                    "n_rows": [n for _, n in file_rows.values()],
                 }
             ),
         )
@@ -227,7 +249,7 @@ def _build(
             n_replaced,
             n_in - n_replaced,
             n_after,
-            {k: len(v) for k, v in extract.tables.items()},
+            rows,
             extract.is_synthetic,
             extract.ignored_files,
         )
@@ -241,8 +263,11 @@ def load_extract(
     settings: Settings = Settings(),
     progress: Progress = lambda _msg: None,
 ) -> LoadReport:
-    """Load an already checked extract (see :func:`load_folder`)."""
+    """Load an already checked extract (see :func:`load_folder`). The extract's data is
+    consumed: its text columns and tables are released as soon as they are written, so that
+    Python's copy is not held while DuckDB computes the marts (issue 10)."""
     db_path = Path(db_path)
+    db.remove_dead_scratch(db_path)  # what a killed load (or reader) left beside the file
     if _last_load_hashes(db_path) == extract.hashes:
         n = len(extract.tables["courses"])
         return LoadReport(
@@ -258,18 +283,53 @@ def load_extract(
             extract.ignored_files,
         )
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f".{db_path.name}.loading-{os.getpid()}")
-    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    tmp = db.scratch_path(db_path, "loading")
+    _remove_scratch(tmp)
     try:
         report = _build(tmp, db_path if db_path.exists() else None, extract, settings, progress)
+        _fsync(tmp)
         os.replace(tmp, db_path)
-    except BaseException:
-        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-        raise
+        _fsync(db_path.parent)  # the swap itself survives a power loss
+    finally:
+        _remove_scratch(tmp)
     return LoadReport(**{**report.__dict__, "db_path": db_path})
+
+
+def _spill_dir(tmp: Path) -> Path:
+    return tmp.with_name(tmp.name + ".tmp")
+
+
+def _remove_scratch(tmp: Path) -> None:
+    """Remove a load's new file (when not swapped in), its WAL and its spill folder."""
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(_spill_dir(tmp), ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk (where the system allows it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _release_text(extract: Extract) -> None:
+    """Drop the text form of every checked column (the typed tables are what is written)."""
+    for raw in extract.files.values():
+        raw.columns = {}
+    _release_arrow_memory()
+
+
+def _release_arrow_memory() -> None:
+    """Give Arrow's freed buffers back to the system before DuckDB's share of memory."""
+    with contextlib.suppress(Exception):
+        pa.default_memory_pool().release_unused()
 
 
 def load_folder(

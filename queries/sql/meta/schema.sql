@@ -5,6 +5,11 @@
 -- Parameters: none. Run by queries/data/loading.py on every new database file (then the
 -- staging views of sql/staging/ and the marts of sql/marts/ are built on these tables).
 -- tests/test_docs_true.py checks these columns against the markdown contract.
+-- Keys: only courses.course_id is a primary key. The other tables' keys (one session per
+-- course and number, every course_id known in courses) are checked row by row, with line
+-- numbers, by queries/data/validation.py before anything is written, and the marts' grains
+-- hold by construction (group by); DuckDB keeps a key's index in memory and checks it row by
+-- row, which at a million courses cost more memory than the load's limit (issue 10).
 
 create type age_band as enum ('18-29', '30-39', '40-49', '50-59', '60-69', '70-79', '80-89', '90+');
 create type sex as enum ('female', 'male', 'other', 'unknown');
@@ -60,16 +65,15 @@ create table courses (
 );
 
 create table sessions (
-    course_id varchar not null references courses (course_id),
+    course_id varchar not null,
     session_number integer not null check (session_number >= 1),
     day integer not null,
     concentration_ug_ml double not null check (concentration_ug_ml between 1 and 80),
-    volume_ml double not null check (volume_ml between 0.5 and 300),
-    primary key (course_id, session_number)
+    volume_ml double not null check (volume_ml between 0.5 and 300)
 );
 
 create table assessments (
-    course_id varchar not null references courses (course_id),
+    course_id varchar not null,
     day integer not null check (day between -60 and 730),
     instrument instrument not null,
     score double not null check (
@@ -82,7 +86,7 @@ create table assessments (
 );
 
 create table adverse_events (
-    course_id varchar not null references courses (course_id),
+    course_id varchar not null,
     session_number integer check (session_number >= 1),
     day integer not null check (day >= 0),
     event adverse_event not null,
@@ -94,18 +98,17 @@ create table adverse_events (
 -- winner by file order). Built once per load by sql/marts/assessment_daily.sql; every
 -- outcome, flare, trajectory and durability query reads scores from here.
 create table assessment_daily (
-    course_id varchar not null references courses (course_id),
+    course_id varchar not null,
     instrument instrument not null,
     day integer not null,
     score double not null,
-    n_values integer not null,
-    primary key (course_id, instrument, day)
+    n_values integer not null
 );
 
 -- Derived, one row per course: the contract's derived columns and the early-flare flags of
 -- methods.md section 5 (computed by sql/marts/course_facts.sql at load time, never supplied).
 create table course_facts (
-    course_id varchar primary key references courses (course_id),
+    course_id varchar not null,
     severity_class severity_class not null,
     n_sessions_completed integer not null,
     adherence_class adherence_class not null,
@@ -126,7 +129,7 @@ create table course_facts (
 -- Derived, one row per course x follow-up window (methods.md section 1), computed by
 -- sql/marts/course_outcomes.sql at load time with the windows of the settings.
 create table course_outcomes (
-    course_id varchar not null references courses (course_id),
+    course_id varchar not null,
     window_name varchar not null,
     window_first_day integer not null,
     window_last_day integer not null,
@@ -139,8 +142,7 @@ create table course_outcomes (
     has_followup boolean not null,
     is_responder boolean,
     is_substantial_responder boolean,
-    is_not_yet_due boolean not null,  -- methods.md section 1 "Not yet due" (observed_days)
-    primary key (course_id, window_name)
+    is_not_yet_due boolean not null  -- methods.md section 1 "Not yet due" (observed_days)
 );
 
 -- Derived, one row per course x secondary responder definition x follow-up window, for the
@@ -149,7 +151,7 @@ create table course_outcomes (
 -- load time. Scores on 0-100, higher = worse; the domain columns are those of the
 -- definition (ODI: function_* holds the ODI; OMERACT-OARSI: pain, function and global).
 create table course_secondary_outcomes (
-    course_id varchar not null references courses (course_id),
+    course_id varchar not null,
     definition varchar not null,
     window_name varchar not null,
     window_first_day integer not null,
@@ -166,8 +168,7 @@ create table course_secondary_outcomes (
     is_not_yet_due boolean not null,
     is_eligible boolean not null,
     has_followup boolean not null,
-    is_responder boolean,
-    primary key (course_id, definition, window_name)
+    is_responder boolean
 );
 
 -- One row per load (methods: every load recorded: time, file hashes, row counts).
@@ -185,7 +186,7 @@ create table load_history (
 );
 
 create table load_files (
-    load_id integer not null references load_history (load_id),
+    load_id integer not null,
     file_name varchar not null,
     sha256 varchar not null,
     n_rows integer not null,

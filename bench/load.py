@@ -1,0 +1,159 @@
+"""Benchmark: ``ozone-outcomes load`` against DuckDB's plain ``read_csv`` of the same files.
+
+For each N: generate a clinic of N courses (``ozone-outcomes generate --courses N``) into a
+temporary folder, then, each in a process of its own with the default settings (no
+``OUTCOMES_*`` variables): DuckDB reading the four CSVs into tables with no checks, and
+``ozone-outcomes load`` (read and check every contract rule, build the new file, compute the
+marts, swap it in). Times are wall clock; peak memory is each process's maximum resident set
+(``os.wait4``). Issue 10's goal: at 1M courses the load within 3x of the plain read and under
+3 GB. Not a test: it asserts nothing.
+
+    .venv/bin/python bench/load.py --courses 10000 100000 1000000 [--out bench/results/load.md]
+
+Prints a markdown table with the machine it ran on (and writes it to ``--out``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = ("courses", "sessions", "assessments", "adverse_events")
+
+# DuckDB with no checks: each file straight into a table (the same threads and memory limit
+# as the loader's defaults, queries/core/settings.py).
+PLAIN_READ = """
+import sys, duckdb
+folder, path = sys.argv[1], sys.argv[2]
+con = duckdb.connect(path, config={"threads": 2, "memory_limit": "2GB"})
+for name in ("courses", "sessions", "assessments", "adverse_events"):
+    con.execute(f"create table {name} as select * from read_csv('{folder}/{name}.csv')")
+con.execute("checkpoint")
+con.close()
+"""
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    cpu_seconds: float
+    peak_mb: float
+    ok: bool
+    tail: str
+
+
+def run(args: list[str], log: Path) -> Run:
+    """Run a command with the default settings; its wall time, CPU time and peak RSS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTCOMES_")}
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=out)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    lines = log.read_text(errors="replace").strip().splitlines()
+    return Run(
+        seconds,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,  # KiB on Linux
+        proc.returncode == 0,
+        lines[-1] if lines else "",
+    )
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def memory_gb() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return float("nan")
+
+
+def machine() -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu_name()}, {os.cpu_count()} cores, {memory_gb():.0f} GB RAM; Python "
+        f"{platform.python_version()}, duckdb {duckdb.__version__}; load average at start "
+        f"{load:.1f}"
+    )
+
+
+def measure(n: int, work: Path) -> list[str]:
+    """One row of the table for a clinic of ``n`` courses."""
+    extract, cli = work / "extract", [sys.executable, "-m", "queries.cli"]
+    generated = run([*cli, "generate", "--courses", str(n), "--out", str(extract)], work / "g")
+    if not generated.ok:
+        raise SystemExit(f"generate failed: {generated.tail}")
+    mb = sum((extract / f"{name}.csv").stat().st_size for name in FILES) / 1e6
+    plain = run(
+        [sys.executable, "-c", PLAIN_READ, str(extract), str(work / "plain.duckdb")], work / "p"
+    )
+    load = run([*cli, "load", str(extract), "--db", str(work / "o.duckdb")], work / "l")
+    ratio = f"{load.seconds / plain.seconds:.1f}x" if load.ok else "failed"
+    return [
+        f"{n:,}",
+        f"{mb:,.0f} MB",
+        f"{plain.seconds:.1f} s ({plain.cpu_seconds:.0f} s CPU), {plain.peak_mb / 1024:.2f} GB",
+        f"{load.seconds:.1f} s ({load.cpu_seconds:.0f} s CPU), {load.peak_mb / 1024:.2f} GB"
+        + ("" if load.ok else f": {load.tail[:80]}"),
+        ratio,
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--courses", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--out", type=Path, help="also write the table to this file")
+    args = parser.parse_args()
+    header = [
+        "courses",
+        "CSV",
+        "DuckDB read_csv (wall, CPU, peak)",
+        "ozone-outcomes load (wall, CPU, peak)",
+        "load / read",
+    ]
+    rows, ran_on = [], machine()
+    for n in args.courses:
+        with tempfile.TemporaryDirectory(prefix="ozone-bench-load-") as tmp:
+            rows.append(measure(n, Path(tmp)))
+            print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
+    table = "\n".join(
+        [
+            f"Machine: {ran_on}.",
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+            *("| " + " | ".join(row) + " |" for row in rows),
+        ]
+    )
+    print(table)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(table + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
