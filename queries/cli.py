@@ -25,7 +25,15 @@ from queries.core.settings import Settings
 from queries.data import db
 from queries.data.bootstrap import DatabaseMissing, resolve_database
 from queries.data.violations import ContractViolation
-from queries.disclosure.gate import DIRECTOR, PROVIDER, Policy, present, to_csv, to_json
+from queries.disclosure.gate import (
+    DIRECTOR,
+    PROVIDER,
+    Policy,
+    present,
+    redact,
+    to_csv,
+    to_json,
+)
 from queries.stats.casemix import covariate_sentence
 
 EXIT_OK = 0
@@ -79,13 +87,17 @@ def cmd_load(args: argparse.Namespace) -> int:
     if settings.db_path is None:
         print("no database given: use --db PATH or set OUTCOMES_DB", file=sys.stderr)
         return EXIT_REFUSED
-    from queries.data.loading import load_folder
+    from queries.data.loading import load_folder, load_steps
+    from queries.data.progress import StepProgress
 
+    progress = StepProgress(load_steps(settings.db_path.exists()))
     try:
-        report = load_folder(args.folder, settings.db_path, settings, _progress)
+        report = load_folder(args.folder, settings.db_path, settings, progress)
     except ContractViolation as exc:
+        progress.close(done=False)
         print(exc.summary(limit=None), file=sys.stderr)
         return EXIT_REFUSED
+    progress.close(done=True)
     print(report.summary())
     return EXIT_OK
 
@@ -106,7 +118,17 @@ def cmd_rates(args: argparse.Namespace) -> int:
 
 
 def _open(args: argparse.Namespace) -> tuple[Settings, duckdb.DuckDBPyConnection] | None:
-    settings = Settings.from_env(db_path=args.db)
+    """The settings (``--min-cell`` and ``--round-to`` over the environment: what the
+    disclosure gate hides and rounds, methods.md section 6) and a connection to the database."""
+    try:
+        settings = Settings.from_env(
+            db_path=args.db,
+            min_cell_size=getattr(args, "min_cell", None),
+            round_to=getattr(args, "round_to", None),
+        )
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return None
     if settings.db_path is None:
         print("no database given: use --db PATH or set OUTCOMES_DB", file=sys.stderr)
         return None
@@ -135,15 +157,16 @@ def cmd_providers(args: argparse.Namespace) -> int:
     if opened is None:
         return EXIT_REFUSED
     settings, con = opened
+    policy = Policy.for_audience(DIRECTOR, settings)
     try:
         comparison = compare_providers(Query(con, Scope.clinic(), settings=settings))
     except InsufficientData as exc:
-        print(exc, file=sys.stderr)
+        print(redact(str(exc), policy), file=sys.stderr)
         return EXIT_REFUSED
     finally:
         con.close()
-    policy = Policy.for_audience(DIRECTOR, settings)
-    print(covariate_sentence(comparison.model), file=sys.stderr)  # methods.md 4: which were used
+    # methods.md section 4: which factors the expected counts allow for
+    print(redact(covariate_sentence(comparison.model), policy), file=sys.stderr)
     _emit(present(comparison.table, PROVIDER_TABLE_COLUMNS, policy), args.format)
     return EXIT_OK
 
@@ -242,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", choices=RATES_GROUPINGS, required=True, help="grouping")
     p.add_argument("--provider", help="only this provider's courses (default: whole clinic)")
     _table_format_option(p)
+    _disclosure_options(p)
 
     p = command(
         "providers",
@@ -251,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(p)
     _table_format_option(p)
+    _disclosure_options(p)
 
     p = command("serve", cmd_serve, "run the dashboard")
     _db_option(
@@ -271,6 +296,21 @@ def _db_option(p: argparse.ArgumentParser, summary: str = DB_HELP) -> None:
 def _table_format_option(p: argparse.ArgumentParser) -> None:
     """How a command that prints a table prints it."""
     p.add_argument("--format", choices=("csv", "json"), default="csv")
+
+
+def _disclosure_options(p: argparse.ArgumentParser) -> None:
+    """The small-cell threshold and rounding of a command that prints counts (methods.md
+    section 6: the CLI passes the same gate as the app)."""
+    p.add_argument(
+        "--min-cell",
+        type=int,
+        help="hide counts under this (default: $OUTCOMES_MIN_CELL, else 11; 1 = off)",
+    )
+    p.add_argument(
+        "--round-to",
+        type=int,
+        help="round shown counts to a multiple of this (default: $OUTCOMES_ROUND_TO, else 1)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

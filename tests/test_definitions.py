@@ -7,6 +7,7 @@ Every expected figure is worked out course by course in the fixture's comments.
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import duckdb
 import pandas as pd
@@ -102,8 +103,14 @@ def test_secondary_rates_equal_the_hand_worked_counts_and_wilson(con, definition
 
 
 def test_odi_rates_by_provider(con):
+    every = Query(con, Scope(), Filters(), dataclasses.replace(SETTINGS, min_provider_courses=1))
+    assert (
+        _counts(secondary.secondary_rates(every, "odi", "provider")) == fx.EXPECTED_ODI_BY_PROVIDER
+    )
+    # with the 20-course rule (methods.md section 4), neither has responders of its own
     rates = secondary.secondary_rates(_q(con), "odi", "provider")
-    assert _counts(rates) == fx.EXPECTED_ODI_BY_PROVIDER
+    assert rates["too_few_courses"].all() and rates["n_responders"].isna().all()
+    assert rates["n_followup"].tolist() == [v[-2] for v in fx.EXPECTED_ODI_BY_PROVIDER.values()]
 
 
 def test_switch_dispatches_to_the_primary_or_a_secondary(con):

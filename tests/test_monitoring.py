@@ -81,8 +81,9 @@ def test_a_provider_gets_their_own_line_only(monitoring_con):
     assert mine.paths["cusum"].to_numpy() == pytest.approx(fm.EXPECTED_CUSUM, abs=1e-5)
     short = provider_monitoring(Query(monitoring_con, Scope.provider("M_SHORT")))
     assert set(short.summary["provider_id"]) == {"M_SHORT"} and short.paths.empty
-    with pytest.raises(InsufficientData, match="12 with follow-up, 20 needed"):
+    with pytest.raises(InsufficientData, match="a CUSUM is drawn from 20 courses") as said:
         lines_to_draw(short)
+    assert "12" not in str(said.value)  # the provider's own count is never in the sentence
 
 
 # --- simulation: synthetic clinics ------------------------------------------------------------

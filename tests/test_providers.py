@@ -175,16 +175,25 @@ def test_providers_cli_has_exactly_the_documented_columns(synthetic, capsys):
 
 def test_cases_like_this_on_the_fixture(fixture_con):
     got = cases_like_this(Query(fixture_con), CaseProfile(severity_class="moderate")).groups
-    counts = got.set_index("group")[["n_courses", "n_eligible", "n_followup", "n_responders"]]
-    expected = {
-        "clinic": (5, 5, 3, 2),
-        "P_A": (3, 3, 2, 2),
-        "P_B": (1, 1, 1, 0),
-        "P_SMALL": (1, 1, 0, 0),
+    counts = got.set_index("group")[["n_courses", "n_eligible", "n_followup"]]
+    expected = {  # the denominators of every group
+        "clinic": (5, 5, 3),
+        "P_A": (3, 3, 2),
+        "P_B": (1, 1, 1),
+        "P_SMALL": (1, 1, 0),
     }
     assert {g: tuple(int(v) for v in r) for g, r in counts.iterrows()} == expected
     assert got["group"].iloc[0] == "clinic"
-    assert np.isnan(got.set_index("group").loc["P_SMALL", "responder_rate"])
+    rows = got.set_index("group")
+    # the clinic's responders (2 of 3) and rate; no provider has 20 similar courses with
+    # follow-up, so none has a responder count, rate or interval of its own
+    assert (rows.loc["clinic", "n_responders"], rows.loc["clinic", "too_few_courses"]) == (2, False)
+    assert rows.loc["clinic", "responder_rate"] == pytest.approx(2 / 3)
+    providers = rows.drop(index="clinic")
+    assert providers["too_few_courses"].all()
+    assert (
+        providers[["n_responders", "responder_rate", "ci_lower_95", "itt_rate"]].isna().all().all()
+    )
     none = cases_like_this(Query(fixture_con), CaseProfile(indication="hip_oa")).groups
     assert int(none["n_courses"].sum()) == 0
     with pytest.raises(ValueError):
@@ -204,5 +213,9 @@ def test_case_mix_shares_and_process_on_the_fixture(fixture_con):
     assert proc.loc["clinic", "n_sessions_completed"] == 31
     assert proc.loc["P_A", "n_followup"] == 3 and proc.loc["P_A", "n_eligible"] == 4
     assert proc.loc["clinic", "n_rehab_paired"] == 7
-    assert proc.loc["P_SMALL", "followup_rate"] == pytest.approx(0.5)
+    assert proc.loc["clinic", "followup_rate"] == pytest.approx(9 / 11)
+    # every fixture provider is under 20 courses with follow-up: denominators, no rates
+    assert proc.loc["P_SMALL", ["n_eligible", "n_followup"]].tolist() == [2, 1]
+    assert proc.drop(index="clinic")["too_few_courses"].all()
+    assert proc.drop(index="clinic")[["followup_rate", "n_rehab_paired"]].isna().all().all()
     assert isinstance(proc, pd.DataFrame)

@@ -5,6 +5,8 @@ grouping is refused. Expected values: ozone_testkit/fixture_timeline.py.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ozone_testkit import fixture_timeline as fx
@@ -45,8 +47,10 @@ def test_provider_scope_sees_only_their_courses(timeline_con):
     assert list(rates["group"]) == ["P_B"]
     assert safety.screening_summary(q).n_courses == len(own)
     assert set(safety.screening_exceptions(q)["course_id"]) == {"not_screened"}
-    traj = trajectories.nrs_trajectory(q, by="provider")
-    assert set(traj["group"]) == {"P_B"}
+    with pytest.raises(InsufficientData, match="Not enough courses yet for a line of your own"):
+        trajectories.nrs_trajectory(q, by="provider")  # P_B: under 20 with follow-up
+    every = Query(timeline_con, scope, Filters(), replace(SETTINGS, min_provider_courses=1))
+    assert set(trajectories.nrs_trajectory(every, by="provider")["group"]) == {"P_B"}
     dur = durability.durability_courses(q)
     assert set(dur["course_id"]) <= own
     chart = trends.quarterly_pchart(q, measure="followup")

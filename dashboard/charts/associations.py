@@ -3,16 +3,18 @@ what non-responders have in common (standardised differences, Austin 2009) and t
 odds ratios of response (association, not effect), on the Providers and My practice pages.
 
 Every point is the palette's first series; reference values (observed = expected, no
-difference, odds ratio 1, the common marks of imbalance) are lines.
+difference, odds ratio 1, the common marks of imbalance) are lines. Labels and hover texts
+come only from the frame passed in (after the gate): a count or share it hid (missing) reads
+"hidden", never a number, and no chart here names a provider.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import base
+from dashboard.charts.rates import HIDDEN, count_or_hidden
 from queries.core.factors import BY_COLUMN
 from queries.core.settings import Settings
 from queries.stats.design import MISSING_LEVEL
@@ -49,7 +51,9 @@ def calibration_chart(calibration: pd.DataFrame, settings: Settings) -> go.Figur
             obs - calibration[f"observed_ci_lower_{sfx}"],
             base.POINT["color"],
         ),
-        customdata=np.column_stack([calibration["group"], calibration["n"]]),
+        customdata=base.per_row(
+            calibration, ["group", "n"], lambda g, n: [str(g), count_or_hidden(n)]
+        ),
         hovertemplate=(
             "tenth %{customdata[0]} (n=%{customdata[1]})<br>expected %{x:.0%}"
             " · observed %{y:.0%}<extra></extra>"
@@ -94,16 +98,21 @@ def _factor_label(column: str, level: str) -> str:
     return f"{words}: {base.category_label(level)}"
 
 
+def _shares(a: object, b: object, level: object) -> str:
+    """'40 % vs 12 %' (or 'mean 6.1 vs 5.8'): what the two groups have; "hidden" where the
+    gate hid either."""
+    if pd.isna(a) or pd.isna(b):
+        return HIDDEN
+    if level == "(mean)":
+        return f"mean {a:.1f} vs {b:.1f}"
+    return f"{a:.0%} vs {b:.0%}".replace("%", " %")
+
+
 def std_difference_chart(differences: pd.DataFrame, title: str, top: int = 15) -> go.Figure:
     """Standardised differences, non-responders vs responders, largest first (Austin 2009)."""
     rows = differences.head(top).iloc[::-1]
     labels = [_factor_label(f, lv) for f, lv in zip(rows["factor"], rows["level"], strict=True)]
-    shares = [
-        (f"mean {a:.1f} vs {b:.1f}" if lv == "(mean)" else f"{a:.0%} vs {b:.0%}".replace("%", " %"))
-        for a, b, lv in zip(
-            rows["share_group_a"], rows["share_group_b"], rows["level"], strict=True
-        )
-    ]
+    shares = base.per_row(rows, ["share_group_a", "share_group_b", "level"], _shares)
     fig = go.Figure()
     sides = ["middle right" if d >= 0 else "middle left" for d in rows["std_difference"]]
     fig.add_scatter(
@@ -123,7 +132,8 @@ def std_difference_chart(differences: pd.DataFrame, title: str, top: int = 15) -
     fig.add_vline(x=0, line=dict(color=base.OKABE_ITO["black"], width=1))
     for edge in (-IMBALANCE_MARK, IMBALANCE_MARK):
         fig.add_vline(x=edge, line=base.TARGET_LINE)
-    span = float(np.nanmax(np.abs(rows["std_difference"]))) if len(rows) else 0.5
+    differences_shown = rows["std_difference"].abs().dropna()
+    span = float(differences_shown.max()) if len(differences_shown) else 0.5
     fig.update_layout(
         xaxis=dict(
             title="Standardised difference (non-responders − responders)",
@@ -160,7 +170,7 @@ def forest_chart(odds: pd.DataFrame, settings: Settings) -> go.Figure:
         lower,
         upper,
         [
-            [f"{lo:.2f}", f"{hi:.2f}", base.count_text(k)]
+            [f"{lo:.2f}", f"{hi:.2f}", count_or_hidden(k)]
             for lo, hi, k in zip(lower, upper, rows["n_with_level"], strict=True)
         ],
         f"%{{y}}<br>odds ratio %{{x:.2f}} ({base.level_text(settings)} CI "
@@ -176,11 +186,11 @@ def forest_chart(odds: pd.DataFrame, settings: Settings) -> go.Figure:
         ),
         yaxis=dict(type="category", categoryorder="array", categoryarray=labels),
     )
-    n = int(odds["n"].iloc[0]) if len(odds) else 0
+    n = count_or_hidden(odds["n"].iloc[0]) if len(odds) else "0"
     return base.base_layout(
         fig,
         "What goes with response: adjusted odds ratios (association, not effect)",
-        f"One logistic model, {n:,} courses with follow-up · "
+        f"One logistic model, {n} courses with follow-up · "
         f"{base.level_text(settings)} Wald CI · right of 1 = more often a responder",
         height=max(360, 140 + 24 * len(labels)),
     )

@@ -4,7 +4,8 @@ escalation).
 
 Every bar carries its interval as an error bar and its n written above the interval; a
 series may take one colour and bar pattern per bar (the flare paths keep theirs on every
-chart).
+chart). Labels and hover texts come only from the values passed in (after the gate): a
+count the gate hid (missing) reads "hidden", never a number.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import base
+from dashboard.charts.rates import count_or_hidden, n_or_hidden
 from queries.core.settings import Settings
 from queries.disclosure.gate import format_interval, format_percent
 
@@ -97,8 +99,8 @@ def rate_bars(
                 [
                     format_percent(r, n),
                     format_interval(lo, hi, n),
-                    base.count_text(x),
-                    base.count_text(n),
+                    count_or_hidden(x),
+                    count_or_hidden(n),
                 ]
                 for r, lo, hi, x, n in zip(b.rate, b.lower, b.upper, b.successes, b.n, strict=True)
             ],
@@ -113,7 +115,7 @@ def rate_bars(
             y=(upper.fillna(0) + 0.02 * top).tolist(),
             offsetgroup=b.name,
             mode="text",
-            text=b.text or [base.n_text(n) for n in b.n],
+            text=b.text or [n_or_hidden(n) for n in b.n],
             textposition="top center",
             textfont=dict(size=10, color=base.TEXT),
             cliponaxis=False,

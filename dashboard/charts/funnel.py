@@ -3,8 +3,11 @@
 Funnel plots after Spiegelhalter (2005) with the overdispersion adjustment of Spiegelhalter
 et al. (2012); limits are lines at the levels of the result (``FunnelResult.alert_level``,
 ``alarm_level``, from the settings), never colours. Every provider's point has the same
-colour; in a provider's own view the peers are faint points with no name and no hover, the
+colour; in a provider's own view the peers are faint points with no name and no hover, where
+the core put them (:func:`queries.analytics.providers.funnel_view`; :func:`peer_note`), the
 provider a larger diamond. No ranks anywhere: the caterpillar plot lists providers by id.
+Labels and hovers come from the frame passed in, after the gate: a count it hid reads
+"hidden", never a number; sentences about providers without a point give no count.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import base
-from queries.analytics.providers import FunnelView
+from dashboard.charts.rates import count_or_hidden, n_or_hidden
+from queries.analytics.providers import MIN_PEERS, FunnelView
 from queries.core.settings import Settings
 from queries.disclosure.gate import format_interval, format_percent
 from queries.stats.funnel import FunnelResult
@@ -74,14 +78,29 @@ def flags_caption(result: FunnelResult, min_n: int) -> str:
     )
 
 
+def _own_view(result: FunnelResult) -> bool:
+    """Whether ``result`` is a provider's own view (its units hold the provider's row)."""
+    units = result.units
+    return "is_self" in units.columns and bool(units["is_self"].fillna(False).astype(bool).any())
+
+
 def overdispersion_note(result: FunnelResult) -> str:
     """What the spread of the providers shows and whether the limits were widened for it
-    (methods.md section 4): excess variation is stated only when phi > 1, with how much."""
+    (methods.md section 4): excess variation is stated only when phi > 1, with how much. In
+    a provider's own view phi is given to one decimal and tau² not at all: exact values are
+    sums over the peers' exact volumes (methods.md section 6)."""
     od = result.overdispersion
     if not np.isfinite(od.phi) or od.n_units < 2:
         return (
             "**Overdispersion:** not estimated (fewer than two providers with enough "
             f"courses): {result.limit_method}, not widened."
+        )
+    if _own_view(result):
+        spread = "no more than chance" if od.phi <= 1 else f"about {od.phi:.1f} times chance"
+        widened = "widened for it" if od.applied else "not widened"
+        return (
+            f"**Overdispersion:** the providers vary {spread} alone allows; the limits are "
+            f"{widened}: {result.limit_method}."
         )
     numbers = f"phi = {od.phi:.2f}, the mean squared z-score of {od.n_units} providers"
     if od.phi <= 1:
@@ -104,19 +123,52 @@ def overdispersion_note(result: FunnelResult) -> str:
 
 
 def not_enough_note(view: FunnelView, min_n: int) -> str | None:
-    """The providers (or, in a provider's view, the provider) without a point of their own."""
-    if view.too_few.empty:
-        return None
+    """The providers without a point of their own (methods.md section 4), by id for a
+    director and none of their counts; in a provider's view, one calm sentence that their
+    own point needs ``min_n`` courses, and why the peers are not drawn when they are not."""
+    sentences = []
     if view.self_too_few:
-        n = int(view.too_few["n"].iloc[0])
-        return (
-            f"Not enough courses yet: {n:,} courses with follow-up, {min_n} needed "
-            "before a point of your own is drawn."
+        sentences.append(
+            f"Not enough courses yet for a point of your own: it needs {min_n} eligible "
+            "courses with follow-up."
         )
-    names = ", ".join(
-        f"{u} ({int(n):,})" for u, n in zip(view.too_few["unit_id"], view.too_few["n"], strict=True)
+    elif not view.too_few.empty:
+        names = ", ".join(str(u) for u in view.too_few["unit_id"])
+        sentences.append(
+            f"Not enough courses yet (fewer than {min_n} eligible courses with follow-up, "
+            f"so no point of their own): {names}."
+        )
+    points = view.points  # units with enough courses whose point the gate hid
+    lost = points.loc[points[["x", "y"]].isna().any(axis=1) & (points["flag"] != "too_few")]
+    if len(lost) and lost["is_self"].astype(bool).any():
+        sentences.append("Your own point is not drawn, so that no small count can be worked out.")
+    elif names := ", ".join(sorted(str(u) for u in lost["unit_id"] if u)):
+        sentences.append(f"Not drawn, so that no small count can be worked out: {names}.")
+    if view.peers_withheld:
+        sentences.append(
+            f"Other providers are not drawn: with fewer than {MIN_PEERS} of them, the "
+            "clinic's totals would give their numbers away."
+        )
+    return " ".join(sentences) or None
+
+
+def peer_note(view: FunnelView) -> str | None:
+    """How the unnamed peers of a provider's view are drawn (methods.md section 6), for the
+    funnel's caption; None in a director's view or when no peer is drawn."""
+    peers = view.points[~view.points["is_self"].astype(bool)]
+    if not _own_view(view.result) or peers.empty:
+        return None
+    bands = ", ".join(dict.fromkeys(peers.sort_values("x")["volume_band"].astype(str)))
+    if view.result.data_type == "PR":
+        where, value = "at the middle of their volume band", "their rates to a whole percent"
+    else:
+        where = "at the expected responders of the middle of their volume band at the clinic's rate"
+        value = "their O/E to 0.01"
+    return (
+        f"Other providers are unnamed and drawn {where} (here {bands} courses with "
+        f"follow-up), {value}, so that no one's volume can be read off; your own point is "
+        "exact."
     )
-    return f"Not enough courses yet (fewer than {min_n} with follow-up, not drawn): {names}."
 
 
 def _limits_text(lo: float, hi: float, percent: bool) -> str:
@@ -125,13 +177,21 @@ def _limits_text(lo: float, hi: float, percent: bool) -> str:
     return f"{lo:.0%}–{hi:.0%}".replace("%", " %") if percent else f"{lo:.2f}–{hi:.2f}"
 
 
+def _size(n: object) -> float:
+    """The denominator a percentage's precision follows; 0 where the gate hid it."""
+    return 0.0 if pd.isna(n) else float(n)
+
+
 def _hover_rows(points: pd.DataFrame, result: FunnelResult, settings: Settings) -> list:
+    """Each point's hover cells, from its row only (``n_followup`` and ``n_responders`` as the
+    gate left them): id, courses, value, the limits at its x, its flag in words."""
     sfx = level_suffix(settings.confidence_level)
     alert, alarm = level_suffix(result.alert_level), level_suffix(result.alarm_level)
     words = flag_words(result)
     percent = result.data_type == "PR"
     rows = []
     for _, p in points.iterrows():
+        n = _size(p["n_followup"])
         limits = (
             f"{base.percent_level(result.alert_level)} limits "
             f"{_limits_text(p[f'lower_{alert}'], p[f'upper_{alert}'], percent)}"
@@ -139,18 +199,20 @@ def _hover_rows(points: pd.DataFrame, result: FunnelResult, settings: Settings) 
             f"{_limits_text(p[f'lower_{alarm}'], p[f'upper_{alarm}'], percent)}"
         )
         rate = (
-            f"responder rate {format_percent(p['rate'], p['n'])} ({base.level_text(settings)} CI "
-            f"{format_interval(p[f'rate_ci_lower_{sfx}'], p[f'rate_ci_upper_{sfx}'], p['n'])})"
+            f"responder rate {format_percent(p['rate'], n)} ({base.level_text(settings)} CI "
+            f"{format_interval(p[f'rate_ci_lower_{sfx}'], p[f'rate_ci_upper_{sfx}'], n)})"
         )
         if percent:
             value = rate
         else:
+            oe = "–" if pd.isna(p["oe_ratio"]) else f"{p['oe_ratio']:.2f}"
             value = (
-                f"O/E {p['oe_ratio']:.2f} ({int(p['observed']):,} observed, "
+                f"O/E {oe} ({count_or_hidden(p['n_responders'])} observed, "
                 f"{p['expected']:.1f} expected) · adjusted rate "
-                f"{format_percent(p['adjusted_rate'], p['n'])}<br>crude {rate}"
+                f"{format_percent(p['adjusted_rate'], n)}<br>crude {rate}"
             )
-        rows.append([str(p["unit_id"]), f"{int(p['n']):,}", value, limits, words[p["flag"]]])
+        flag = words.get(str(p["flag"]), "")
+        rows.append([str(p["unit_id"]), count_or_hidden(p["n_followup"]), value, limits, flag])
     return rows
 
 
@@ -190,9 +252,11 @@ def funnel_chart(
     """Responder rate against courses (or O/E against expected) with the alert and alarm
     limits of the result.
 
-    ``self_view``: a provider's own view; peers are faint points without names or hover.
+    ``self_view``: a provider's own view; peers are faint points without names, hover or
+    any value but their (coarsened) x and y, the x axis says where they are drawn.
     """
-    result, curve, points = view.result, view.curve, view.points
+    result, curve = view.result, view.curve
+    points = view.points[view.points["x"].notna() & view.points["y"].notna()]  # drawn ones
     fig = go.Figure()
     _limit_lines(fig, result, curve, self_view)
     hover = (
@@ -235,16 +299,18 @@ def funnel_chart(
             hovertemplate=hover,
         )
     right = float(np.nanmax([points["x"].max(), curve["x"].max()])) * NAME_ROOM
+    peers_drawn = self_view and not points["is_self"].astype(bool).all()
+    others = " · others at the middle of their volume band" if peers_drawn else ""
     if result.data_type == "PR":
         yaxis = base.percent_axis("Responder rate (complete case)")
-        xaxis = dict(title="Courses with follow-up (eligible)", range=[0, right])
+        xaxis = dict(title=f"Courses with follow-up (eligible){others}", range=[0, right])
     else:
         alarm_upper = curve[f"upper_{level_suffix(result.alarm_level)}"]
         top = float(np.nanmax([points["y"].max(), alarm_upper.max(), OE_AXIS_FLOOR]))
         yaxis = dict(
             title="Observed / expected responders", range=[0, min(top, OE_AXIS_CAP) * 1.05]
         )
-        xaxis = dict(title="Expected responders (case-mix model)", range=[0, right])
+        xaxis = dict(title=f"Expected responders (case-mix model){others}", range=[0, right])
     fig.update_layout(xaxis=xaxis, yaxis=yaxis)
     return base.base_layout(fig, title, subtitle)
 
@@ -273,6 +339,13 @@ def shrinkage_note(shrunken: pd.DataFrame) -> str:
     )
 
 
+def _shrunk(rate: float, lower: float, upper: float, n: object, pulled: float) -> list[str]:
+    """A caterpillar point's hover cells: rate, interval, courses (or "hidden"), pull."""
+    size = _size(n)
+    shown = [format_percent(rate, size), format_interval(lower, upper, size)]
+    return [*shown, count_or_hidden(n), "–" if pd.isna(pulled) else f"{pulled:.0%}"]
+
+
 def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.Figure:
     """Shrunken (empirical Bayes, beta-binomial) rates with intervals, providers by id; the
     crude rate hollow, the clinic rate (the prior mean) a dotted line."""
@@ -294,24 +367,16 @@ def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.
         mode="markers+text",
         name="Shrunken rate",
         marker=base.POINT,
-        text=[f"n={int(n):,}" for n in rows["n"]],
+        text=[n_or_hidden(n) for n in rows["n"]],
         textposition="top center",
         textfont=dict(size=10),
         cliponaxis=False,
         error_x=base.error_bars(
             rows[f"ci_upper_{sfx}"] - est, est - rows[f"ci_lower_{sfx}"], base.POINT["color"]
         ),
-        customdata=[
-            [format_percent(r, n), format_interval(lo, hi, n), f"{int(n):,}", f"{s:.0%}"]
-            for r, lo, hi, n, s in zip(
-                est,
-                rows[f"ci_lower_{sfx}"],
-                rows[f"ci_upper_{sfx}"],
-                rows["n"],
-                rows["shrinkage"],
-                strict=True,
-            )
-        ],
+        customdata=base.per_row(
+            rows, ["shrunken_rate", f"ci_lower_{sfx}", f"ci_upper_{sfx}", "n", "shrinkage"], _shrunk
+        ),
         hovertemplate=(
             "<b>%{y}</b><br>shrunken rate %{customdata[0]} "
             f"({base.level_text(settings)} interval %{{customdata[1]}})<br>"

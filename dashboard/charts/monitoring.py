@@ -6,6 +6,8 @@ alert, solid = alarm), the courses where an alert started and where an alarm was
 (then the line restarts at 0) as markers, and the run-up to each alarm (from the course
 after the CUSUM was last 0) as a shaded band: when the signal started. A director sees small
 multiples, one panel per provider with enough courses; a provider only their own line.
+Texts come only from the monitoring result passed in (after the gate): a provider with too
+few courses gets a sentence without its count; a count the gate hid reads "hidden".
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from plotly.subplots import make_subplots
 
 from dashboard.charts import base
 from dashboard.charts.funnel import LIMIT_STYLE
+from dashboard.charts.rates import count_or_hidden
 from queries.analytics.monitoring import ProviderMonitoring
 
 CUSUM_LINE = dict(color=base.SERIES_COLOURS[0], width=1.6)
@@ -69,20 +72,24 @@ def method_text(monitoring: ProviderMonitoring) -> str:
 
 
 def signal_sentence(row: pd.Series, min_courses: int, own: bool = False) -> str:
-    """One provider's signals in words: the highest, and when the first of it started."""
+    """One provider's signals in words: the highest, and when the first of it started; too
+    few courses for a CUSUM (methods.md section 4) without the provider's count."""
     who = "Your CUSUM" if own else str(row["provider_id"])
-    n = int(row["n_courses"])
+    n = count_or_hidden(row["n_courses"])
     signal = row["cusum_signal"]
     if signal == "too_few":
-        return f"{who}: not enough courses yet ({n:,} with follow-up, {min_courses} needed)."
+        return f"{who}: not enough courses yet (under {min_courses} with follow-up)."
+    if pd.isna(row["n_courses"]):  # the gate hid the count: the line (its length) goes too
+        hidden = "not drawn, so that a smaller count cannot be worked out"
+        return f"{who}: {SIGNAL_WORDS[signal]}; {hidden}."
     if signal == "none":
-        return f"{who}: no signal over {n:,} courses with follow-up."
+        return f"{who}: no signal over {n} courses with follow-up."
     course, period = row[f"first_{signal}_course"], row[f"first_{signal}_period"]
     onset, onset_period = row[f"first_{signal}_onset_course"], row[f"first_{signal}_onset_period"]
     count = int(row[f"n_{signal}s"])
     times = "once" if count == 1 else f"{count} times"
     return (
-        f"{who}: **{signal}** ({times} over {n:,} courses); the first at course "
+        f"{who}: **{signal}** ({times} over {n} courses); the first at course "
         f"{int(course):,} ({period}), after a run-up from course {int(onset):,} "
         f"({onset_period})."
     )
@@ -165,9 +172,12 @@ def cusum_chart(
     provider_ids: list[str] | None = None,
 ) -> go.Figure:
     """The CUSUM of each provider with enough courses (``provider_ids``: those, in that
-    order; default every one), one panel each, two panels a row; one provider: one panel."""
+    order; default every one), one panel each, two panels a row; one provider: one panel.
+    A provider whose count the gate hid (complementary suppression) gets no panel: the
+    length of its line is its count."""
     summary = monitoring.summary.set_index("provider_id", drop=False)
-    drawn = summary[summary["cusum_signal"] != "too_few"].index.tolist()
+    enough = (summary["cusum_signal"] != "too_few") & summary["n_courses"].notna()
+    drawn = summary[enough].index.tolist()
     ids = [p for p in (provider_ids or drawn) if p in drawn]
     cols = 1 if len(ids) <= 1 else COLUMNS
     rows = max(1, math.ceil(len(ids) / cols))

@@ -4,7 +4,10 @@ non-responder profile and the odds ratios are in :mod:`dashboard.charts.associat
 
 Colour never judges a provider; the clinic is a dotted line or the top bar; levels of a
 factor in their natural order (:mod:`queries.core.factors`), ordinal ones on one sequential
-scale.
+scale. Labels and hover texts come only from the frame passed in, after the gate
+(:func:`queries.disclosure.gate.present`): a count it hid reads "hidden", never a number; a
+provider with too few courses to compare (``too_few_courses``, methods.md section 4) has no
+point of its own and its label says so.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from dashboard.charts import base
-from dashboard.charts.rates import rate_chart, rate_table_columns
+from dashboard.charts.rates import (
+    TOO_FEW_TEXT,
+    count_or_hidden,
+    n_or_hidden,
+    rate_chart,
+    rate_table_columns,
+)
+from queries.analytics.rates import TOO_FEW_COURSES
 from queries.core.factors import Factor, factor
 from queries.core.scope import CLINIC
 from queries.core.settings import Settings
@@ -64,8 +74,12 @@ def case_mix_chart(mix: pd.DataFrame, column: str, policy: Policy, title: str) -
     colours = _level_colours(of, levels)
     fig = go.Figure()
     for level in levels:
-        at = rows[rows["level"] == level].set_index("group").reindex(groups)
+        here = rows[rows["level"] == level]
+        at = here.set_index("group").reindex(groups)
         share = at["share"].fillna(0.0)
+        # no row: no course at this level (0); a row whose count is missing: hidden
+        has_row = set(here["group"])
+        courses = [count_or_hidden(n) if g in has_row else "0" for g, n in at["n_courses"].items()]
         fig.add_bar(
             x=share,
             y=labels,
@@ -76,10 +90,10 @@ def case_mix_chart(mix: pd.DataFrame, column: str, policy: Policy, title: str) -
             textposition="inside",
             insidetextanchor="middle",
             textangle=0,
-            customdata=at["n_courses"].fillna(0).astype(int),
+            customdata=courses,
             hovertemplate=(
                 f"%{{y}} · {base.category_label(level)}: %{{x:.0%}} "
-                "(%{customdata:,} courses)<extra></extra>"
+                "(%{customdata} courses)<extra></extra>"
             ),
         )
     fig.update_layout(
@@ -119,8 +133,9 @@ def _dot_interval(
         rows[lower].astype(float),
         rows[upper].astype(float),
         [
-            [fmt(x, k), fmt(lo, k), fmt(hi, k), base.count_text(k)]
+            [fmt(x, s), fmt(lo, s), fmt(hi, s), count_or_hidden(k)]
             for x, lo, hi, k in zip(v, rows[lower], rows[upper], rows[n], strict=True)
+            for s in [0 if pd.isna(k) else k]  # a hidden n: the precision of none
         ],
         "%{y}: %{customdata[0]} (interval %{customdata[1]} to "
         f"%{{customdata[2]}}) · n = %{{customdata[3]}} {n_meaning}"
@@ -131,11 +146,18 @@ def _dot_interval(
 
 
 def _n_labels(rows: pd.DataFrame, n: str) -> list[str]:
-    """Group names with their n, for the y axis of a dot-and-interval chart."""
+    """Group names with their n, for the y axis of a dot-and-interval chart; a provider with
+    too few courses to compare says so (it has no point)."""
+    few = rows[TOO_FEW_COURSES] if TOO_FEW_COURSES in rows.columns else [False] * len(rows)
     return [
-        f"{group_label(g)} · n={base.count_text(k)}"
-        for g, k in zip(rows["group"], rows[n], strict=True)
+        f"{group_label(g)} · {n_or_hidden(k)}" + (f" · {TOO_FEW_TEXT}" if f else "")
+        for g, k, f in zip(rows["group"], rows[n], few, strict=True)
     ]
+
+
+def _with_flag(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """``columns`` and ``too_few_courses`` when ``frame`` has it."""
+    return columns + ([TOO_FEW_COURSES] if TOO_FEW_COURSES in frame.columns else [])
 
 
 def _one_decimal(x: object, _n: object) -> str:
@@ -157,7 +179,7 @@ def baseline_pain_chart(
         f"baseline_ci_lower_{sfx}",
         f"baseline_ci_upper_{sfx}",
     ]
-    rows = present(pain, cols, policy)
+    rows = present(pain, _with_flag(pain, cols), policy)
     labels = _n_labels(rows, "n_with_baseline")
     fig = go.Figure()
     _dot_interval(
@@ -202,7 +224,7 @@ def process_chart(process: pd.DataFrame, settings: Settings, policy: Policy) -> 
         for k, *_ in PROCESS_INDICATORS
         for part in ("rate", f"ci_lower_{sfx}", f"ci_upper_{sfx}")
     ]
-    rows = present(process, cols, policy)
+    rows = present(process, _with_flag(process, cols), policy)
     labels = _n_labels(rows, "n_courses")
     fig = make_subplots(
         rows=1,
@@ -269,8 +291,11 @@ def rates_beside_clinic(
 ) -> go.Figure:
     """The shared responder-rate chart (complete case and ITT) of the clinic and its groups;
     a hidden group (:func:`queries.disclosure.small_cells.hide_small_groups`) says so on
-    the chart."""
+    the chart, and a provider with too few courses to compare (no point of its own) too."""
     frame = rates.assign(group=[group_label(g) for g in rates["group"]])
+    if TOO_FEW_COURSES in frame.columns:  # a hidden group says why once: the gate's note
+        hidden = frame["is_hidden"].astype(bool) if "is_hidden" in frame.columns else False
+        frame[TOO_FEW_COURSES] = frame[TOO_FEW_COURSES].astype(bool) & ~hidden
     fig = rate_chart(frame, "provider", settings, policy, title=title)
     for label, note in zip(
         frame.loc[frame["is_hidden"], "group"], frame.loc[frame["is_hidden"], "note"], strict=True

@@ -4,6 +4,11 @@ Definitions: methods.md section 1 (responder, complete case vs ITT) and section 
 intervals, Wilson 1927). Every rate is drawn with its interval and labelled with its n; every
 category's tick says how many courses it holds; categories in their natural order
 (:mod:`queries.core.factors`).
+
+Labels and hover texts are built only from the frame passed in, after the gate
+(:func:`queries.disclosure.gate.present`): a count the gate hid (missing) reads "hidden"
+(:func:`count_or_hidden`), never a number; a provider with too few courses to compare
+(``too_few_courses``, methods.md section 4) has no point and says so on the chart.
 """
 
 from __future__ import annotations
@@ -14,10 +19,24 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import base
+from queries.analytics.rates import TOO_FEW_COURSES
 from queries.core.factors import factor
 from queries.core.settings import Settings
 from queries.disclosure.gate import Policy, format_interval, format_percent, present
 from queries.stats.intervals import level_suffix
+
+HIDDEN = "hidden"  # what a count the gate hid shows instead of a number
+TOO_FEW_TEXT = "too few courses to compare"  # a provider under Settings.min_provider_courses
+
+
+def count_or_hidden(value: object) -> str:
+    """A count with thousands separators; "hidden" where the gate hid it (missing)."""
+    return HIDDEN if pd.isna(value) else f"{int(value):,}"
+
+
+def n_or_hidden(value: object) -> str:
+    """'n=1,234' beside a point; 'n hidden' where the gate hid the count."""
+    return "n hidden" if pd.isna(value) else f"n={count_or_hidden(value)}"
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,7 @@ def _series_columns(settings: Settings) -> list[str]:
 
 def _hover(frame: pd.DataFrame, s: RateSeries) -> list[list[str]]:
     return [
-        [format_percent(r, n), format_interval(lo, hi, n), base.count_text(x), base.count_text(n)]
+        [format_percent(r, n), format_interval(lo, hi, n), count_or_hidden(x), count_or_hidden(n)]
         for r, lo, hi, x, n in zip(
             frame[s.rate],
             frame[s.lower],
@@ -107,25 +126,29 @@ def rate_chart(
     responder ``definition`` its subtitle names (methods.md section 1).
 
     Each point is labelled with its n (the rate's denominator); each category's tick says
-    how many courses it holds, so a group with no eligible course still shows.
+    how many courses it holds, so a group with no eligible course still shows; a provider
+    with too few courses to compare (``too_few_courses``) says so where its point would be.
     """
-    frame = present(rates, ["group", "n_courses", *_series_columns(settings)], policy)
+    extra = [TOO_FEW_COURSES] if TOO_FEW_COURSES in rates.columns else []
+    frame = present(rates, ["group", "n_courses", *_series_columns(settings), *extra], policy)
     labels = [base.category_label(v, by) for v in frame["group"]]
     ticks = [
         f"{base.tick_label(label)}<br><span style='font-size:10px'>"
-        f"{base.count_text(n)} courses</span>"
+        f"{count_or_hidden(n)} courses</span>"
         for label, n in zip(labels, frame["n_courses"], strict=True)
     ]
     level = base.level_text(settings)
     fig = go.Figure()
     for s in rate_series(settings):
         rate = frame[s.rate]
+        marks = base.marks_with_n(s.style, frame[s.n], s.text_side, size=11)
+        marks["text"] = [n_or_hidden(k) for k in frame[s.n]]
         fig.add_scatter(
             name=s.name,
             x=labels,
             y=rate.tolist(),
             offsetgroup=s.name,
-            **base.marks_with_n(s.style, frame[s.n], s.text_side, size=11),
+            **marks,
             error_y=base.error_bars(
                 (frame[s.upper] - rate).tolist(),
                 (rate - frame[s.lower]).tolist(),
@@ -155,6 +178,15 @@ def rate_chart(
             range=[-0.8, len(labels) - 0.2],
         ),  # room for outer n labels
     )
+    few = frame[TOO_FEW_COURSES].fillna(False).astype(bool) if extra else [False] * len(labels)
+    for label in (lab for lab, f in zip(labels, few, strict=True) if f):
+        fig.add_annotation(
+            x=label,
+            y=0.5,
+            text=base.tick_label(TOO_FEW_TEXT, 12),
+            showarrow=False,
+            font=dict(size=11, color=base.OKABE_ITO["black"]),
+        )
     return base.base_layout(
         fig,
         title or rate_chart_title(by),
@@ -193,7 +225,7 @@ def rate_heatmap(
     col_order = factor(cols).ordered(frame["col_group"])
     frame = frame.assign(
         cell=[
-            f"{format_percent(r, n)}<br>{base.n_text(n)}"
+            f"{format_percent(r, n)}<br>{n_or_hidden(n)}"
             for r, n in zip(frame["responder_rate"], frame["n_followup"], strict=True)
         ],
         interval=[
@@ -202,7 +234,7 @@ def rate_heatmap(
                 frame[f"ci_lower_{sfx}"], frame[f"ci_upper_{sfx}"], frame["n_followup"], strict=True
             )
         ],
-        courses=[base.count_text(n) for n in frame["n_courses"]],
+        courses=[count_or_hidden(n) for n in frame["n_courses"]],
     )
     grid = frame.set_index(["row_group", "col_group"])
     full = pd.MultiIndex.from_product([row_order, col_order], names=["row_group", "col_group"])

@@ -17,7 +17,7 @@ import pandas as pd
 
 from queries.analytics.courses import course_factors
 from queries.analytics.query import Query
-from queries.analytics.rates import with_responder_rate
+from queries.analytics.rates import with_responder_rate, withhold_small_providers
 from queries.analytics.trajectories import nrs_changes
 from queries.core.factors import factor
 from queries.core.scope import CLINIC
@@ -102,7 +102,10 @@ def cases_like_this(q: Query, profile: CaseProfile) -> SimilarCourses:
     one per provider (a director's scope) or for the provider themself (a provider's scope).
 
     Columns of ``groups``: group, n_courses, n_eligible, n_followup, n_responders,
-    responder_rate, ci_lower_95, ci_upper_95, itt_rate (Wilson, complete case; ITT).
+    responder_rate, ci_lower_95, ci_upper_95, itt_rate (Wilson, complete case; ITT),
+    too_few_courses (a provider under ``Settings.min_provider_courses`` similar courses with
+    follow-up: no responders, rates or intervals of its own, :func:`queries.analytics.rates.
+    withhold_small_providers`).
     """
     clinic_rows = course_factors(q.clinic())
     clinic_rows = clinic_rows[profile.matches(clinic_rows)]
@@ -130,6 +133,9 @@ def cases_like_this(q: Query, profile: CaseProfile) -> SimilarCourses:
     counts = add_rate_columns(
         with_responder_rate(counts, level), "n_responders", "n_eligible", "itt", level
     )
+    # methods.md 4: a provider under 20 similar courses with follow-up gets no rate of its own
+    is_provider = counts["group"] != CLINIC
+    counts = withhold_small_providers(counts, q.settings.min_provider_courses, is_provider)
     counts["_k"] = counts["group"] != CLINIC
     return SimilarCourses(
         counts.sort_values(["_k", "group"]).drop(columns="_k").reset_index(drop=True)

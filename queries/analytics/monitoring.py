@@ -218,18 +218,18 @@ def provider_monitoring(q: Query) -> ProviderMonitoring:
 def lines_to_draw(monitoring: ProviderMonitoring) -> list[str]:
     """The providers with enough courses for a CUSUM line, in id order.
 
-    Raises :class:`InsufficientData` when there are none (a provider's own view: their
-    count and the minimum; a director's: the minimum).
+    Raises :class:`InsufficientData` when there are none (a provider's own view: the
+    minimum, never their count, which may be a small one: methods.md section 6; a
+    director's: the minimum).
     """
     summary = monitoring.summary
     ids = summary.loc[summary["cusum_signal"] != "too_few", "provider_id"].astype(str).tolist()
     if ids:
         return ids
     if len(summary) == 1:
-        n = int(summary["n_courses"].iloc[0])
         raise InsufficientData(
-            f"Not enough courses yet: {n:,} with follow-up, {monitoring.min_courses} needed "
-            "before a CUSUM is drawn."
+            f"Not enough courses yet: a CUSUM is drawn from {monitoring.min_courses} "
+            "courses with follow-up."
         )
     raise InsufficientData(
         f"No provider has {monitoring.min_courses} courses with follow-up yet, so there is "

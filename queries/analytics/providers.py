@@ -10,11 +10,21 @@ statistics are in :mod:`queries.stats.funnel`, :mod:`queries.stats.oe_funnel`,
 :mod:`queries.stats.casemix` and :mod:`queries.stats.shrinkage`; the CUSUM in
 :mod:`queries.analytics.monitoring`.
 
-Scope: the funnel needs every provider of the clinic. For a provider's scope the peers come
-back as unlabelled points (``unit_id`` blank, ``is_self`` False): the masking happens here, in
-the core, not in a page. :func:`funnel_view` then puts the peers in order of their volume and
-drops those with too few courses (a lone small volume could identify a colleague: methods.md
-section 6).
+A provider with fewer than ``Settings.min_provider_courses`` eligible courses with follow-up
+gets no point, rate or interval of its own anywhere here (methods.md section 4): no funnel
+point, no shrunken rate, no rates in the table or in the process indicators (the rule of
+:func:`queries.analytics.rates.withhold_small_providers`); a director still sees its id.
+
+Scope: the funnel needs every provider of the clinic. For a provider's scope (methods.md
+section 6) the masking happens here, in the core, not in a page: the provider's own point
+is exact; the peers with a point come back unlabelled (``unit_id`` blank, ``is_self``
+False) with nothing that gives their volume away (:func:`funnel_view`): each is drawn at the
+middle of its volume band (:func:`volume_band`), its rate (or O/E) rounded to 0.01, in
+order of band and rate, and no frame of the result holds a peer's n, observed or expected
+count, its flag or its shrunken rate; the limit curves end where the drawn points do. With
+fewer than :data:`MIN_PEERS` such peers none is drawn (the clinic's totals, which a provider
+sees, less their own would give one or two peers' counts back). Peers with too few courses
+are dropped.
 """
 
 from __future__ import annotations
@@ -28,17 +38,28 @@ from scipy import stats as _sps
 from queries.analytics.casemix_courses import casemix_courses
 from queries.analytics.monitoring import ProviderMonitoring, monitor_courses
 from queries.analytics.query import Query
+from queries.analytics.rates import TOO_FEW_COURSES, withhold_small_providers
 from queries.core.errors import InsufficientData
 from queries.core.factors import levels_of
 from queries.core.scope import CLINIC
 from queries.core.settings import Settings
 from queries.stats.casemix import CasemixModel
-from queries.stats.funnel import PROPORTION, FunnelResult, funnel
+from queries.stats.funnel import PROPORTION, FunnelResult, default_precision_grid, funnel
 from queries.stats.intervals import add_rate_columns, level_suffix, wilson_interval
 from queries.stats.oe_funnel import limit_curve, oe_funnel
 from queries.stats.shrinkage import shrunken_rates
 
 PEER_LABEL = ""
+MIN_PEERS = 3  # peers drawn on a provider's funnel only from this many (module docstring)
+BAND_START = 50  # volume bands: min_provider_courses-49, 50-99, 100-199, then doubling
+PEER_DECIMALS = 2  # a peer's rate (to a whole percent) or O/E, rounded to this many decimals
+# What a provider with too few courses keeps of each frame here: its id, courses with
+# follow-up and flags (no rate, responders, expected count or limit: E ≈ n·p gives n back).
+FUNNEL_KEPT = ("unit_id", "n", "n_followup", "flag", "in_overdispersion_estimate", "is_self")
+SHRUNKEN_KEPT = ("unit_id", "n", "prior_mean", "between_variance", "enough_courses")
+TABLE_KEPT = ("provider_id", "n_followup", "flag_crude", "flag_adjusted", "cusum_signal")
+PROCESS_KEPT: tuple[str, ...] = ("group", "n_courses", "n_sessions_planned", "n_eligible")
+PROCESS_KEPT += ("n_followup", "n_g6pd_known", "n_with_baseline")
 PROVIDER_TABLE_COLUMNS = (
     "provider_id",
     "n_followup",
@@ -57,13 +78,19 @@ PROVIDER_TABLE_COLUMNS = (
 class FunnelView:
     """A funnel ready to draw.
 
-    ``points``: the units with a point of their own (``flag`` not ``too_few``), with the
-    unit table's columns plus ``x`` (n or expected), ``y`` (rate or O/E) and, for proportion
-    funnels, the Wilson interval of the rate (``rate_ci_lower_{lvl}``/``..._upper_..``).
-    ``curve``: :func:`queries.stats.oe_funnel.limit_curve` with the same ``x`` column.
-    ``too_few``: labelled units below ``min_n`` courses (``unit_id, n``), sorted by id; in a
-    provider's scope only the provider themself can appear here. ``self_too_few``: the
-    scope's own provider has too few courses for a point.
+    ``points``: every unit, with the unit table's columns plus ``x`` (n or expected), ``y``
+    (rate or O/E), ``n_followup`` and ``n_responders`` (n and observed under the names the
+    gate knows) and, for proportion funnels, the Wilson interval of the rate
+    (``rate_ci_lower_{lvl}``/``..._upper_..``); a unit with ``flag`` ``too_few`` has no x, y
+    or rate (it is in the frame so that the gate's complementary suppression sees its
+    count, as in the provider table). In a provider's view: the provider's own row and the
+    peers drawn, each with only ``unit_id`` (blank), ``is_self``, ``volume_band``, ``x``
+    and ``y`` (coarsened: module docstring); too-few peers are not in it. ``curve``:
+    :func:`queries.stats.oe_funnel.limit_curve` with the same ``x`` column. ``too_few``:
+    labelled units below ``min_n`` courses (``unit_id, is_self``, no count), sorted by id;
+    in a provider's scope only the provider themself can appear here. ``self_too_few``: the
+    scope's own provider has too few courses for a point. ``peers_withheld``: a provider's
+    view with peers that have a point, but fewer than :data:`MIN_PEERS`, so none is drawn.
     """
 
     result: FunnelResult
@@ -71,33 +98,81 @@ class FunnelView:
     curve: pd.DataFrame
     too_few: pd.DataFrame
     self_too_few: bool
+    peers_withheld: bool = False
 
 
-def funnel_view(result: FunnelResult, level: float) -> FunnelView:
-    """Split a computed funnel into points, limit curves and "not enough courses yet"."""
+def volume_band(n: float, first: int) -> tuple[int, int]:
+    """The volume band ``[lower, upper)`` of ``n`` courses with follow-up: ``first``
+    (``Settings.min_provider_courses``) to 49, 50-99, 100-199, 200-399, doubling on, so that a
+    peer's point says its band, never its n (methods.md section 6)."""
+    lower, upper = first, BAND_START
+    while upper <= lower:
+        upper *= 2
+    while n >= upper:
+        lower, upper = upper, upper * 2
+    return lower, upper
+
+
+def _peer_points(result: FunnelResult, peers: pd.DataFrame) -> pd.DataFrame:
+    """The peers as drawn for a provider: band, its middle as x (times the pooled rate on the
+    O/E funnel: the expected count of a provider of that volume with the clinic's rate),
+    y rounded; in order of band and value, never of id."""
+    bands = [volume_band(n, result.min_n) for n in peers["n"]]
+    middle = np.array([(lo + hi) / 2 for lo, hi in bands], dtype=float)
+    scale = 1.0 if result.data_type == PROPORTION else result.pooled_rate
+    out = pd.DataFrame(
+        {
+            "unit_id": PEER_LABEL,
+            "is_self": False,
+            "volume_band": [f"{lo}–{hi - 1}" for lo, hi in bands],
+            "x": middle * scale,
+            "y": peers["y"].to_numpy(dtype=float).round(PEER_DECIMALS),
+        }
+    )
+    return out.sort_values(["x", "y"], kind="stable").reset_index(drop=True)
+
+
+def funnel_view(result: FunnelResult, level: float, self_id: str | None = None) -> FunnelView:
+    """Split a computed funnel into points, limit curves and "not enough courses yet"; with
+    ``self_id`` (a provider's scope), the provider's own view: peers unlabelled and
+    coarsened, and the result's units reduced to the provider's own row and those points."""
     units = result.units.copy()
-    if "is_self" not in units.columns:
-        units["is_self"] = False
-    masked = bool((units["unit_id"] == PEER_LABEL).any())
+    units["is_self"] = units["unit_id"] == self_id
     units["x"] = units[result.precision].astype(float)
     units["y"] = units[result.measure].astype(float)
+    units["n_followup"], units["n_responders"] = units["n"], units["observed"]
     lower, upper = wilson_interval(units["observed"], units["n"], level)
     sfx = level_suffix(level)
     units[f"rate_ci_lower_{sfx}"] = lower
     units[f"rate_ci_upper_{sfx}"] = upper
-    few = units["flag"] == "too_few"
-    points = units[~few]
-    if masked:  # peers in volume order, never in the (hidden) id order
-        points = points.sort_values(["is_self", "x"], kind="stable")
-    too_few = units[few & (units["is_self"] | (not masked))][["unit_id", "n", "is_self"]]
-    curve = limit_curve(result).rename(columns={result.precision: "x"})
+    few = (units["flag"] == "too_few").to_numpy()
+    units = withhold_small_providers(units, result.min_n, keep=FUNNEL_KEPT, count="n")
+    units = units.drop(columns=TOO_FEW_COURSES)  # the flag says it: too_few
+    is_self = units["is_self"].to_numpy(dtype=bool)
+    too_few = units[few & (is_self | (self_id is None))][["unit_id", "is_self"]]
+    too_few = too_few.sort_values("unit_id").reset_index(drop=True)
+    if self_id is None:  # every unit, so that the gate hides here what it hides in the table
+        points = units.reset_index(drop=True)
+        return FunnelView(replace(result, units=units), points, _curve(result), too_few, False)
+    peers = units[~few & ~is_self]
+    drawn = _peer_points(result, peers if len(peers) >= MIN_PEERS else peers[:0])
+    own = units[is_self]
+    points = pd.concat([drawn, own], ignore_index=True)
     return FunnelView(
-        result,
-        points.reset_index(drop=True),
-        curve,
-        too_few.sort_values("unit_id").reset_index(drop=True),
-        bool((few & units["is_self"]).any()),
+        replace(result, units=pd.concat([own, drawn], ignore_index=True)),
+        points,
+        _curve(result, points["x"].dropna().to_numpy(dtype=float)),
+        too_few,
+        bool((few & is_self).any()) or not is_self.any(),  # none with follow-up: too few too
+        peers_withheld=0 < len(peers) < MIN_PEERS,
     )
+
+
+def _curve(result: FunnelResult, drawn: np.ndarray | None = None) -> pd.DataFrame:
+    """The limit curve with ``x``; over the x of the ``drawn`` points when given (a
+    provider's view, maybe none), so that where it ends says nothing of a peer's volume."""
+    grid = None if drawn is None else default_precision_grid(result, values=drawn)
+    return limit_curve(result, grid=grid).rename(columns={result.precision: "x"})
 
 
 @dataclass(frozen=True)
@@ -118,14 +193,6 @@ class ProviderComparison:
     crude_view: FunnelView
     adjusted_view: FunnelView
     monitoring: ProviderMonitoring
-
-
-def _mask_peers(frame: pd.DataFrame, self_id: str | None, column: str) -> pd.DataFrame:
-    out = frame.copy()
-    out["is_self"] = out[column] == self_id if self_id else False
-    if self_id is not None:
-        out.loc[~out["is_self"], column] = PEER_LABEL
-    return out
 
 
 @dataclass(frozen=True)
@@ -161,40 +228,33 @@ def compare_providers(q: Query) -> ProviderComparison:
     """Crude and case-mix-adjusted funnels, shrunken rates and the provider table.
 
     The comparison is always computed over the whole clinic (a funnel needs every provider);
-    with a provider's scope, every other provider is returned unlabelled (and only the
-    provider's own CUSUM is run). Raises :class:`InsufficientData` when there are no
-    completers to compare.
+    with a provider's scope the result holds the provider's own rows only and the peers as
+    :func:`funnel_view` draws them (and only the provider's own CUSUM is run). A provider
+    under ``Settings.min_provider_courses`` has no rate of its own in any of it. Raises
+    :class:`InsufficientData` when there are no completers to compare.
     """
     courses = casemix_courses(q)
-    rows, model, settings = courses.rows, courses.model, q.settings
+    rows, model, settings, level = courses.rows, courses.model, q.settings, q.level
+    min_n, self_id = settings.min_provider_courses, q.scope.provider_id
     funnels = provider_funnels(rows, settings)
-    crude, adjusted = funnels.crude, funnels.adjusted
-    per_provider = crude.units[["unit_id", "n", "observed"]]
-    shrunk = shrunken_rates(per_provider, level=q.level, min_n=settings.min_provider_courses)
-    self_id = q.scope.provider_id
+    per_provider = funnels.crude.units[["unit_id", "n", "observed"]]
+    shrunk = withhold_small_providers(
+        shrunken_rates(per_provider, level=level, min_n=min_n), min_n, keep=SHRUNKEN_KEPT, count="n"
+    ).drop(columns=TOO_FEW_COURSES)
     monitoring = monitor_courses(rows, settings, None if self_id is None else [self_id])
-    table = _provider_table(crude, adjusted, monitoring)
+    table = _provider_table(funnels.crude, funnels.adjusted, monitoring, min_n)
+    crude = funnel_view(funnels.crude, level, self_id)
+    adjusted = funnel_view(funnels.adjusted, level, self_id)
     if self_id is not None:
-        crude = replace(crude, units=_mask_peers(crude.units, self_id, "unit_id"))
-        adjusted = replace(adjusted, units=_mask_peers(adjusted.units, self_id, "unit_id"))
-        shrunk = _mask_peers(shrunk, self_id, "unit_id")
+        shrunk = shrunk[shrunk["unit_id"] == self_id].reset_index(drop=True)
         table = table[table["provider_id"] == self_id].reset_index(drop=True)
-    level = q.level
     return ProviderComparison(
-        crude,
-        adjusted,
-        model,
-        shrunk,
-        table,
-        self_id,
-        funnel_view(crude, level),
-        funnel_view(adjusted, level),
-        monitoring,
+        crude.result, adjusted.result, model, shrunk, table, self_id, crude, adjusted, monitoring
     )
 
 
 def _provider_table(
-    crude: FunnelResult, adjusted: FunnelResult, monitoring: ProviderMonitoring
+    crude: FunnelResult, adjusted: FunnelResult, monitoring: ProviderMonitoring, min_n: int
 ) -> pd.DataFrame:
     c = crude.units.set_index("unit_id")
     a = adjusted.units.set_index("unit_id")
@@ -212,6 +272,7 @@ def _provider_table(
             "cusum_signal": [monitoring.signal_of(str(p)) for p in c.index],
         }
     )
+    table = withhold_small_providers(table, min_n, keep=TABLE_KEPT).drop(columns=TOO_FEW_COURSES)
     return table.sort_values("provider_id").reset_index(drop=True)
 
 
@@ -268,7 +329,8 @@ def case_mix(q: Query) -> pd.DataFrame:
 def process_indicators(q: Query) -> pd.DataFrame:
     """Per provider in scope and for the clinic: sessions completed vs planned, rehab pairing,
     follow-up completeness, screening documented and G6PD testing, each with a Wilson interval,
-    and mean baseline pain."""
+    and mean baseline pain. A provider under ``Settings.min_provider_courses`` eligible
+    courses with follow-up keeps only its denominators (``too_few_courses``)."""
     frame = _clinic_and_groups(q, "analytics/process_indicators", window=q.settings.primary_window)
     level = q.level
     frame = add_rate_columns(frame, "n_full_protocol", "n_courses", "full_protocol", level)
@@ -280,7 +342,10 @@ def process_indicators(q: Query) -> pd.DataFrame:
         frame["sessions_completed_share"] = (
             frame["n_sessions_completed"] / frame["n_sessions_planned"]
         )
-    return frame
+    is_provider = frame["group"] != CLINIC
+    return withhold_small_providers(
+        frame, q.settings.min_provider_courses, is_provider, keep=PROCESS_KEPT
+    )
 
 
 def baseline_pain(process: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -290,7 +355,7 @@ def baseline_pain(process: pd.DataFrame, level: float) -> pd.DataFrame:
     two courses with a baseline.
 
     Columns: group, n_with_baseline, mean_baseline_score, baseline_ci_lower_{lvl},
-    baseline_ci_upper_{lvl}.
+    baseline_ci_upper_{lvl}, too_few_courses (no mean of its own: the process's).
     """
     n = process["n_with_baseline"].to_numpy(dtype=float)
     mean = process["mean_baseline_score"].to_numpy(dtype=float)
@@ -306,6 +371,7 @@ def baseline_pain(process: pd.DataFrame, level: float) -> pd.DataFrame:
             "mean_baseline_score": mean,
             f"baseline_ci_lower_{sfx}": np.where(n > 1, mean - half, np.nan),
             f"baseline_ci_upper_{sfx}": np.where(n > 1, mean + half, np.nan),
+            TOO_FEW_COURSES: process.get(TOO_FEW_COURSES, False) & np.ones(len(n), bool),
         }
     )
 

@@ -5,18 +5,29 @@ whole clinic or one provider) and the filters, which become bound parameters of 
 (``sql/macros.sql``), so a page cannot show more than its scope. What leaves here is raw
 (full precision, all cells); tables and figures reach people only through
 :mod:`queries.disclosure.gate`.
+
+One rule is applied here, in the core, whoever looks (methods.md section 4): a provider with
+fewer than ``Settings.min_provider_courses`` eligible courses with follow-up gets no rate,
+interval or responder count of its own (:func:`withhold_small_providers`): in every rate by
+provider, of :func:`responder_rates` and :func:`responder_rates_2d` here, of
+:mod:`queries.analytics.secondary`, :mod:`queries.analytics.cases` and
+:mod:`queries.analytics.providers`. The row stays, with its id for a director, its
+denominators and ``too_few_courses`` True, so that a page can say why it has no point.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import check_grouping, factor, sort_rows
 from queries.core.scope import Filters
+from queries.core.settings import Settings
 from queries.stats.intervals import (
     ProportionInterval,
     add_rate_columns,
@@ -47,6 +58,92 @@ OUTCOME_COUNTS = (
     "n_substantial_responders",
     "n_not_yet_due",
 )
+PROVIDER = "provider"  # the grouping key of providers (queries.core.factors)
+TOO_FEW_COURSES = "too_few_courses"  # True: a provider with too few courses to compare
+# What a provider with too few courses keeps of a rate table: its keys and its denominators
+# (never a numerator: with its denominator it would give the rate back).
+KEPT_WHEN_TOO_FEW = (
+    "group",
+    "row_group",
+    "col_group",
+    "n_courses",
+    "n_no_baseline",
+    "n_low_baseline",
+    "n_not_yet_due",
+    "n_eligible",
+    "n_followup",
+)
+
+
+def withhold_small_providers(
+    frame: pd.DataFrame,
+    min_courses: int,
+    rows: Iterable[bool] | None = None,
+    keep: Iterable[str] = KEPT_WHEN_TOO_FEW,
+    count: str = "n_followup",
+) -> pd.DataFrame:
+    """The 20-course rule (methods.md section 4: "minimum 20 courses before a provider gets a
+    point of its own"): each of ``rows`` (a provider's rows; default every row) with fewer
+    than ``min_courses`` eligible courses with follow-up (``count``) keeps its ``keep``
+    columns and loses every other value (rates, intervals, responder counts, means): no
+    point, no rate, no interval of its own. ``too_few_courses`` says which rows; the rest is
+    unchanged. Applied whoever looks, a director too: a small provider is listed by id (for
+    a director) but not compared."""
+    out = frame.copy()
+    mask = np.ones(len(out), dtype=bool) if rows is None else np.asarray(list(rows), dtype=bool)
+    few = mask & (out[count].fillna(0).to_numpy(dtype=float) < min_courses)
+    withheld = [c for c in out.columns if c not in set(keep) and c != TOO_FEW_COURSES]
+    if few.any():
+        for column in withheld:
+            values = out[column]
+            if pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                out[column] = values.astype("Int64")  # a count: missing, not a float
+            elif not pd.api.types.is_float_dtype(values):
+                out[column] = values.astype(object)
+            out.loc[few, column] = pd.NA if out[column].dtype != float else np.nan
+    out[TOO_FEW_COURSES] = few
+    return out
+
+
+def provider_points(frame: pd.DataFrame, settings: Settings, *by: str) -> pd.DataFrame:
+    """:func:`withhold_small_providers` on a rate table grouped by ``by`` (one key, or the
+    rows and the columns of a two-way table) when one of them is the provider; else the
+    frame as it is (with ``too_few_courses`` False, so every rate table has the column)."""
+    if PROVIDER not in by:
+        return frame.assign(**{TOO_FEW_COURSES: False})
+    return withhold_small_providers(frame, settings.min_provider_courses)
+
+
+def too_few_providers(q: Query, window: str | None = None) -> tuple[str, ...]:
+    """The providers in view (scope and filters) with fewer than
+    ``Settings.min_provider_courses`` eligible courses with follow-up at the window (None:
+    the primary one), in id order: those without a point of their own on any page (for the
+    analyses that group by provider without counting follow-up, such as trajectories)."""
+    counts = _responder_counts(q, PROVIDER, "all", window)
+    few = counts["n_followup"].fillna(0) < q.settings.min_provider_courses
+    return tuple(sorted(str(p) for p in counts.loc[few, "group_value"]))
+
+
+def too_few_sentence(frame: pd.DataFrame, min_courses: int, column: str = "group") -> str | None:
+    """One sentence naming the providers of ``frame`` (its ``column``) without a point of
+    their own (``too_few_courses``), none of their counts; None when every one has a point.
+    Blank ids (a provider's unlabelled peers) are never named."""
+    if TOO_FEW_COURSES not in frame.columns:
+        return None
+    named = frame.loc[frame[TOO_FEW_COURSES].astype(bool), column].dropna().astype(str)
+    return too_few_names(named, min_courses)
+
+
+def too_few_names(ids: Iterable[str], min_courses: int) -> str | None:
+    """The sentence of :func:`too_few_sentence` for the provider ``ids`` (such as those of
+    :func:`too_few_providers`, the Timeline's providers without a line); None for none."""
+    named = sorted({str(i) for i in ids if i})
+    if not named:
+        return None
+    return (
+        f"Too few courses to compare yet (under {min_courses} eligible courses with "
+        f"follow-up), so no rate or point of their own: {', '.join(named)}."
+    )
 
 
 def with_responder_rate(counts: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -83,22 +180,26 @@ def responder_rates(q: Query, by: str, window: str | None = None) -> pd.DataFram
     yet due"; such a course is in no other count but ``n_courses``),
     ``responder_rate`` with ``ci_lower_95``/``ci_upper_95`` (Wilson, complete case),
     ``itt_rate`` (missing follow-up counted as non-response), ``substantial_rate``,
-    ``followup_rate`` (completeness) and their intervals.
+    ``followup_rate`` (completeness) and their intervals, and ``too_few_courses``: by
+    provider, a provider under ``Settings.min_provider_courses`` eligible courses with
+    follow-up keeps only its denominators (:func:`withhold_small_providers`).
     """
     counts = _responder_counts(q, by, "all", window)
     counts = counts.drop(columns="group_value_2").rename(columns={"group_value": "group"})
-    return sort_rows(_with_rates(counts, q.level), by)
+    return sort_rows(provider_points(_with_rates(counts, q.level), q.settings, by), by)
 
 
 def responder_rates_2d(q: Query, rows: str, cols: str, window: str | None = None) -> pd.DataFrame:
     """Responder rates per ``rows`` x ``cols`` cell (heat maps), long format.
 
     Columns: ``row_group``, ``col_group`` and the columns of :func:`responder_rates`.
-    Only cells with at least one course are returned.
+    Only cells with at least one course are returned; a provider's cell under
+    ``Settings.min_provider_courses`` eligible courses with follow-up keeps only its
+    denominators.
     """
     counts = _responder_counts(q, rows, cols, window)
     counts = counts.rename(columns={"group_value": "row_group", "group_value_2": "col_group"})
-    out = _with_rates(counts, q.level)
+    out = provider_points(_with_rates(counts, q.level), q.settings, rows, cols)
     out = sort_rows(out, cols, "col_group")
     return sort_rows(out, rows, "row_group")
 

@@ -13,7 +13,12 @@ from __future__ import annotations
 import pandas as pd
 
 from queries.analytics.query import Query
-from queries.analytics.rates import responder_rates, responder_rates_2d, with_responder_rate
+from queries.analytics.rates import (
+    provider_points,
+    responder_rates,
+    responder_rates_2d,
+    with_responder_rate,
+)
 from queries.core import responders
 from queries.core.errors import InsufficientData
 from queries.core.factors import check_grouping, sort_rows
@@ -84,7 +89,7 @@ def secondary_rates(q: Query, definition: str, by: str, window: str | None = Non
     if counts.empty:
         raise _no_instrument(definition)
     counts = counts.drop(columns="group_value_2").rename(columns={"group_value": "group"})
-    return sort_rows(with_definition_rates(counts, q.level), by)
+    return sort_rows(provider_points(with_definition_rates(counts, q.level), q.settings, by), by)
 
 
 def secondary_rates_2d(
@@ -96,7 +101,8 @@ def secondary_rates_2d(
     if counts.empty:
         raise _no_instrument(definition)
     counts = counts.rename(columns={"group_value": "row_group", "group_value_2": "col_group"})
-    out = sort_rows(with_definition_rates(counts, q.level), cols, "col_group")
+    out = provider_points(with_definition_rates(counts, q.level), q.settings, rows, cols)
+    out = sort_rows(out, cols, "col_group")
     return sort_rows(out, rows, "row_group")
 
 

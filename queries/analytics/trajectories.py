@@ -11,6 +11,8 @@ from __future__ import annotations
 import pandas as pd
 
 from queries.analytics.query import Query
+from queries.analytics.rates import PROVIDER, too_few_providers
+from queries.core.errors import InsufficientData
 from queries.core.factors import as_ordered, check_grouping
 from queries.stats.trajectory import trajectory_by_week
 
@@ -44,11 +46,22 @@ def nrs_trajectory(q: Query, by: str | None = None) -> pd.DataFrame:
     adherence, rehab, provider (or any grouping key of :mod:`queries.core.factors`); None =
     one group, :data:`queries.stats.trajectory.ALL_COURSES`. Groups in their natural order; a
     week without courses in a group has no row. Every course with a baseline counts (also a
-    baseline < 3, which responder rates leave out).
+    baseline < 3, which responder rates leave out). By provider, a provider under
+    ``Settings.min_provider_courses`` eligible courses with follow-up has no line of its own
+    (methods.md section 4, :func:`queries.analytics.rates.too_few_providers`).
     """
     long = nrs_changes(q, by)
     if by is None:
         return trajectory_by_week(long, None, q.level)
+    if by == PROVIDER and not long.empty:
+        long = long[~long["group_value"].isin(too_few_providers(q))]
+        if long.empty:
+            needs = f"{q.settings.min_provider_courses} eligible courses with follow-up"
+            raise InsufficientData(
+                f"Not enough courses yet for a line of your own: it needs {needs}."
+                if q.scope.provider_id is not None
+                else f"No provider in view has {needs} yet, so none has a line of its own."
+            )
     long = long.assign(group_value=as_ordered(long["group_value"], by))
     out = trajectory_by_week(long, "group_value", q.level)
     out["group"] = out["group"].astype(object)

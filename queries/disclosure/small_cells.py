@@ -6,8 +6,11 @@ in the field's metadata (:func:`declares`)::
     groups: pd.DataFrame = field(metadata=declares(SmallGroups(denominator="n_followup")))
 
 and :func:`queries.disclosure.gate.disclose` applies the declared rule with the viewer's
-threshold (``Policy.min_cell_size``). Frames that declare nothing get the gate's rule for
-undeclared frames (today: shown as they are).
+threshold (``Policy.min_cell_size``), then the full cell-by-cell rule every frame gets
+(:func:`queries.disclosure.cells.suppress`), which keeps what the declared rule hid hidden.
+
+- :class:`ShowAll`: the frame is not data about people (a funnel's limit curve): it passes
+  as it is, without the full rule either.
 
 - :class:`SmallGroups`: a clinic-then-groups table; a group under the threshold keeps its row
   but loses its counts and rates, with complementary suppression (:func:`hide_small_groups`).
@@ -40,7 +43,8 @@ class Rule(Protocol):
 
 @dataclass(frozen=True)
 class ShowAll:
-    """No hiding: the frame is returned as it is (the same object)."""
+    """No hiding, for a frame that counts no one (a grid of a limit curve): returned as it
+    is (the same object); the gate applies no other rule to it."""
 
     def apply(self, frame: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
         return frame

@@ -316,11 +316,20 @@ def classified_funnel(
     )  # fmt: skip
 
 
-def default_precision_grid(result: FunnelResult, points: int = 200) -> np.ndarray:
+def default_precision_grid(
+    result: FunnelResult, points: int = 200, values: np.ndarray | None = None
+) -> np.ndarray:
     """A grid of precision values for drawing: from the smallest eligible unit (or min_n)
-    to 5 % past the largest unit, geometrically spaced; whole numbers for proportions."""
-    values = result.units[result.precision].to_numpy(dtype=float)
-    eligible = result.units["flag"].to_numpy() != "too_few"
+    to 5 % past the largest unit, geometrically spaced; whole numbers for proportions.
+    ``values``: the precision of the points drawn (all eligible) instead of the units' own,
+    so that a funnel whose points are drawn coarsened (a provider's peers, methods.md
+    section 6) does not give a unit's exact volume away by where its curve ends."""
+    if values is None:
+        values = result.units[result.precision].to_numpy(dtype=float)
+        eligible = result.units["flag"].to_numpy() != "too_few"
+    else:
+        values = np.asarray(values, dtype=float)
+        eligible = np.ones(values.shape, dtype=bool)
     if result.data_type == PROPORTION:
         lo = float(max(result.min_n, 1))
     else:

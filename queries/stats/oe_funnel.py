@@ -145,9 +145,10 @@ def oe_funnel_curve(result: FunnelResult, expected_grid=None, points: int = 200)
     return out
 
 
-def limit_curve(result: FunnelResult, points: int = 200) -> pd.DataFrame:
+def limit_curve(result: FunnelResult, points: int = 200, grid=None) -> pd.DataFrame:
     """The limit curve of any funnel: :func:`oe_funnel_curve` for a Poisson-binomial O/E
-    funnel, else :func:`queries.stats.funnel.funnel_limit_curve`."""
+    funnel, else :func:`queries.stats.funnel.funnel_limit_curve`; ``grid``: the precision
+    values to draw it at (default: :func:`queries.stats.funnel.default_precision_grid`)."""
     if result.data_type == POISSON_BINOMIAL:
-        return oe_funnel_curve(result, points=points)
-    return funnel_limit_curve(result, points=points)
+        return oe_funnel_curve(result, expected_grid=grid, points=points)
+    return funnel_limit_curve(result, precision_grid=grid, points=points)
