@@ -8,7 +8,7 @@ marts, swap it in). Times are wall clock; peak memory is each process's maximum 
 (``os.wait4``). Issue 10's goal: at 1M courses the load within 3x of the plain read and under
 3 GB. Not a test: it asserts nothing.
 
-    .venv/bin/python bench/load.py --courses 10000 100000 1000000 [--out bench/results/load.md]
+    .venv/bin/python bench/load.py --courses 10000 100000 1000000 [--out FILE]
 
 Prints a markdown table with the machine it ran on (and writes it to ``--out``).
 """
