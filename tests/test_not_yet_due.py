@@ -22,6 +22,7 @@ from queries.analytics import trends
 from queries.analytics.query import Query
 from queries.cli import main
 from queries.core.errors import InsufficientData
+from queries.core.settings import Settings
 from queries.data import db
 from queries.data.loading import load_folder
 
@@ -42,7 +43,8 @@ def due_con(due_db):
 
 
 def _rates_cli(capsys, path, by, fmt="csv"):
-    assert main(["rates", "--db", str(path), "--by", by, "--format", fmt]) == 0
+    # the hand-worked counts are under 11: read them as the analyst who holds the database
+    assert main(["rates", "--db", str(path), "--by", by, "--format", fmt, "--min-cell", "1"]) == 0
     return capsys.readouterr().out
 
 
@@ -85,8 +87,22 @@ CLI_RATES = ("responder_rate", "ci_lower_95", "ci_upper_95", "itt_rate")
 def test_rates_cli_reproduces_the_hand_counts_with_n_not_yet_due_last(due_db, capsys):
     rows = list(csv.DictReader(io.StringIO(_rates_cli(capsys, due_db, "provider"))))
     assert list(rows[0])[-1] == "n_not_yet_due"
-    counts = {r["group"]: tuple(int(r[c]) for c in CLI_COUNTS) for r in rows}
-    shares = {r["group"]: tuple(float(r[c]) for c in CLI_RATES) for r in rows}
+    # methods.md section 4: under 20 with follow-up a provider gets no responder count or rate
+    # of its own in the CLI either; its denominators and n_not_yet_due stay
+    shown = [c for c in CLI_COUNTS if c != "n_responders"]
+    assert {r["group"]: tuple(int(r[c]) for c in shown) for r in rows} == {
+        "P_A": (6, 3, 2, 3),
+        "P_B": (7, 2, 2, 3),
+    }
+    assert all(r[c] == "" for r in rows for c in ("n_responders", *CLI_RATES))
+
+
+def test_rates_by_provider_reproduce_the_hand_counts_with_the_20_course_rule_off(due_con):
+    settings = Settings(min_provider_courses=1)  # the hand-worked rates of two small providers
+    frame = analytics.responder_rates(Query(due_con, settings=settings), "provider")
+    rows = frame.set_index("group")
+    counts = {g: tuple(int(rows.loc[g, c]) for c in CLI_COUNTS) for g in ("P_A", "P_B")}
+    shares = {g: tuple(float(rows.loc[g, c]) for c in CLI_RATES) for g in ("P_A", "P_B")}
     # P_A: 6 courses, 3 not yet due (observed 111, 60, 20); 3 eligible, 2 with follow-up, both
     # responders: complete case 2/2, Wilson 95 % 0.3424-1 (statsmodels proportion_confint
     # method="wilson" gives 0.342380, 1.0); ITT 2/3.
@@ -119,7 +135,8 @@ def test_rates_cli_json_one_group(due_db, capsys):
 
 @pytest.mark.parametrize("window", sorted(fx.EXPECTED_COUNTS))
 def test_every_count_per_window(due_con, window):
-    frame = analytics.responder_rates(Query(due_con), "provider", window=window)
+    settings = Settings(min_provider_courses=1)  # every count of two small providers
+    frame = analytics.responder_rates(Query(due_con, settings=settings), "provider", window=window)
     got = {r["group"]: tuple(int(r[c]) for c in fx.COUNT_COLUMNS) for _, r in frame.iterrows()}
     assert got == fx.EXPECTED_COUNTS[window]
     for counts in got.values():  # not yet due + no baseline + low baseline + eligible
@@ -201,8 +218,9 @@ def test_a_clinic_with_nothing_due_yet_says_so(tmp_path):
 @pytest.fixture()
 def due_env(monkeypatch, due_db):
     monkeypatch.setenv("OUTCOMES_DB", str(due_db))
-    for var in ("OUTCOMES_MIN_CELL", "OUTCOMES_ROUND_TO"):
-        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("OUTCOMES_ROUND_TO", raising=False)
+    # the hand-worked counts of 13 courses are all under 11: the analyst's setting, gate off
+    monkeypatch.setenv("OUTCOMES_MIN_CELL", "1")
     return due_db
 
 

@@ -14,6 +14,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dashboard.charts.timeline import trajectory_title
@@ -189,10 +190,21 @@ CUSUM_CHART = "CUSUM of non-response per provider"
 def test_providers_page_draws_a_cusum_per_provider_with_its_thresholds(synthetic_env, planted):
     at = open_app("providers")
     spec = charts(at)[CUSUM_CHART]
-    drawn = sorted(set(planted.provider_ids) - {planted.small_provider_id})
+    (table,) = [
+        d.value for d in at.dataframe if list(d.value.columns) == list(PROVIDER_TABLE_COLUMNS)
+    ]
+    enough = table[table["flag_crude"] != "too_few"]
+    assert set(enough["provider_id"]) == set(planted.provider_ids) - {planted.small_provider_id}
+    # a line's length is its provider's count: where the gate hid that count (so that the
+    # small provider's cannot be worked out from the clinic's total), no line either
+    drawn = sorted(enough.loc[enough["n_followup"].notna(), "provider_id"])
+    gated = sorted(enough.loc[enough["n_followup"].isna(), "provider_id"])
     metas = {t.get("meta") for t in spec["data"]}
     for provider in drawn:  # one panel each, both thresholds as lines
         assert {f"alert threshold {provider}", f"alarm threshold {provider}"} <= metas
+    for provider in gated:
+        assert not any(str(m).endswith(f" {provider}") for m in metas)
+        assert f"{provider}: " in texts(at, "markdown") and "not drawn" in texts(at, "markdown")
     assert len(traces(spec, "CUSUM")) == len(drawn)
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert f"{planted.worse_provider_id} · alarm" in titles
@@ -259,7 +271,10 @@ def test_my_practice_says_calmly_when_there_are_too_few_courses_for_a_cusum(
     at = open_app("my_practice")
     assert not at.exception
     assert "My CUSUM of non-response" not in charts(at)
-    assert "Not enough courses yet: 3 with follow-up, 20 needed" in texts(at, "info")
+    assert "Not enough courses yet: a CUSUM is drawn from 20 courses with follow-up" in texts(
+        at, "info"
+    )
+    assert "3 with follow-up" not in texts(at, "info")  # never the provider's own small count
 
 
 @pytest.mark.parametrize("page", ["my_practice", "cases_like_this"])
@@ -286,11 +301,19 @@ def test_my_practice_outcomes_beside_the_clinic(fixture_env, monkeypatch):
     at = open_app("my_practice")
     (rates,) = [d.value for d in at.dataframe if "Group" in d.value.columns]
     rows = rates.set_index("Group")
-    _courses, eligible, followup, responders = EXPECTED_COUNTS["provider"]["P_B"]
+    _courses, _eligible, followup, _responders = EXPECTED_COUNTS["provider"]["P_B"]
     assert rows.loc["P_B", "With follow-up"] == followup
-    assert rows.loc["P_B", "Responders"] == responders
     assert rows.loc["clinic", "With follow-up"] == EXPECTED_TOTAL["n_followup"]
-    assert rows.loc["P_B", "Responder rate (ITT)"] == pytest.approx(responders / eligible)
+    assert rows.loc["clinic", "Responders"] == EXPECTED_TOTAL["n_responders"]
+    # 5 courses with follow-up, under the 20 a point of one's own needs (methods.md 4):
+    # no responder count, rate or interval of P_B's own, and the chart and a sentence say why
+    assert rows.loc["P_B", ["Responders", "Responder rate (ITT)"]].isna().all()
+    spec = charts(at)["My responder rate beside the whole clinic"]
+    notes = [a["text"] for a in spec["layout"].get("annotations", [])]
+    assert any("too few" in n for n in notes)
+    (you,) = traces(charts(at)["My responder rate among all providers, crude"], "You")
+    assert values(you["x"]) == []
+    assert "Not enough courses yet for a point of your own" in texts(at, "markdown")
 
 
 # --- Cases like this ----------------------------------------------------------------------
@@ -301,8 +324,9 @@ def cases_table(at):
     return rows.set_index("Group")
 
 
-def test_cases_like_this_hides_small_groups(fixture_env):
-    at = open_app("cases_like_this")  # min cell 11: every fixture group is smaller
+def test_cases_like_this_hides_small_groups(fixture_env, monkeypatch):
+    monkeypatch.setenv("OUTCOMES_MIN_CELL", "11")  # the default: every fixture group is smaller
+    at = open_app("cases_like_this")
     rows = cases_table(at)
     assert list(rows.index) == ["clinic", *FIXTURE_PROVIDERS]
     assert (rows["Note"] == "fewer than 11 courses with follow-up — hidden").all()
@@ -323,10 +347,11 @@ def test_cases_like_this_shows_counts_with_min_cell_1(fixture_env, monkeypatch):
     rows = cases_table(open_app("cases_like_this"))
     assert (rows["Note"] == "").all()
     assert rows.loc["clinic", "Courses"] == EXPECTED_TOTAL["n_courses"]
-    for provider, (courses, _eligible, followup, responders) in EXPECTED_COUNTS["provider"].items():
+    for provider, (courses, _eligible, followup, _) in EXPECTED_COUNTS["provider"].items():
         assert rows.loc[provider, "Courses"] == courses
         assert rows.loc[provider, "With follow-up"] == followup
-        assert rows.loc[provider, "Responders"] == responders
+        assert pd.isna(rows.loc[provider, "Responders"])  # under 20 with follow-up: none
+    assert rows.loc["clinic", "Responders"] == EXPECTED_TOTAL["n_responders"]
 
 
 def test_cases_like_this_reads_the_case_from_the_url(fixture_env, monkeypatch):
@@ -353,7 +378,8 @@ def test_cases_like_this_trajectory_on_the_synthetic_clinic(synthetic_env):
     assert min(values(line["y"])) < -0.5  # pain falls on average
 
 
-def test_a_fully_hidden_trajectory_is_one_calm_sentence(fixture_env):
+def test_a_fully_hidden_trajectory_is_one_calm_sentence(fixture_env, monkeypatch):
+    monkeypatch.setenv("OUTCOMES_MIN_CELL", "11")  # the default threshold
     at = open_app("cases_like_this", {"like_severity": "moderate"})  # 5 courses < 11
     assert TRAJECTORY not in charts(at)
     assert "Fewer than 11 similar courses" in texts(at, "info")
