@@ -3,7 +3,12 @@ with its CSV download, a section that says calmly when there is nothing to show,
 shared sentences (the responder definition, whose courses a page shows).
 
 Figures are built by :mod:`dashboard.charts` (pure); tables and downloads pass through
-:func:`queries.disclosure.gate.present` like every figure.
+:func:`queries.disclosure.gate.present` like every figure, and show the gate's note of what
+it hid. Every sentence a page writes goes through :func:`say` or :func:`caption`, which pass it
+through :func:`queries.disclosure.gate.redact` (a count from 1 to threshold-1 becomes "fewer
+than N"); a single count is written with :func:`count` and a metric shows a hidden count or
+a rate that would give one away as hidden (methods.md section 6). Each takes the policy of
+the page context unless given one (My practice's preview passes the provider's).
 """
 
 from __future__ import annotations
@@ -21,12 +26,94 @@ from dashboard.state import NO_MATCH, ROLE_PROVIDER, page_context
 from queries.core.errors import InsufficientData
 from queries.core.scope import Scope
 from queries.core.settings import Settings
-from queries.disclosure.gate import Policy, format_interval, format_percent, present, to_csv
+from queries.disclosure.gate import (
+    Policy,
+    count_text,
+    disclose,
+    format_interval,
+    format_percent,
+    hidden_note,
+    present,
+    rate_shown,
+    redact,
+    shown_count,
+    to_csv,
+)
 from queries.stats.intervals import ProportionInterval
 
 # Columns whose name contains one of these are shares, shown as whole percentages.
 PERCENT_COLUMNS = ("_rate", "ci_lower", "ci_upper")
 NUMBERS_BEHIND = "Numbers behind this chart"  # the expander of a chart's table
+HIDDEN = "hidden"  # a count the gate hid so that a small one cannot be worked out
+
+
+# --- sentences through the gate -----------------------------------------------------------
+
+
+def _policy(policy: Policy | None) -> Policy:
+    """The policy given, else the page context's."""
+    return page_context().policy if policy is None else policy
+
+
+def count(n: int | float | None, policy: Policy | None = None) -> str:
+    """One count as a sentence may write it: '1,240', 'fewer than 11' when hidden."""
+    return count_text(n, _policy(policy))
+
+
+def say(text: str, policy: Policy | None = None) -> None:
+    """A sentence (markdown) with its counts from 1 to threshold-1 hidden."""
+    st.markdown(redact(text, _policy(policy)))
+
+
+def caption(text: str, policy: Policy | None = None) -> None:
+    """A caption with its counts from 1 to threshold-1 hidden."""
+    st.caption(redact(text, _policy(policy)))
+
+
+def all_shown(counts: tuple[int | float, ...], policy: Policy | None = None) -> bool:
+    """Whether none of ``counts`` is a count from 1 to threshold-1: counts that add up to a
+    shown whole are shown together or not at all (complementary hiding)."""
+    shown = _policy(policy)
+    return not any(n and shown_count(n, shown) is None for n in counts)
+
+
+def part_count(part: int, whole: int, policy: Policy | None = None) -> str:
+    """A count that is part of a shown whole: the count, or "not shown" when it or the rest
+    (whole - part) is from 1 to threshold-1 (the whole would give one from the other)."""
+    if not all_shown((part, whole - part), policy):
+        return "not shown"
+    return count(part, policy)
+
+
+def versus(first: tuple[int, str], second: tuple[int, str], policy: Policy | None = None) -> str:
+    """'6 non-responders vs 20 responders' (counts and what they count), or both words
+    without the counts when either is from 1 to threshold-1."""
+    shown = _policy(policy)
+    (a, a_words), (b, b_words) = first, second
+    if not all_shown((a, b), shown):
+        return (
+            f"{a_words.capitalize()} vs {b_words} (the counts are not shown: one is under "
+            f"{shown.min_cell_size})"
+        )
+    return f"{count(a, shown)} {a_words} vs {count(b, shown)} {b_words}"
+
+
+def gated_counts(
+    counts: dict[str, int], policy: Policy | None = None
+) -> tuple[dict[str, int | None], str | None]:
+    """Counts a page shows side by side (the Overview's boxes), through the gate as one row,
+    so that none can be worked out from the others (courses = not yet due + no baseline +
+    low baseline + eligible ...: methods.md section 6): each as shown (None: hidden, being
+    small or giving a small one away), and the gate's note of what it hid."""
+    frame = disclose(pd.DataFrame([counts]), _policy(policy))
+    row = frame.iloc[0]
+    shown = {k: None if pd.isna(row[k]) else int(row[k]) for k in counts}
+    return shown, hidden_note(frame)
+
+
+def hidden_rate_text(policy: Policy) -> str:
+    """What a metric says in place of a rate the gate may not show."""
+    return f"rate not shown: it would give away a count under {policy.min_cell_size}"
 
 
 # --- shared sentences ---------------------------------------------------------------------
@@ -45,10 +132,12 @@ def responder_definition(settings: Settings) -> str:
     )
 
 
-def not_yet_due(n_not_yet_due: int, settings: Settings) -> str:
-    """What "not yet due" means, with how many (methods.md section 1 "Not yet due")."""
+def not_yet_due(n_not_yet_due: int | None, settings: Settings, policy: Policy | None = None) -> str:
+    """What "not yet due" means, with how many (methods.md section 1 "Not yet due"; a count
+    under the threshold as "fewer than N", one the gate hid on the page, None, as "some")."""
     w = settings.window()
-    courses = "1 course is" if n_not_yet_due == 1 else f"{n_not_yet_due:,} courses are"
+    shown = "some" if n_not_yet_due is None else count(n_not_yet_due, policy)
+    courses = "1 course is" if shown == "1" else f"{shown} courses are"
     return (
         f"Not yet due: {courses} too recent for the {w.name} follow-up (its window, day "
         f"{w.first_day}–{w.last_day}, had not closed when the extract was taken: "
@@ -91,17 +180,28 @@ def plot(fig: go.Figure) -> None:
     st.plotly_chart(fig, theme=None, config=PLOTLY_CONFIG)
 
 
-def _boxed_metric(label: str, value: str, note: str | None, help: str | None) -> None:
-    """A metric in a bordered box, with an optional note under it: every metric's look."""
+def _boxed_metric(
+    label: str, value: str, note: str | None, help: str | None, policy: Policy
+) -> None:
+    """A metric in a bordered box, with an optional note under it: every metric's look; the
+    note and the help through the gate."""
     with st.container(border=True):
-        st.metric(label, value, help=help)
+        st.metric(label, value, help=None if help is None else redact(help, policy))
         if note:
-            st.caption(note)
+            st.caption(redact(note, policy))
 
 
-def count_metric(label: str, value: int, note: str | None = None, help: str | None = None) -> None:
-    """A count in a bordered box, with an optional note under it."""
-    _boxed_metric(label, f"{value:,}", note, help)
+def count_metric(
+    label: str,
+    value: int | None,
+    note: str | None = None,
+    help: str | None = None,
+    policy: Policy | None = None,
+) -> None:
+    """A count in a bordered box, with an optional note under it; a count from 1 to
+    threshold-1 reads "fewer than N", one the gate hid (None, :func:`gated_counts`) "hidden"."""
+    shown = _policy(policy)
+    _boxed_metric(label, HIDDEN if value is None else count_text(value, shown), note, help, shown)
 
 
 def rate_metric(
@@ -110,15 +210,37 @@ def rate_metric(
     n_meaning: str,
     settings: Settings,
     help: str | None = None,
+    policy: Policy | None = None,
+    gated: tuple[int | None, int | None] | None = None,
 ) -> None:
-    """A rate, its interval and its n: '67 %' / '95 % CI 35–88 % · 6 of 9 with follow-up'."""
-    bounds = format_interval(interval.lower, interval.upper, interval.n)
+    """A rate, its interval and its n: '67 %' / '95 % CI 35–88 % · 6 of 9 with follow-up';
+    where the rate would give away a count under the threshold (its denominator under it, or
+    its numerator or the rest: :func:`queries.disclosure.gate.rate_shown`), only the n.
+    ``gated``: its numerator and denominator as :func:`gated_counts` shows them on the same
+    page (None: hidden there, so hidden here too, and the rate with it)."""
+    shown = _policy(policy)
+    k, n = interval.successes, interval.n
+    if gated is not None and None in gated:
+        whole = (
+            f"{n_meaning.capitalize()}: {HIDDEN}"
+            if gated[1] is None
+            else f"{count_text(n, shown)} {n_meaning}"
+        )
+        note = f"{whole} · {hidden_rate_text(shown)}"
+        _boxed_metric(label, "–", note, help, shown)
+        return
+    if not rate_shown(k, n, shown):
+        note = f"{count_text(n, shown)} {n_meaning} · {hidden_rate_text(shown)}"
+        _boxed_metric(label, "–", note, help, shown)
+        return
+    bounds = format_interval(interval.lower, interval.upper, n)
     _boxed_metric(
         label,
-        format_percent(interval.rate, interval.n),
-        f"{level_text(settings)} CI {bounds} · {interval.successes:,} of {interval.n:,} "
+        format_percent(interval.rate, n),
+        f"{level_text(settings)} CI {bounds} · {count_text(k, shown)} of {count_text(n, shown)} "
         f"{n_meaning}",
         help,
+        shown,
     )
 
 
@@ -130,11 +252,19 @@ def event_rate_metric(
     note: str,
     settings: Settings,
     help: str | None = None,
+    events: int | None = None,
+    policy: Policy | None = None,
+    hide: bool = False,
 ) -> None:
-    """An event rate per 100 units with its (exact Poisson) interval."""
+    """An event rate per 100 units with its (exact Poisson) interval; not shown when its
+    ``events`` are a count from 1 to threshold-1 (the rate times the units gives them back),
+    or with ``hide`` (its counts hidden on the page: :func:`gated_counts`)."""
+    shown = _policy(policy)
+    if hide or (events and shown_count(events, shown) is None):
+        rate = lower = upper = float("nan")
     bounds = "–" if pd.isna(lower) else f"{lower:.1f}–{upper:.1f}"
     value = "–" if pd.isna(rate) else f"{rate:.1f}"
-    _boxed_metric(label, value, f"{level_text(settings)} CI {bounds} · {note}", help)
+    _boxed_metric(label, value, f"{level_text(settings)} CI {bounds} · {note}", help, shown)
 
 
 # --- tables -------------------------------------------------------------------------------
@@ -153,9 +283,12 @@ def table(
     Columns whose name contains one of ``percent`` are shown as whole percentages (the CSV
     keeps the fractions at full precision). The CSV is built when it is downloaded, and the
     download is recorded in the audit log first (``PageContext.audit``: an export, its rows).
-    ``behind_chart``: the numbers of the chart above, in a closed expander under it.
+    ``behind_chart``: the numbers of the chart above, in a closed expander under it. The
+    gate's note of what it hid (:func:`queries.disclosure.gate.hidden_note`) is a caption
+    under the table (under the chart, outside the expander, for ``behind_chart``).
     """
     shown = present(frame, columns, policy)
+    note = hidden_note(shown)
     config = {
         label: st.column_config.NumberColumn(format="percent", step=0.01)
         for name, label in columns.items()
@@ -168,8 +301,12 @@ def table(
         ctx.audit("export", rows=len(shown), what=file_name)
         return to_csv(shown)
 
+    if note and behind_chart:
+        st.caption(note)
     with st.expander(NUMBERS_BEHIND) if behind_chart else nullcontext():
         st.dataframe(shown, hide_index=True, column_config=config)
+        if note and not behind_chart:
+            st.caption(note)
         st.download_button(
             "Download CSV",
             data=export,
@@ -189,7 +326,6 @@ def serious_event_list(events: pd.DataFrame, policy: Policy) -> None:
             "No serious adverse event is recorded for the courses in view.", icon=":material/check:"
         )
         return
-    st.markdown(
-        f"**{len(events):,}** serious events in **{events['course_id'].nunique():,}** courses."
-    )
+    n_events, n_courses = count(len(events), policy), count(events["course_id"].nunique(), policy)
+    say(f"**{n_events}** serious events in **{n_courses}** courses.", policy)
     table(events, SERIOUS_EVENT_TABLE, policy, "serious_events.csv", percent=())

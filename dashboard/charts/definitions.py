@@ -12,6 +12,7 @@ from queries.analytics.landmark import Landmark
 from queries.core import responders
 from queries.core.factors import factor
 from queries.core.settings import Settings
+from queries.disclosure.gate import Policy, count_text
 
 SHORT_NAMES = {
     responders.IMMPACT: "IMMPACT",
@@ -94,13 +95,16 @@ def landmark_title(landmark: Landmark) -> str:
     return f"Responders by sessions reached by day {landmark.landmark_day} (landmark)"
 
 
-def landmark_caption(landmark: Landmark) -> str:
-    """How to read the landmark view, which definition it uses and what it leaves out."""
+def landmark_caption(landmark: Landmark, policy: Policy | None = None) -> str:
+    """How to read the landmark view, which definition it uses and what it leaves out (how
+    many through ``policy``: a count under its threshold reads "fewer than N")."""
     day = landmark.landmark_day
     left = landmark.n_eligible_left_out
+    shown = f"{left:,}" if policy is None else count_text(left, policy)
+    one = shown == "1"
     left_out = (
-        f"{left:,} eligible course{'' if left == 1 else 's'} no longer in care by then "
-        f"{'is' if left == 1 else 'are'} left out."
+        f"{shown} eligible course{'' if one else 's'} no longer in care by then "
+        f"{'is' if one else 'are'} left out."
         if left
         else "No eligible course was lost before then."
     )

@@ -20,7 +20,7 @@ from dashboard.charts.bars import BarAxes, bars_from, rate_bars
 from queries.analytics.durability import Durability
 from queries.core.factors import factor
 from queries.core.settings import Settings
-from queries.disclosure.gate import Policy, format_interval, format_percent, present
+from queries.disclosure.gate import Policy, count_text, format_interval, format_percent, present
 from queries.stats.intervals import level_suffix
 
 DASHES = ("solid", "dash", "dot", "dashdot")
@@ -107,7 +107,7 @@ def durability_chart(durability: Durability, settings: Settings, policy: Policy)
     return base.base_layout(
         fig,
         durability_title(by),
-        f"Kaplan-Meier among {durability.n_responders:,} responders · band = "
+        f"Kaplan-Meier among {count_text(durability.n_responders, policy)} responders · band = "
         f"{level} CI (log-log) · | = censored (last value, response kept)",
         height=base.height_with_count_panel(len(groups)),
     )
@@ -115,7 +115,8 @@ def durability_chart(durability: Durability, settings: Settings, policy: Policy)
 
 def escalation_chart(escalation: pd.DataFrame, settings: Settings, policy: Policy) -> go.Figure:
     """Cumulative incidence of escalation by the horizon per group, with its interval; a
-    group whose follow-up ends before the horizon gets no bar and says why."""
+    group whose follow-up ends before the horizon gets no bar and says why (a group whose
+    counts the gate hid gets no bar either, and its n reads "n=–")."""
     sfx = level_suffix(settings.confidence_level)
     cols = (
         "cumulative_incidence",
@@ -126,9 +127,10 @@ def escalation_chart(escalation: pd.DataFrame, settings: Settings, policy: Polic
     )
     frame = present(escalation, ["group", *cols, "horizon_days"], policy)
     x = [base.tick_label(base.category_label(g, "severity")) for g in frame["group"]]
+    too_short = followed_too_short(escalation).tolist()
     text = [
-        base.n_text(n) if pd.notna(r) else f"{base.n_text(n)}<br>follow-up<br>too short"
-        for r, n in zip(frame["cumulative_incidence"], frame["n_courses"], strict=True)
+        f"{base.n_text(n)}<br>follow-up<br>too short" if short else base.n_text(n)
+        for short, n in zip(too_short, frame["n_courses"], strict=True)
     ]
     bars = bars_from(frame, "Escalated", x, cols, base.series_style(0).colour)
     days = int(frame["horizon_days"].iloc[0])
@@ -143,9 +145,16 @@ def escalation_chart(escalation: pd.DataFrame, settings: Settings, policy: Polic
     )
 
 
+def followed_too_short(escalation: pd.DataFrame) -> pd.Series:
+    """The groups with no estimate at the horizon because no course of theirs was followed
+    to it (none at risk there), not because the gate hid their counts."""
+    at_risk = pd.to_numeric(escalation["n_at_risk_at_horizon"], errors="coerce").astype(float)
+    return escalation["cumulative_incidence"].isna() & at_risk.eq(0)
+
+
 def short_followup_text(escalation: pd.DataFrame) -> str | None:
     """One calm sentence naming the groups with no estimate at the horizon, if any."""
-    short = escalation.loc[escalation["cumulative_incidence"].isna(), "group"]
+    short = escalation.loc[followed_too_short(escalation), "group"]
     if short.empty:
         return None
     names = ", ".join(base.category_label(g, "severity") for g in short)

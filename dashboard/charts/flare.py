@@ -198,22 +198,26 @@ def flare_flow_chart(flow: pd.DataFrame, settings: Settings, policy: Policy) -> 
     """Sankey: courses with a session -> flare or not -> continued or quit -> outcome.
 
     Every node says how many courses it holds; every link's hover says what share of its
-    source it carries. Links take the colour of where they lead.
+    source it carries. Links take the colour of where they lead. A flow the gate hid is not
+    drawn, and a node total or a share that it is part of is not shown either (the others
+    would give it back; methods.md section 6).
     """
     frame = present(flow, ["source", "target", "n_courses"], policy)
     used = set(frame["source"]) | set(frame["target"])
     nodes = [n for n in FLOW_NODES if n in used]
     index = {n: i for i, n in enumerate(nodes)}
-    out_total = frame.groupby("source")["n_courses"].sum()
-    in_total = frame.groupby("target")["n_courses"].sum()
-    totals = [int(in_total.get(n, out_total.get(n, 0))) for n in nodes]
-    share = [n / out_total[s] for s, n in zip(frame["source"], frame["n_courses"], strict=True)]
+    flows = pd.to_numeric(frame["n_courses"], errors="coerce").astype(float)
+    count = _hide_recoverable(frame, flows)
+    out_total = count.groupby(frame["source"]).agg(_total)
+    in_total = count.groupby(frame["target"]).agg(_total)
+    totals = [in_total.get(n, out_total.get(n)) for n in nodes]
+    share = [n / out_total[s] for s, n in zip(frame["source"], count, strict=True)]
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
             valueformat=",d",
             node=dict(
-                label=[f"{n}: {t:,}" for n, t in zip(nodes, totals, strict=True)],
+                label=[f"{n}: {base.count_text(t)}" for n, t in zip(nodes, totals, strict=True)],
                 pad=18,
                 thickness=16,
                 color=[FLOW_COLOURS[n] for n in nodes],
@@ -223,11 +227,9 @@ def flare_flow_chart(flow: pd.DataFrame, settings: Settings, policy: Policy) -> 
             link=dict(
                 source=[index[s] for s in frame["source"]],
                 target=[index[t] for t in frame["target"]],
-                value=frame["n_courses"].tolist(),
+                value=base.plain(count),
                 color=[base.rgba(FLOW_COLOURS[t], LINK_ALPHA) for t in frame["target"]],
-                customdata=[
-                    format_percent(s, n) for s, n in zip(share, frame["n_courses"], strict=True)
-                ],
+                customdata=[format_percent(s, n) for s, n in zip(share, count, strict=True)],
                 hovertemplate=(
                     "%{source.label} → %{target.label}<br>%{value:,} courses "
                     "(%{customdata} of the left node)<extra></extra>"
@@ -243,6 +245,28 @@ def flare_flow_chart(flow: pd.DataFrame, settings: Settings, policy: Policy) -> 
         f"{w.last_day}), IMMPACT · width = number of courses",
         legend=None,
     )
+
+
+def _hide_recoverable(frame: pd.DataFrame, count: pd.Series) -> pd.Series:
+    """The flows with more hidden where one hidden flow could be worked out from the others
+    through the same node (what enters a node leaves it): while a node has exactly one
+    hidden flow, its smallest shown flow is hidden too (complementary hiding)."""
+    count = count.copy()
+    inner = set(frame["source"]) & set(frame["target"])
+    changed = True
+    while changed:
+        changed = False
+        for node in sorted(inner):
+            links = count[(frame["source"] == node) | (frame["target"] == node)]
+            if links.isna().sum() == 1 and links.notna().any():
+                count[links.dropna().idxmin()] = float("nan")
+                changed = True
+    return count
+
+
+def _total(counts: pd.Series) -> float:
+    """A node's total: the sum of its flows, or none when the gate hid any of them."""
+    return float("nan") if counts.isna().any() else float(counts.sum())
 
 
 def flare_outcome_columns(settings: Settings) -> dict[str, str]:

@@ -9,12 +9,13 @@ flagged by a rule carries an extra open marker of its own shape, with its own le
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import base
 from queries.analytics.trends import TrendPChart
 from queries.core.settings import Settings
-from queries.disclosure.gate import Policy, format_percent, present
+from queries.disclosure.gate import Policy, count_text, format_percent, present, rate_shown
 from queries.stats.laney import LANEY, P_CHART
 from queries.stats.spc import SIGNAL_COLUMNS
 
@@ -53,11 +54,21 @@ def signal_styles(chart: TrendPChart) -> dict[str, tuple[str, str, int]]:
     }
 
 
+def shown_points(chart: TrendPChart, policy: Policy) -> pd.DataFrame:
+    """The points as a page shows them (chart and table): without the centre where the
+    overall rate, with the n the subtitle states, would give away a count under the
+    threshold (its events, or the rest of its n; methods.md section 6)."""
+    events = round(chart.centre * chart.n_total) if chart.n_total else 0
+    if rate_shown(events, chart.n_total, policy):
+        return chart.points
+    return chart.points.assign(centre=float("nan"))
+
+
 def pchart_chart(chart: TrendPChart, settings: Settings, policy: Policy) -> go.Figure:
     """Proportion per period with the centre line and the 3-sigma limits as lines; points
     flagged by a Making Data Count rule carry an extra marker with its own legend entry."""
     pts = present(
-        chart.points,
+        shown_points(chart, policy),
         [
             "period",
             "n",
@@ -140,7 +151,8 @@ def pchart_chart(chart: TrendPChart, settings: Settings, policy: Policy) -> go.F
     return base.base_layout(
         fig,
         pchart_title(chart),
-        f"{chart.description} · limits {limits_text(chart)} · n = {chart.n_total:,}",
+        f"{chart.description} · limits {limits_text(chart)} · "
+        f"n = {count_text(chart.n_total, policy)}",
     )
 
 

@@ -25,11 +25,12 @@ COLUMNS = {
 }
 
 st.title("Audit")
-st.caption(
+widgets.caption(
     f"Every page view and every CSV download of this app, newest first, from {ctx.audit_log}. "
     "The app only appends to this file and cannot change or delete a line; it survives "
-    "restarts and loads. Until sign-in exists the user is the deployment's configured role "
-    f"({ctx.user}). The command line prints the same log: ozone-outcomes audit."
+    "restarts and loads. The user is the signed-in email (the synthetic demo, which opens "
+    "without sign-in, is logged as the demo). The command line prints the same log: "
+    "ozone-outcomes audit."
 )
 action = st.segmented_control(
     "Action", [ALL, *ACTIONS], default=ALL, key="action", bind="query-params"
@@ -42,5 +43,5 @@ except AuditLogError as exc:
 if events.empty:
     st.info("Nothing recorded yet for this choice.", icon=":material/history:")
     st.stop()
-st.caption(f"{len(events):,} events shown (this view is recorded once the page has run).")
+widgets.caption(f"{len(events):,} log entries shown (this view is recorded once the page has run).")
 widgets.table(events, COLUMNS, ctx.policy, "audit_log.csv")

@@ -14,6 +14,7 @@ from dashboard.charts import providers as cp
 from dashboard.charts.timeline import trajectory_chart
 from dashboard.widgets import section
 from queries.analytics import cases
+from queries.analytics.rates import too_few_sentence
 from queries.core.factors import factor
 
 ctx = state.page_context()
@@ -29,7 +30,7 @@ PICKERS = (
 )
 
 st.title("Cases like this")
-st.caption(
+widgets.caption(
     "Pick what you know about the patient; “any” leaves a factor open. The choice is "
     "kept in the page address, so the view can be shared."
 )
@@ -52,11 +53,13 @@ st.subheader("How similar courses went")
 widgets.plot(
     cp.rates_beside_clinic(rows, settings, policy, f"Responders among similar courses: {whose}")
 )
-st.caption(
+widgets.caption(
     f"{widgets.responder_definition(settings)} Groups with fewer than {min_cell} "
     "courses with follow-up are hidden, with one more where the total would give "
     "them away."
 )
+if note := too_few_sentence(rows, settings.min_provider_courses):
+    widgets.say(note, policy)
 widgets.table(rows, cp.rates_columns(settings), policy, "cases_like_this.csv")
 
 st.subheader("Typical pain trajectory of similar courses")
@@ -64,7 +67,7 @@ with section():
     weeks = ctx.run(cases.trajectory_like_this, profile=profile).weeks
     widgets.plot(trajectory_chart(weeks, None, settings, policy))
     scope = "the clinic's" if ctx.scope.is_clinic else "your own"
-    st.caption(
+    widgets.caption(
         f"Mean change in NRS pain from baseline among {scope} similar courses with a "
         "baseline, week by week, with a t interval; below 0 = less pain. Weeks with "
         f"fewer than {min_cell} courses are hidden (–). Descriptive: who is still "

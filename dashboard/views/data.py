@@ -38,20 +38,22 @@ st.title("Data")
 
 st.subheader("Loads")
 history = ctx.load_history()
-st.caption(
+widgets.caption(
     "Every load into this database, newest first, one row per file: where it came "
     "from, whether it was synthetic, and each file's rows and SHA-256 fingerprint."
 )
 widgets.table(history, LOAD_COLUMNS, policy, "load_history.csv")
 if not history.empty:
-    st.caption(f"Outcome definition of the latest load: {history['responder_definition'].iat[0]}")
+    widgets.caption(
+        f"Outcome definition of the latest load: {history['responder_definition'].iat[0]}"
+    )
 
 st.subheader("Rows per table")
-st.caption("How many rows each table of the data contract holds now.")
+widgets.caption("How many rows each table of the data contract holds now.")
 widgets.table(ctx.table_row_counts(), TABLE_COLUMNS, policy, "table_row_counts.csv")
 
 st.subheader("Data checks")
-st.caption(
+widgets.caption(
     "Each check counts the rows that need a look; 'review' means at least one row "
     "was flagged, 'pass' means none. Checks cover the whole database, not the filters."
 )

@@ -24,7 +24,7 @@ st.title("My practice")
 if ctx.role == state.ROLE_DIRECTOR:
     ids = ctx.run(providers.compare_providers).table["provider_id"].tolist()
     chosen = st.selectbox("Provider to preview", ids, key="preview_provider", bind="query-params")
-    st.caption(
+    widgets.caption(
         f"You are seeing what {chosen} sees on this page: their own courses, the "
         "clinic as a whole, other providers only as unnamed points."
     )
@@ -33,7 +33,7 @@ else:
     mine = ctx
 policy = mine.policy
 min_cell = policy.min_cell_size
-st.caption(widgets.responder_definition(settings))
+widgets.caption(widgets.responder_definition(settings))
 
 st.subheader("My outcomes beside the clinic")
 rates = mine.run(cases.cases_like_this, profile=cases.CaseProfile()).groups
@@ -43,7 +43,7 @@ with chart:
         cp.rates_beside_clinic(rates, settings, policy, "My responder rate beside the whole clinic")
     )
 with numbers:
-    st.caption(
+    widgets.caption(
         f"Complete case (eligible courses with a {settings.window().name} value) and "
         f"ITT (a missing value counts as no response) with "
         f"{level_text(settings)} Wilson intervals; n = denominator. Fewer than "
@@ -72,10 +72,12 @@ for column, view, title in zip(
                 self_view=True,
             )
         )
-        st.markdown(funnel.overdispersion_note(view.result))
+        widgets.say(funnel.overdispersion_note(view.result), policy)
+        if note := funnel.peer_note(view):
+            widgets.caption(note, policy)
         if note := funnel.not_enough_note(view, settings.min_provider_courses):
-            st.markdown(note)
-st.caption(
+            widgets.say(note, policy)
+widgets.caption(
     "Left: crude responder rate against courses with follow-up. Right: observed over "
     "expected responders given the patients' case mix (1 = as expected). Inside the "
     "limits = consistent with the clinic by chance. " + casemix.covariate_sentence(comparison.model)
@@ -84,7 +86,7 @@ st.caption(
 st.subheader("My courses over time")
 with section():
     watch = comparison.monitoring  # my own line only, never a peer's
-    st.markdown(cm.signal_list(watch, own=True))
+    widgets.say(cm.signal_list(watch, own=True), policy)
     widgets.plot(
         cm.cusum_chart(
             watch,
@@ -93,7 +95,7 @@ with section():
             monitoring.lines_to_draw(watch),
         )
     )
-    st.caption(cm.method_text(watch))
+    widgets.caption(cm.method_text(watch), policy)
 
 st.subheader("My case mix and process beside the clinic")
 practice = mine.run(providers.case_mix_and_process)
@@ -103,7 +105,7 @@ for pair in (cp.CASE_MIX_FACTORS[:2], cp.CASE_MIX_FACTORS[2:]):
             widgets.plot(
                 cp.case_mix_chart(practice.mix, mixed.column, policy, f"{mixed.short_label} mix")
             )
-st.caption(
+widgets.caption(
     "Share of courses by each case-mix factor, mine beside the whole clinic's. "
     "Harder cases lower a crude rate; the adjusted funnel allows for them."
 )
@@ -116,7 +118,7 @@ with left:
     )
 with right:
     widgets.plot(cp.process_chart(practice.process, settings, policy))
-st.caption(
+widgets.caption(
     "Baseline pain: mean NRS with a t interval. Process: completed all planned "
     "sessions, paired with rehab, follow-up complete, screening documented, each with "
     "its Wilson interval and n; dotted line = whole clinic."
@@ -125,10 +127,13 @@ st.caption(
 st.subheader("What my non-responders have in common")
 with section():
     profile = mine.run(nonresponders.nonresponder_profile)
-    st.markdown("\n".join(f"- {line}" for line in profile.findings))
+    widgets.say("\n".join(f"- {line}" for line in profile.findings), policy)
     widgets.plot(ca.std_difference_chart(profile.differences, "My non-responders vs my responders"))
-    st.caption(
-        f"{profile.n_nonresponders:,} non-responders vs {profile.n_responders:,} "
-        "responders among my courses with follow-up; standardised differences "
-        "(Austin 2009), largest first. Description, not cause."
+    split = widgets.versus(
+        (profile.n_nonresponders, "non-responders"), (profile.n_responders, "responders"), policy
+    )
+    widgets.caption(
+        f"{split} among my courses with follow-up; standardised differences "
+        "(Austin 2009), largest first. Description, not cause.",
+        policy,
     )

@@ -15,7 +15,7 @@ from dashboard import state, widgets
 from dashboard.charts import definitions as dc
 from dashboard.charts.rates import rate_chart, rate_heatmap
 from queries.analytics.landmark import landmark_rates
-from queries.analytics.rates import n_not_yet_due
+from queries.analytics.rates import n_not_yet_due, too_few_sentence
 from queries.analytics.secondary import definition_rates, definition_rates_2d
 from queries.core.responders import IMMPACT
 
@@ -57,14 +57,14 @@ choice = st.segmented_control(
 )
 definition = dc.DEFINITION_CHOICES.get(choice, IMMPACT)
 name = dc.short_name(definition)
-st.caption(
+widgets.caption(
     widgets.responder_definition(settings)
     if definition == IMMPACT
     else dc.definition_caption(definition, settings)
 )
 not_due = ctx.run(n_not_yet_due)
 if not_due:
-    st.caption(widgets.not_yet_due(not_due, settings))
+    widgets.caption(widgets.not_yet_due(not_due, settings))
 
 # Rows of charts; column widths roughly follow the number of groups, so labels have room.
 # The landmark view (LANDMARK) stands beside the adherence comparison it qualifies.
@@ -88,7 +88,7 @@ for row in ROWS:
                             name,
                         )
                     )
-                    st.caption(dc.landmark_caption(landmark))
+                    widgets.caption(dc.landmark_caption(landmark, policy))
                     widgets.table(
                         landmark.rates,
                         dc.landmark_columns(landmark, settings),
@@ -101,7 +101,11 @@ for row in ROWS:
             widgets.plot(
                 rate_chart(rates, by, settings, policy, dc.rate_title(by, definition), name)
             )
-            st.caption(ONE_WAY[by].format(definition=name))
+            widgets.caption(ONE_WAY[by].format(definition=name))
+            if by == "provider" and (
+                note := too_few_sentence(rates, settings.min_provider_courses)
+            ):
+                widgets.say(note, policy)
             widgets.table(
                 rates,
                 dc.table_columns(by, definition, settings),
@@ -117,7 +121,7 @@ for column, (rows, cols) in zip(st.columns(2), TWO_WAY, strict=True):
         )
         title = dc.heatmap_title(rows, cols, definition)
         widgets.plot(rate_heatmap(cells, rows, cols, settings, policy, title, name))
-        st.caption(TWO_WAY[rows, cols].format(definition=name))
+        widgets.caption(TWO_WAY[rows, cols].format(definition=name))
         widgets.table(
             cells,
             dc.table_2d_columns(rows, cols, definition, settings),

@@ -49,7 +49,7 @@ FUNNELS = (
 )
 
 st.title("Providers")
-st.caption(widgets.responder_definition(settings))
+widgets.caption(widgets.responder_definition(settings))
 comparison = ctx.run(providers.compare_providers)
 crude, adjusted = comparison.crude_view, comparison.adjusted_view
 allows_for = casemix.covariate_sentence(comparison.model)  # methods.md 4: which were used
@@ -64,19 +64,23 @@ for column, view, (title, subtitle, caption) in zip(
                 view, settings, title, f"{subtitle} · {funnel.limits_text(view.result)}"
             )
         )
-        st.caption(caption if view is crude else f"{caption} {allows_for}")
-        st.markdown(funnel.overdispersion_note(view.result))
+        widgets.caption(caption if view is crude else f"{caption} {allows_for}")
+        widgets.say(funnel.overdispersion_note(view.result))
 if note := funnel.not_enough_note(crude, min_n):
-    st.markdown(note)
+    widgets.say(note)
 with st.expander("Provider table (the columns of the `providers` command)"):
     widgets.table(comparison.table, {c: c for c in PROVIDER_TABLE_COLUMNS}, policy, "providers.csv")
-    st.caption(funnel.flags_caption(comparison.crude, min_n))
+    widgets.caption(funnel.flags_caption(comparison.crude, min_n))
 
 st.subheader("How good is the case-mix model?")
 model = comparison.model
 fit, calibration = st.columns([1, 2])
 with fit:
-    widgets.count_metric("Courses in the model", model.n, f"{model.n_events:,} responders")
+    widgets.count_metric(
+        "Courses in the model",
+        model.n,
+        f"responders: {widgets.part_count(model.n_events, model.n)}",
+    )
     with st.container(border=True):
         st.metric(
             "C-statistic",
@@ -84,11 +88,13 @@ with fit:
             help="Chance that a responder got a higher predicted probability than a "
             "non-responder: 0.5 = no better than a coin, 1 = perfect.",
         )
-        st.caption("Measured on the same courses the model was fitted on, so a little optimistic.")
-    st.caption(allows_for)
+        widgets.caption(
+            "Measured on the same courses the model was fitted on, so a little optimistic."
+        )
+    widgets.caption(allows_for)
 with calibration:
     widgets.plot(ca.calibration_chart(model.calibration, settings))
-    st.caption(
+    widgets.caption(
         "Each point is a tenth of the courses by predicted chance of response; on the "
         "dotted diagonal the model's expectation matches what happened. Measured on "
         "the data the model was fitted on."
@@ -107,7 +113,7 @@ with section():
             "Responder rate per provider, shrunken",
         )
     )
-    st.caption(
+    widgets.caption(
         "Each provider's rate pulled towards the clinic rate, the more the fewer its "
         "courses (empirical Bayes), with its interval; hollow = crude rate. Listed by "
         "id, not by rate: overlapping intervals mean an order would mislead. "
@@ -125,8 +131,8 @@ with section():
             monitoring.lines_to_draw(watch),
         )
     )
-    st.caption(cm.method_text(watch))
-    st.markdown(cm.signal_list(watch))
+    widgets.caption(cm.method_text(watch))
+    widgets.say(cm.signal_list(watch))
     widgets.table(watch.summary, cm.SUMMARY_LABELS, policy, "provider_cusum.csv", behind_chart=True)
 
 st.subheader("Case mix of each provider beside the clinic")
@@ -138,20 +144,20 @@ for tab, mixed in zip(factor_tabs, cp.CASE_MIX_FACTORS, strict=True):
         widgets.plot(
             cp.case_mix_chart(practice.mix, mixed.column, policy, f"{name} mix by provider")
         )
-        st.caption(
+        widgets.caption(
             f"Share of each provider's courses by {name.lower()}; compare each bar "
             "with the whole clinic's on top. Case mix explains part of a crude rate."
         )
 with pain_tab:
     widgets.plot(cp.baseline_pain_chart(practice.baseline_pain, settings, policy))
-    st.caption(
+    widgets.caption(
         "Mean baseline NRS pain of each provider's courses with a t interval; the "
         "case-mix model allows for it (more pain: more room to improve, harder cases)."
     )
 
 st.subheader("Process")
 widgets.plot(cp.process_chart(practice.process, settings, policy))
-st.caption(
+widgets.caption(
     "Sessions: courses completing all planned sessions; rehab: any rehab plan; "
     f"follow-up: eligible courses with a {settings.window().name} value; screening: "
     "contraindication screening documented. Each with its Wilson interval; n in the "
@@ -170,15 +176,17 @@ who = st.selectbox(
 with section():
     source = ctx if who == CLINIC else ctx.as_provider(who)
     profile = source.run(nonresponders.nonresponder_profile)
-    st.markdown("\n".join(f"- {line}" for line in profile.findings))
+    widgets.say("\n".join(f"- {line}" for line in profile.findings))
     widgets.plot(
         ca.std_difference_chart(
             profile.differences, f"Non-responders vs responders: {cp.group_label(who)}"
         )
     )
-    st.caption(
-        f"{profile.n_nonresponders:,} non-responders vs {profile.n_responders:,} "
-        "responders with follow-up; each factor level's standardised difference "
+    split = widgets.versus(
+        (profile.n_nonresponders, "non-responders"), (profile.n_responders, "responders")
+    )
+    widgets.caption(
+        f"{split} with follow-up; each factor level's standardised difference "
         "(Austin 2009), largest first. Description, not cause."
     )
 
@@ -186,7 +194,7 @@ st.subheader("What goes with response")
 with section():
     odds = nonresponders.estimable_odds_ratios(ctx.run(nonresponders.response_associations))
     widgets.plot(ca.forest_chart(odds, settings))
-    st.caption(
+    widgets.caption(
         "Association, not effect: odds ratios from one model of all these factors "
         "together; sessions and rehab follow early response and who is referred, so "
         "they describe, they do not prove what works."

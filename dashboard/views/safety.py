@@ -30,7 +30,7 @@ CAPTIONS = {
 }
 
 st.title("Safety & screening")
-st.caption(widgets.scope_text(ctx.role, ctx.scope))
+widgets.caption(widgets.scope_text(ctx.role, ctx.scope))
 
 st.subheader("Adverse events")
 for by in ("route", "provider"):
@@ -38,7 +38,7 @@ for by in ("route", "provider"):
         rates = widgets.require(ctx.run(safety_core.adverse_event_rates, by=by))
         overall = ctx.run(safety_core.clinic_adverse_event_rates)
         widgets.plot(safety.adverse_event_chart(rates, overall, by, settings, policy))
-        st.caption(CAPTIONS[by])
+        widgets.caption(CAPTIONS[by])
         widgets.table(
             rates,
             safety.adverse_event_columns(by, settings),
@@ -51,7 +51,7 @@ for by in ("route", "provider"):
 st.subheader("Serious adverse events")
 with widgets.section():
     widgets.serious_event_list(ctx.run(safety_core.serious_events), policy)
-    st.caption(CAPTIONS["serious"])
+    widgets.caption(CAPTIONS["serious"])
 
 st.subheader("Screening")
 with widgets.section():
@@ -73,7 +73,8 @@ with widgets.section():
             "G6PD tested",
             screening.g6pd_tested,
             "courses with the field filled in",
-            f"{screening.n_g6pd_unknown:,} courses left the field empty and are not counted.",
+            f"{widgets.count(screening.n_g6pd_unknown)} courses left the field empty and are "
+            "not counted.",
         ),
     )
     for column, (label, rate, n_meaning, note) in zip(
@@ -81,8 +82,8 @@ with widgets.section():
     ):
         with column:
             widgets.rate_metric(label, rate, n_meaning, settings, help=note)
-    st.caption(CAPTIONS["screening"])
-    st.markdown("**Courses to review** (not screened, or a contraindication)")
+    widgets.caption(CAPTIONS["screening"])
+    widgets.say("**Courses to review** (not screened, or a contraindication)")
     widgets.table(
         ctx.run(safety_core.screening_exceptions),
         safety.SCREENING_EXCEPTION_TABLE,

@@ -15,7 +15,8 @@ from dashboard.charts import flare as fc
 from dashboard.charts import timeline as ct
 from dashboard.charts import trends as tc
 from queries.analytics.durability import durability_km, escalation_by_severity
-from queries.analytics.flare import flare_flow, flare_summary
+from queries.analytics.flare import FlareSummary, flare_flow, flare_summary
+from queries.analytics.rates import too_few_names, too_few_providers
 from queries.analytics.trajectories import nrs_trajectory
 from queries.analytics.trends import quarterly_pchart
 
@@ -61,6 +62,20 @@ CAPTIONS = {
     "'not escalated'. Crude, by severity.",
 }
 
+
+def flare_ways(summary: FlareSummary) -> str:
+    """How the early flares were found: by the NRS rise only, a flare event only, or both;
+    the three counts together or not at all (they add up to the flares shown)."""
+    ways = (summary.n_flare_nrs_only, summary.n_flare_event_only, summary.n_flare_both)
+    if not widgets.all_shown(ways):
+        return (
+            "Found by the NRS rise only, by a flare event only, or by both; the split is not "
+            f"shown, one of its counts is under {policy.min_cell_size}."
+        )
+    nrs, event, both = (widgets.count(n) for n in ways)
+    return f"{nrs} by the NRS rise only, {event} by a flare event only, {both} by both."
+
+
 # The three bar charts under the flow, left to right, with their captions.
 FLARE_BARS = (
     (fc.flare_outcome_chart, "outcome"),
@@ -69,7 +84,7 @@ FLARE_BARS = (
 )
 
 st.title("Timeline")
-st.caption(widgets.scope_text(ctx.role, ctx.scope))
+widgets.caption(widgets.scope_text(ctx.role, ctx.scope))
 trajectory, flare, durability, trends = st.tabs(
     ["Trajectory", "Flare and quitting", "Durability", "Trends"]
 )
@@ -82,7 +97,11 @@ with trajectory:
     with widgets.section():
         weekly = widgets.require(ctx.run(nrs_trajectory, by=by))
         widgets.plot(ct.trajectory_chart(weekly, by, settings, policy))
-        st.caption(CAPTIONS["trajectory"])
+        widgets.caption(CAPTIONS["trajectory"])
+        if by == "provider" and ctx.role == state.ROLE_DIRECTOR:
+            few = ctx.run(too_few_providers)
+            if note := too_few_names(few, settings.min_provider_courses):
+                widgets.say(note, policy)
         widgets.table(
             weekly,
             ct.trajectory_columns(by, settings),
@@ -101,9 +120,7 @@ with flare, widgets.section():
             summary.incidence,
             "courses with a session",
             settings,
-            help=f"{summary.n_flare_nrs_only:,} by the NRS rise "
-            f"only, {summary.n_flare_event_only:,} by a flare event only, "
-            f"{summary.n_flare_both:,} by both.",
+            help=flare_ways(summary),
         )
     with quit_after:
         widgets.rate_metric(
@@ -122,14 +139,14 @@ with flare, widgets.section():
             help="The same stop among courses with no flare: "
             "the comparison for 'quit after a flare'.",
         )
-    st.caption(CAPTIONS["flare"])
+    widgets.caption(CAPTIONS["flare"])
     with widgets.section():
         widgets.plot(fc.flare_flow_chart(ctx.run(flare_flow), settings, policy))
-        st.caption(CAPTIONS["flow"])
+        widgets.caption(CAPTIONS["flow"])
     for column, (chart, caption) in zip(st.columns(3), FLARE_BARS, strict=True):
         with column:
             widgets.plot(chart(summary, settings, policy))
-            st.caption(CAPTIONS[caption])
+            widgets.caption(CAPTIONS[caption])
     with st.expander("Numbers behind these charts"):
         widgets.table(
             summary.outcomes_by_expectations,
@@ -148,7 +165,7 @@ with durability:
     with widgets.section():
         lasting = ctx.run(durability_km, by="rehab")
         widgets.plot(dc.durability_chart(lasting, settings, policy))
-        st.caption(CAPTIONS["durability"])
+        widgets.caption(CAPTIONS["durability"])
         with st.expander(widgets.NUMBERS_BEHIND):  # two tables behind one chart
             widgets.table(
                 lasting.at_risk, dc.AT_RISK_TABLE, policy, "durability_at_risk.csv", percent=()
@@ -164,8 +181,8 @@ with durability:
         escalation = ctx.run(escalation_by_severity)
         widgets.plot(dc.escalation_chart(escalation, settings, policy))
         if note := dc.short_followup_text(escalation):
-            st.caption(note)
-        st.caption(CAPTIONS["escalation"])
+            widgets.caption(note)
+        widgets.caption(CAPTIONS["escalation"])
         widgets.table(
             escalation,
             dc.escalation_table_columns(settings),
@@ -180,9 +197,9 @@ with trends:
         with widgets.section():
             pchart = ctx.run(quarterly_pchart, measure=measure)
             widgets.plot(tc.pchart_chart(pchart, settings, policy))
-            st.caption(tc.pchart_caption(pchart))
+            widgets.caption(tc.pchart_caption(pchart))
             widgets.table(
-                pchart.points,
+                tc.shown_points(pchart, policy),
                 tc.pchart_columns(pchart),
                 policy,
                 f"pchart_{measure}.csv",

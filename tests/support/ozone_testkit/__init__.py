@@ -28,6 +28,8 @@ top-level ``tests`` package cannot shadow them (tests/test_architecture.py prove
 - ``planted_series``: a quarterly series with the "Making Data Count" signals planted by
   construction, for the p-chart and Laney p′ tests.
 - ``accounts``: who a page test signs in as (the test's users file, ``AppTest.user``).
+- ``leaks``, ``leak_rules``, ``leak_charts``: the scanner of what a viewer can read (text,
+  metrics, tables, chart hovers, downloads) for other providers' ids and small counts.
 - ``screens``: driving and reading the app, in-process (AppTest) and in Chromium.
 - ``command_line``: ``ozone-outcomes`` run in a process of its own, as a clinic runs it.
 """
