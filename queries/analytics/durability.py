@@ -9,13 +9,14 @@ is Kaplan-Meier (:mod:`queries.stats.survival`); groups in the natural order of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import as_ordered, check_grouping
+from queries.disclosure.small_cells import SurvivalSteps, declares
 from queries.stats.intervals import level_suffix
 from queries.stats.survival import at_risk_table, cumulative_incidence_by, kaplan_meier_by_group
 
@@ -54,8 +55,10 @@ class Durability:
     curves; ``by`` = the grouping key.
     """
 
-    km: pd.DataFrame
-    at_risk: pd.DataFrame
+    # methods.md section 6: a step shows only once >= threshold events are behind it, at-risk
+    # counts rounded down to a multiple of the threshold (SurvivalSteps)
+    km: pd.DataFrame = field(metadata=declares(SurvivalSteps("steps")))
+    at_risk: pd.DataFrame = field(metadata=declares(SurvivalSteps("at_risk")))
     n_responders: int
     by: str
     at_risk_days: tuple[int, ...]

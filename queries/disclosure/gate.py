@@ -111,7 +111,10 @@ def _table(frame: pd.DataFrame, rule: Rule | None, policy: Policy) -> pd.DataFra
     if isinstance(rule, ShowAll):
         return frame
     declared = rule.apply(frame, policy.min_cell_size) if rule is not None else frame
-    truth = frame if declared is not frame else None
+    # the true counts of the cells a declared rule hid, unless the rule rewrites the counts
+    # it shows (SurvivalSteps rounds them): then its output is the truth there is
+    rewrites = getattr(rule, "rewrites_counts", False)
+    truth = frame if declared is not frame and not rewrites else None
     return suppress(declared, policy.min_cell_size, policy.round_to, truth=truth)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
@@ -160,3 +160,68 @@ def hide_small_rows(
     out.loc[hidden, [c for c in out.columns if c not in keep]] = pd.NA
     out["is_hidden"] = hidden
     return out.reset_index(drop=True)
+
+
+def _floor_counts(values: pd.Series, min_cell_size: int) -> pd.Series:
+    """Counts rounded down to a multiple of the threshold, missing under it (0 stays 0)."""
+    counts = values.astype("Int64")
+    floored = (counts // min_cell_size) * min_cell_size
+    return floored.mask((counts > 0) & (counts < min_cell_size))
+
+
+@dataclass(frozen=True)
+class SurvivalSteps:
+    """A Kaplan-Meier table that gives no small count back (methods.md section 6).
+
+    The drop of a curve at one step, read with the number at risk, is the number of events
+    there (d = n × (1 − S(t)/S(t−))), often 1. So, per ``group``: a step is shown only once
+    at least ``min_cell_size`` events have happened since the last step shown (the curve's
+    value there is exact; the steps between are merged into it, their events summed), the
+    tail with fewer events left is not drawn; the number at risk and the cumulative counts
+    are rounded down to a multiple of the threshold (missing under it), and the censored
+    counts between steps are hidden (the at-risk difference would give them back). The
+    rounding OpenSAFELY's Kaplan-Meier outputs use, with the threshold as the unit.
+    ``kind``: "steps" (the curve, one row per time) or "at_risk" (counts at fixed days).
+    """
+
+    kind: str = "steps"
+    rewrites_counts: ClassVar[bool] = True  # the gate keeps the rounded counts it shows
+
+    def apply(self, frame: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
+        if min_cell_size <= 1 or frame.empty:
+            return frame
+        if self.kind == "at_risk":
+            out = frame.copy()
+            for column in ("n_at_risk", "n_events_so_far", "n_censored_so_far"):
+                if column in out.columns:
+                    out[column] = _floor_counts(out[column], min_cell_size)
+            return out
+        parts = []
+        keys = frame["group"] if "group" in frame.columns else pd.Series(0, index=frame.index)
+        for _, rows in frame.groupby(keys, sort=False):
+            parts.append(_merged_steps(rows.reset_index(drop=True), min_cell_size))
+        out = pd.concat(parts, ignore_index=True)
+        out["n_at_risk"] = _floor_counts(out["n_at_risk"], min_cell_size)
+        if "n_censored" in out.columns:
+            out["n_censored"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        return out
+
+
+def _merged_steps(rows: pd.DataFrame, min_cell_size: int) -> pd.DataFrame:
+    """The rows of one curve where a step is shown: the first (time 0) and each row at which
+    the events since the last shown step reach ``min_cell_size`` (its ``n_events`` their sum)."""
+    events = rows["n_events"].fillna(0).to_numpy(dtype=float)
+    keep, since = [0], 0.0
+    summed = [events[0]]
+    for i in range(1, len(rows)):
+        since += events[i]
+        if since >= min_cell_size:
+            keep.append(i)
+            summed.append(since)
+            since = 0.0
+    out = rows.iloc[keep].copy()
+    out["n_events"] = pd.array(summed, dtype="Int64")
+    out["n_events"] = out["n_events"].mask(
+        (out["n_events"] > 0) & (out["n_events"] < min_cell_size)
+    )
+    return out
