@@ -80,7 +80,7 @@ def test_the_audit_page_shows_the_log(server, page, log):
     assert page.locator('[data-testid="stException"]').count() == 0
     page.locator('[data-testid="stDataFrame"]').wait_for()  # the grid draws after the text
     assert page.locator('[data-testid="stDataFrame"]').count() == 1
-    assert page.get_by_text("events shown").first.is_visible()
+    assert page.get_by_text("log entries shown").first.is_visible()
     assert page.locator('[data-testid="stSidebarNav"]').get_by_text("Audit").count() == 1
     assert _events(log)[-1]["page"] == "audit"
 
