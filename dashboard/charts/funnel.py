@@ -399,3 +399,29 @@ def caterpillar_chart(rows: pd.DataFrame, settings: Settings, title: str) -> go.
         "interval · dotted line = clinic rate",
         height=max(300, 150 + 38 * len(labels)),
     )
+
+
+# The Providers page's two funnels (methods.md section 4): title, subtitle, caption.
+DIRECTOR_FUNNELS = (
+    (
+        "Responder rate by provider, crude",
+        "Responder rate vs courses with follow-up",
+        (
+            "Each point is a provider: its complete-case responder rate (IMMPACT) against its "
+            "courses with follow-up. Crude: a provider taking harder cases sits lower here. Inside "
+            "the limits = consistent with the clinic rate (dotted) by chance. Limits: exact "
+            "binomial, widened when the providers vary more than chance (note below)."
+        ),
+    ),
+    (
+        "Responders by provider, adjusted for case mix",
+        "Observed / expected vs expected",
+        (
+            "Observed over expected responders (O/E), the expected count from a logistic model of "
+            "the patients' case mix, never of the provider's own choices. 1 = as expected. "
+            "Limits: exact, from the Poisson-binomial distribution of O given each course's "
+            "predicted chance (variance Σp(1−p), not Poisson); widened when the providers "
+            "vary more than chance (note below)."
+        ),
+    ),
+)

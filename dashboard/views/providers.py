@@ -24,30 +24,6 @@ ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
 min_n = settings.min_provider_courses
 
-FUNNELS = (
-    (
-        "Responder rate by provider, crude",
-        "Responder rate vs courses with follow-up",
-        (
-            "Each point is a provider: its complete-case responder rate (IMMPACT) against its "
-            "courses with follow-up. Crude: a provider taking harder cases sits lower here. Inside "
-            "the limits = consistent with the clinic rate (dotted) by chance. Limits: exact "
-            "binomial, widened when the providers vary more than chance (note below)."
-        ),
-    ),
-    (
-        "Responders by provider, adjusted for case mix",
-        "Observed / expected vs expected",
-        (
-            "Observed over expected responders (O/E), the expected count from a logistic model of "
-            "the patients' case mix, never of the provider's own choices. 1 = as expected. "
-            "Limits: exact, from the Poisson-binomial distribution of O given each course's "
-            "predicted chance (variance Σp(1−p), not Poisson); widened when the providers "
-            "vary more than chance (note below)."
-        ),
-    ),
-)
-
 st.title("Providers")
 widgets.caption(widgets.responder_definition(settings))
 comparison = ctx.run(providers.compare_providers)
@@ -56,7 +32,7 @@ allows_for = casemix.covariate_sentence(comparison.model)  # methods.md 4: which
 
 st.subheader("Responder rate per provider")
 for column, view, (title, subtitle, caption) in zip(
-    st.columns(2), (crude, adjusted), FUNNELS, strict=True
+    st.columns(2), (crude, adjusted), funnel.DIRECTOR_FUNNELS, strict=True
 ):
     with column:
         widgets.plot(

@@ -33,34 +33,7 @@ SPLITS = {
     "Rehab": "rehab",
     "Provider": "provider",
 }
-flare_days = f"day {settings.flare_first_day}–{settings.flare_last_day}"
-CAPTIONS = {
-    "trajectory": "Mean change in NRS pain from baseline at each week, with its t interval and "
-    "the number of courses measured that week; below 0 = less pain. Courses "
-    "measured late differ from those who stopped early, so later weeks describe "
-    f"the courses still followed. Shaded: the early-flare window ({flare_days}).",
-    "flare": f"Early flare (methods.md section 5): NRS on {flare_days} at least "
-    f"{settings.flare_min_rise:g} point above baseline, or a post_injection_flare "
-    "event. Quit = stopped after 1–2 sessions with more planned.",
-    "flow": "Read left to right: courses with a session, whether they flared, whether they "
-    "went on or stopped after 1–2 sessions, and their outcome. 'Not eligible' = no "
-    "baseline or a baseline below the minimum (left out of responder rates).",
-    "outcome": "Responder rate (IMMPACT, complete case; n = courses with follow-up) of each "
-    "path with its Wilson interval. Descriptive: people who quit differ from those "
-    "who go on, so this is not the effect of continuing.",
-    "expectations": "The same split within each expectations group; a bar with n=0 has no "
-    "course. Descriptive, crude rates.",
-    "quit": "Share who stopped after 1–2 sessions with more planned, after a flare vs without "
-    "one (n = courses with / without a flare), per expectations group, with Wilson "
-    "intervals.",
-    "durability": "Among responders at the primary follow-up: the share still responding, "
-    "day by day after it; a response is lost at the first later value that is "
-    "no longer a response (IMMPACT). Numbers at risk under the curves. "
-    "Association, not effect: who is referred to rehab differs.",
-    "escalation": "Share escalated to surgery (or other invasive care) within 12 months, as 1 − "
-    "Kaplan-Meier so that courses seen for less than a year are not counted as "
-    "'not escalated'. Crude, by severity.",
-}
+CAPTIONS = ct.captions(settings)
 
 
 def flare_ways(summary: FlareSummary) -> str:
