@@ -13,6 +13,7 @@ one calm sentence here.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -39,19 +40,34 @@ SYNTHETIC_LABEL = (
 
 
 def pages_for(role: str) -> list[StreamlitPage]:
-    """The role's pages; a page not in this list cannot be reached by its URL either."""
-    return [page(key, default=(i == 0)) for i, key in enumerate(ROLE_PAGES[role])]
+    """The role's pages; a page not in this list cannot be reached by its URL either.
+
+    Streamlit serves the default page at the root only (its ``url_path`` becomes ""), so a
+    shared ``/overview?site=...`` would say "Page not found": the home page is also listed
+    once more, hidden from the menu, at its own address. The two differ in ``url_path`` (the
+    page's identity in Streamlit), run the same file and have the same title.
+    """
+    home, *rest = ROLE_PAGES[role]
+    return [
+        page(home, default=True),
+        *(page(key) for key in rest),
+        page(home, visibility="hidden"),
+    ]
 
 
-def page(key: str, default: bool) -> StreamlitPage:
-    """The page ``key`` of :data:`PAGES` (``default``: the home page)."""
+def page(
+    key: str, default: bool = False, visibility: Literal["visible", "hidden"] = "visible"
+) -> StreamlitPage:
+    """The page ``key`` of :data:`PAGES` at ``/key`` with "-" for "_" (``default``: the home
+    page, at the root)."""
     title, icon = PAGES[key]
     return st.Page(
         PAGES_DIR / f"{key}.py",
         title=title,
         icon=f":material/{icon}:",
-        url_path=key.replace("_", "-"),
+        url_path="" if default else key.replace("_", "-"),
         default=default,
+        visibility=visibility,
     )
 
 

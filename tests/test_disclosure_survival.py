@@ -70,3 +70,15 @@ def test_threshold_one_shows_every_step():
     raw = durability()
     shown = disclose(raw, Policy(min_cell_size=1)).km
     assert shown["time"].tolist() == raw.km["time"].tolist()
+
+
+def test_the_durability_chart_draws_a_curve_whose_tail_at_risk_is_hidden():
+    from dashboard.charts.durability import durability_chart
+    from queries.core.settings import Settings
+
+    policy = Policy(min_cell_size=11)
+    shown = disclose(durability(), policy)
+    assert shown.km["n_at_risk"].isna().any()  # day 22: 9 at risk, hidden
+    figure = durability_chart(shown, Settings(), policy)  # hover of a hidden n: no crash
+    hover = " ".join(str(t) for trace in figure.data for t in (trace.customdata or []))
+    assert "9" not in hover.split()

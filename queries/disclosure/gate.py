@@ -254,8 +254,9 @@ def to_json(frame: pd.DataFrame) -> str:
 
 
 def percent_decimals(n: float) -> int:
-    """Decimals a percentage of ``n`` cases supports: none below 1,000 cases, else one."""
-    return 1 if n >= LARGE_N else 0
+    """Decimals a percentage of ``n`` cases supports: none below 1,000 cases, else one (none
+    when ``n`` is hidden by the gate, NA: a hidden count is a small one)."""
+    return 1 if pd.notna(n) and n >= LARGE_N else 0
 
 
 def format_percent(rate: float, n: float) -> str:

@@ -31,6 +31,9 @@ top-level ``tests`` package cannot shadow them (tests/test_architecture.py prove
 - ``leaks``, ``leak_rules``, ``leak_charts``: the scanner of what a viewer can read (text,
   metrics, tables, chart hovers, downloads) for other providers' ids and small counts.
 - ``screens``: driving and reading the app, in-process (AppTest) and in Chromium.
+- ``browser_roles``: every page of a role walked in Chromium (charts drawn, no exception,
+  axe-core's WCAG 2.1 AA pass, screenshots to artifacts/screenshots/), filters picked and
+  tables downloaded, on a generated clinic loaded as real courses.
 - ``command_line``: ``ozone-outcomes`` run in a process of its own, as a clinic runs it.
 """
 
