@@ -164,6 +164,22 @@ def test_a_share_whose_count_is_not_a_column_is_checked_as_a_count():
     assert hidden_note(shown) == "Figures resting on fewer than 11 courses are hidden (2 cells)."
 
 
+def test_an_expected_count_goes_with_the_count_it_rests_on():
+    # E is about n x the clinic rate: with n hidden, E would give it back (prov_09 on the
+    # synthetic clinic's Providers table had n hidden and E = 57.3 shown)
+    table = pd.DataFrame(
+        {
+            "provider_id": ["P1", "P2", "P3"],
+            "n_followup": [8, 40, 52],
+            "expected_responders": [4.1, 20.3, 26.0],
+        }
+    )
+    shown = disclose(table, DIRECTOR)
+    hidden = shown["n_followup"].isna()
+    assert hidden.iloc[0]  # 8: small
+    assert (shown["expected_responders"].isna() == hidden).all()
+
+
 def test_an_unknown_count_column_is_hidden_like_a_count():
     frame = pd.DataFrame({"group": ["a", "b"], "n_new_thing": [4, 40], "mean_days": [3.0, 4.0]})
     shown = disclose(frame, DIRECTOR)

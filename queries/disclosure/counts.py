@@ -181,6 +181,10 @@ STATISTICS: dict[str, Statistic] = {
     "shrinkage": _over("n"),
     "observed_rate": _rate("observed", "n"),
     "expected_rate": _over("n"),
+    # E = sum of each course's predicted chance: about n x the clinic rate, so it gives a
+    # hidden n back (methods.md section 6)
+    "expected_responders": _over("n", "n_followup"),
+    "expected": _over("n", "n_followup"),
     "x": _over("n"),
     "variance": _over("n"),
     "z": Statistic(("observed", "events"), ("n",)),
