@@ -22,6 +22,7 @@ MAX_MODULE_LINES = 450  # style.md: "a module over ~400 lines is two modules"; h
 STREAMLIT_IN_TESTS = {  # AppTest drives the app; the leak scanner reads what it drew
     "tests/support/ozone_testkit/screens.py",
     "tests/support/ozone_testkit/leaks.py",
+    "bench/pages.py",  # times every page in AppTest (docs/performance.md "Pages")
 }
 BY_NAME_CALLS = {"call", "run"}  # ctx.run(core_function, ...), never ctx.run("name", ...)
 SHADOW_RUN_S = 300

@@ -22,7 +22,7 @@ settings = ctx.settings
 
 st.title("My practice")
 if ctx.role == state.ROLE_DIRECTOR:
-    ids = ctx.run(providers.compare_providers).table["provider_id"].tolist()
+    ids = state.provider_ids(ctx.data, settings)  # not a second comparison: ids only
     chosen = st.selectbox("Provider to preview", ids, key="preview_provider", bind="query-params")
     widgets.caption(
         f"You are seeing what {chosen} sees on this page: their own courses, the "
