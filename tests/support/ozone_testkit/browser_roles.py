@@ -40,6 +40,7 @@ CHART_PAGES = frozenset(
 )
 PLOTLY_SETTLE_MS = 500  # plotly's transitions, before a screenshot
 RERUN_TIMEOUT_S, POLL_MS = 30, 100
+DOWNLOAD_TRIES, DOWNLOAD_TIMEOUT_MS = 2, 60_000
 # Every chart element on the page drawn (its SVG in place) and at least ``min`` of them.
 CHARTS_DRAWN = f"""min => {{
     const charts = [...document.querySelectorAll('{CHART}')];
@@ -195,7 +196,17 @@ def download_csv(page, file_name: str) -> list[str]:
     dashboard/widgets.py ``table``); the lines of the file it gives."""
     key_class = "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", f"download_{file_name}")
     button = page.locator(f".{key_class}").get_by_role("button", name="Download CSV")
-    with page.expect_download() as download:
-        button.click()
+    settle(page)  # a click while the page still reruns can be lost
+    button.scroll_into_view_if_needed()
+    for attempt in range(DOWNLOAD_TRIES):
+        try:
+            # the file is built on the click (data=callable): slow on a loaded machine
+            with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
+                button.click()
+            break
+        except PlaywrightTimeout:
+            if attempt == DOWNLOAD_TRIES - 1:
+                raise
+            settle(page)
     assert download.value.suggested_filename == file_name
     return Path(download.value.path()).read_text(encoding="utf-8").splitlines()
