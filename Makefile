@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup test lint format check typecheck serve bench
+.PHONY: setup test lint format check typecheck serve bench screenshots
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -38,3 +38,7 @@ serve: $(PY)
 ## bench: the benchmarks (not tests); results in bench/results/
 bench: $(PY)
 	$(PY) bench/bench_rates.py
+
+## screenshots: walk every role in Chromium and publish the README's page list and screenshots
+screenshots: $(PY)
+	OZONE_PUBLISH_SCREENSHOTS=1 $(PY) -m pytest tests/test_browser_roles.py -q

@@ -27,7 +27,7 @@ import pytest
 
 from dashboard.charts.providers import rates_columns
 from dashboard.menu import DIRECTOR, PROVIDER, ROLE_PAGES
-from ozone_testkit import accounts
+from ozone_testkit import accounts, readme_pages
 from ozone_testkit.browser_roles import (
     EXCEPTION,
     accessibility_problems,
@@ -63,6 +63,16 @@ PROVIDER_ID = "prov_08"  # the generated clinic's busiest provider
 OTHER_PROVIDERS = re.compile(r"prov_(?!08)\d\d")
 SITE, INDICATION = "Site", "Indication"  # two filters of the sidebar (dashboard/sidebar.py)
 DATA_CHECKS_HEADER = "Check,What it looks for,Rows flagged,Status"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def published_gallery():
+    """With ``OZONE_PUBLISH_SCREENSHOTS=1`` (``make screenshots``), once every role has been
+    walked: the README's screenshots and page list from this run (ozone_testkit/
+    readme_pages.py)."""
+    yield
+    if readme_pages.publishing():
+        readme_pages.publish()
 
 
 @pytest.fixture(scope="module")

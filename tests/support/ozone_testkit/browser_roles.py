@@ -24,13 +24,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.menu import PAGES
-from ozone_testkit import ROOT
+from ozone_testkit.readme_pages import TAKEN as SCREENSHOTS
+from ozone_testkit.readme_pages import shot_name
 from ozone_testkit.served import MENU_LINK, settle
 from queries.data.contract import SYNTHETIC_MANIFEST
 from queries.data.loading import load_folder
 from sample_data.generator import generate_clinic, write_clinic
 
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 COURSES, SEED = 2000, 20261125  # as tests/conftest.py's synthetic clinic: charts look real
 EXCEPTION = '[data-testid="stException"]'
 CHART = '[data-testid="stPlotlyChart"]'
@@ -107,7 +107,7 @@ def screenshot(page, role: str, name: str) -> Path:
     """Save the viewport (the app scrolls an inner panel: the viewport is made tall instead
     of ``full_page``) to ``artifacts/screenshots/<role>-<name>.png``."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{role}-{name.replace('_', '-')}.png"
+    path = SCREENSHOTS / shot_name(role, name)
     if page.locator(CHART).count():
         page.wait_for_timeout(PLOTLY_SETTLE_MS)
     page.screenshot(path=str(path))
