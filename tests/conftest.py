@@ -21,19 +21,13 @@ pytest's ``pythonpath`` setting); test modules import those, never each other.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from ozone_testkit import ROOT, accounts, fixture_clinic, fixture_timeline
+from ozone_testkit import accounts, fixture_clinic, fixture_timeline, served
 from queries.access import users
 from queries.core.settings import Settings
 from queries.data import db
@@ -67,10 +61,6 @@ LAUNCH_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 2200}  # the app scrolls an inner panel: no full_page
 TIMEOUT_MS = 30_000  # the first render loads ~4.7 MB of plotly.js
-SERVER_START_S = 60
-SERVER_STOP_S = 10
-HEALTH_POLL_S = 0.3
-LOG_TAIL_LINES = 40
 
 
 # --- databases ----------------------------------------------------------------------------
@@ -158,43 +148,6 @@ def synthetic_env(monkeypatch: pytest.MonkeyPatch, synthetic_clinic_db: Path) ->
 # --- the served app and a browser ---------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _log_tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _is_healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-            return reply.read().strip() == b"ok"
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
-def _wait_until_healthy(proc: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_S
-    while not _is_healthy(url):
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{_log_tail(log)}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"streamlit not healthy after {SERVER_START_S} s:\n{_log_tail(log)}")
-        time.sleep(HEALTH_POLL_S)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=SERVER_STOP_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
@@ -210,38 +163,11 @@ def server(
     chromium: Path, synthetic_clinic_db: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The app as the README starts it (``ozone-outcomes serve``, which runs ``streamlit run``
-    headless on 127.0.0.1 without usage stats), logging to a file; yields its base URL once
-    ``/_stcore/health`` answers."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTCOMES_")}
-    command = [
-        sys.executable,
-        "-m",
-        "queries.cli",
-        "serve",
-        "--db",
-        str(synthetic_clinic_db),
-        "--port",
-        str(port),
-        "--address",
-        "127.0.0.1",
-    ]
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(proc, url, log)
+    headless on 127.0.0.1 without usage stats) on the synthetic clinic with no users file
+    (the demo), logging to a file (ozone_testkit/served.py ``serving``); yields its base URL
+    once ``/_stcore/health`` answers."""
+    with served.serving(tmp_path_factory.mktemp("streamlit"), synthetic_clinic_db) as url:
         yield url
-    finally:
-        _stop(proc)
 
 
 @pytest.fixture(scope="module")
