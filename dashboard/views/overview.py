@@ -16,25 +16,7 @@ st.title("Overview")
 ov = ctx.overview()
 
 # The boxes of one page, through the gate together: none can be worked out from the others.
-shown, hidden = widgets.gated_counts(
-    {
-        name: getattr(ov, name)
-        for name in (
-            "n_courses",
-            "n_patients",
-            "n_sessions",
-            "n_not_yet_due",
-            "n_no_baseline",
-            "n_low_baseline",
-            "n_eligible",
-            "n_followup",
-            "n_responders",
-            "n_substantial_responders",
-            "n_adverse_events",
-            "n_serious_adverse_events",
-        )
-    }
-)
+shown, hidden = widgets.gated_counts(ov.counts())
 sessions = widgets.HIDDEN if shown["n_sessions"] is None else widgets.count(shown["n_sessions"])
 events_note = (
     f"events hidden, in {sessions} sessions"

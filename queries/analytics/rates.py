@@ -17,6 +17,7 @@ denominators and ``too_few_courses`` True, so that a page can say why it has no 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -231,6 +232,15 @@ class Overview:
     adverse_events_per_100_sessions: float
     adverse_events_per_100_sessions_lower: float
     adverse_events_per_100_sessions_upper: float
+
+    def counts(self) -> dict[str, int]:
+        """Every count of the headline (the ``n_`` fields, in order), for the gate to hide
+        together: none of them can then be worked out from the others."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name.startswith("n_")
+        }
 
 
 def overview(q: Query, window: str | None = None) -> Overview:
