@@ -1,5 +1,5 @@
-"""The ``ozone-outcomes`` command line: generate, deidentify, load, rates, providers, serve,
-users, audit.
+"""The ``ozone-outcomes`` command line: generate, deidentify, load, rates, providers, report,
+serve, users, audit.
 
 Every command has ``--help``; bad input ends with a clear message and exit code 2.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,6 @@ import duckdb
 import pandas as pd
 
 from queries.access.commands import REFUSED, add_audit_command, add_users_command, iso_day
-from queries.analytics.providers import PROVIDER_TABLE_COLUMNS, compare_providers
 from queries.analytics.query import Query
 from queries.analytics.rates import RATES_COLUMNS, responder_rates
 from queries.core.errors import InsufficientData
@@ -24,6 +24,7 @@ from queries.core.scope import Scope
 from queries.core.settings import Settings
 from queries.data import db
 from queries.data.bootstrap import DatabaseMissing, resolve_database
+from queries.data.contract import INDICATIONS, ROUTES
 from queries.data.violations import ContractViolation
 from queries.disclosure.gate import (
     DIRECTOR,
@@ -34,7 +35,6 @@ from queries.disclosure.gate import (
     to_csv,
     to_json,
 )
-from queries.stats.casemix import covariate_sentence
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -153,6 +153,11 @@ def _emit(table: pd.DataFrame, fmt: str) -> None:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
+    # Imported here: the case-mix model's libraries (statsmodels, scipy) take a second to
+    # import, which every other command would pay (docs/performance.md, `rates`).
+    from queries.analytics.providers import PROVIDER_TABLE_COLUMNS, compare_providers
+    from queries.stats.casemix import covariate_sentence
+
     opened = _open(args)
     if opened is None:
         return EXIT_REFUSED
@@ -169,6 +174,44 @@ def cmd_providers(args: argparse.Namespace) -> int:
     print(redact(covariate_sentence(comparison.model), policy), file=sys.stderr)
     _emit(present(comparison.table, PROVIDER_TABLE_COLUMNS, policy), args.format)
     return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Hand over to ``python -m dashboard.report`` (the report draws with the dashboard's
+    figure builders, which the core never imports), with the same options."""
+    command = [sys.executable, "-m", "dashboard.report", *report_argv(args)]
+    return subprocess.run(command, check=False).returncode
+
+
+REPORT_VALUES = ("db", "out", "pdf", "provider_id", "year_min", "year_max", "min_cell", "round_to")
+REPORT_LISTS = ("site", "indication", "route")
+
+
+def report_argv(args: argparse.Namespace) -> list[str]:
+    """The options of ``report`` as given, as arguments again (for ``dashboard.report``)."""
+    argv: list[str] = []
+    for name in REPORT_VALUES:
+        if getattr(args, name) is not None:
+            argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    for name in REPORT_LISTS:
+        for value in getattr(args, name) or ():
+            argv += [f"--{name}", value]
+    return argv
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``ozone-outcomes report`` (also parsed by ``python -m dashboard.report``):
+    the database, the files, whose courses, and the sidebar's filters."""
+    _db_option(p)
+    p.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    p.add_argument("--pdf", type=Path, help="also print it to this PDF (needs Chromium)")
+    p.add_argument("--provider-id", help="a provider's own report (default: the whole clinic)")
+    p.add_argument("--year-min", type=int, help="courses started in this year or later")
+    p.add_argument("--year-max", type=int, help="courses started in this year or earlier")
+    p.add_argument("--site", action="append", help="only this site (repeat for more)")
+    p.add_argument("--indication", action="append", choices=INDICATIONS, help="repeatable")
+    p.add_argument("--route", action="append", choices=ROUTES, help="repeatable")
+    _disclosure_options(p)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -276,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(p)
     _table_format_option(p)
     _disclosure_options(p)
+
+    p = command(
+        "report",
+        cmd_report,
+        "write the report for the quality meeting: one self-contained HTML file, and a PDF",
+    )
+    add_report_options(p)
 
     p = command("serve", cmd_serve, "run the dashboard")
     _db_option(

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _sps
+from scipy import special as _special
 
 
 def z_value(confidence_level: float) -> float:
@@ -18,7 +18,7 @@ def z_value(confidence_level: float) -> float:
     (0.95 -> 1.959964); every z in ``queries.stats`` comes from here."""
     if not 0 < confidence_level < 1:
         raise ValueError(f"confidence level must be between 0 and 1, got {confidence_level}")
-    return float(_sps.norm.ppf(0.5 + confidence_level / 2))
+    return float(_special.ndtri(0.5 + confidence_level / 2))  # = scipy.stats.norm.ppf
 
 
 def level_suffix(confidence_level: float) -> str:
@@ -151,6 +151,8 @@ def t_interval(values, confidence_level: float = 0.95) -> MeanInterval:
     if n < 2:
         return MeanInterval(mean, n, float("nan"), float("nan"), confidence_level)
     se = float(arr.std(ddof=1)) / np.sqrt(n)
+    from scipy import stats as _sps  # here: scipy.stats takes half a second to import
+
     t = float(_sps.t.ppf(0.5 + confidence_level / 2, df=n - 1))
     return MeanInterval(mean, n, mean - t * se, mean + t * se, confidence_level)
 
@@ -166,6 +168,8 @@ def poisson_rate_interval(
     k = np.asarray(events, dtype=float)
     e = np.asarray(exposure, dtype=float)
     alpha = 1 - confidence_level
+    from scipy import stats as _sps  # here: scipy.stats takes half a second to import
+
     with np.errstate(invalid="ignore", divide="ignore"):
         lower = np.where(k > 0, _sps.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
         upper = _sps.chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2
