@@ -9,6 +9,10 @@ marts, swap it in). Times are wall clock; peak memory is each process's maximum 
 3 GB. Not a test: it asserts nothing.
 
     .venv/bin/python bench/load.py --courses 10000 100000 1000000 [--out FILE]
+    .venv/bin/python bench/load.py --extract N=FOLDER ...   # reuse generated clinics
+
+``--extract 1000000=/tmp/x/extract`` measures the clinic already generated in that folder (by
+``ozone-outcomes generate --courses 1000000``) instead of generating it again.
 
 Prints a markdown table with the machine it ran on (and writes it to ``--out``).
 """
@@ -40,6 +44,25 @@ for name in ("courses", "sessions", "assessments", "adverse_events"):
     con.execute(f"create table {name} as select * from read_csv('{folder}/{name}.csv')")
 con.execute("checkpoint")
 con.close()
+"""
+
+# ``ozone-outcomes load`` itself (queries.cli.main), with the time of every step it announces
+# and of every SQL script it runs written to its log: where the time goes (--profile).
+PROFILED_LOAD = """
+import sys, time
+from queries.data import db, progress
+from queries.cli import main
+started = time.perf_counter()
+run_script, announce = db.execute_script, progress.StepProgress.__call__
+def timed_script(con, name, **params):
+    begun = time.perf_counter()
+    run_script(con, name, **params)
+    print(f"[profile] {name}: {time.perf_counter() - begun:.1f} s", file=sys.stderr, flush=True)
+def timed_step(self, message):
+    print(f"[profile] at {time.perf_counter() - started:.1f} s: {message}", file=sys.stderr)
+    announce(self, message)
+db.execute_script, progress.StepProgress.__call__ = timed_script, timed_step
+raise SystemExit(main(sys.argv[1:]))
 """
 
 
@@ -100,17 +123,24 @@ def machine() -> str:
     )
 
 
-def measure(n: int, work: Path) -> list[str]:
-    """One row of the table for a clinic of ``n`` courses."""
-    extract, cli = work / "extract", [sys.executable, "-m", "queries.cli"]
-    generated = run([*cli, "generate", "--courses", str(n), "--out", str(extract)], work / "g")
-    if not generated.ok:
-        raise SystemExit(f"generate failed: {generated.tail}")
+def measure(n: int, work: Path, extract: Path | None = None, profile: bool = False) -> list[str]:
+    """One row of the table for a clinic of ``n`` courses (generated, unless ``extract`` is a
+    folder that holds it already)."""
+    cli = [sys.executable, "-m", "queries.cli"]
+    if extract is None:
+        extract = work / "extract"
+        generated = run([*cli, "generate", "--courses", str(n), "--out", str(extract)], work / "g")
+        if not generated.ok:
+            raise SystemExit(f"generate failed: {generated.tail}")
     mb = sum((extract / f"{name}.csv").stat().st_size for name in FILES) / 1e6
     plain = run(
         [sys.executable, "-c", PLAIN_READ, str(extract), str(work / "plain.duckdb")], work / "p"
     )
-    load = run([*cli, "load", str(extract), "--db", str(work / "o.duckdb")], work / "l")
+    command = [sys.executable, "-c", PROFILED_LOAD] if profile else cli
+    load = run([*command, "load", str(extract), "--db", str(work / "o.duckdb")], work / "l")
+    if profile:
+        steps = [line for line in (work / "l").read_text().splitlines() if "[profile]" in line]
+        print("\n".join(steps), file=sys.stderr, flush=True)
     ratio = f"{load.seconds / plain.seconds:.1f}x" if load.ok else "failed"
     return [
         f"{n:,}",
@@ -126,7 +156,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--courses", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--out", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--extract",
+        nargs="+",
+        default=[],
+        metavar="N=FOLDER",
+        help="measure the clinic of N courses already generated in FOLDER",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print the time of each step of the load and of each SQL script it runs",
+    )
     args = parser.parse_args()
+    given = {int(n): Path(folder) for n, folder in (item.split("=", 1) for item in args.extract)}
     header = [
         "courses",
         "CSV",
@@ -135,9 +178,10 @@ def main() -> int:
         "load / read",
     ]
     rows, ran_on = [], machine()
-    for n in args.courses:
+    sizes = list(given) if given and args.courses == parser.get_default("courses") else args.courses
+    for n in sizes:
         with tempfile.TemporaryDirectory(prefix="ozone-bench-load-") as tmp:
-            rows.append(measure(n, Path(tmp)))
+            rows.append(measure(n, Path(tmp), given.get(n), args.profile))
             print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
     table = "\n".join(
         [

@@ -293,3 +293,11 @@ def quit_table_columns(settings: Settings) -> dict[str, str]:
             **base.interval_columns(settings, stop.prefix, stop.interval_label),
         }
     return columns
+
+
+# The three bar charts under the flow, left to right, with their captions' keys (captions).
+FLARE_BARS = (
+    (flare_outcome_chart, "outcome"),
+    (flare_expectations_chart, "expectations"),
+    (quit_expectations_chart, "quit"),
+)

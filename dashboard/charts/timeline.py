@@ -21,6 +21,14 @@ from queries.stats.trajectory import ALL_COURSES, TRAJECTORY_WEEKS
 
 FLARE_SHADE = base.OKABE_ITO["reddish_purple"]
 BAND_ALPHA = 0.14  # an interval band, behind its line
+# The Timeline trajectory's splits: the control's labels and their grouping keys.
+SPLITS = {
+    "All": None,
+    "Severity": "severity",
+    "Adherence": "adherence",
+    "Rehab": "rehab",
+    "Provider": "provider",
+}
 
 
 def _group_label(group: object, by: str | None) -> str:

@@ -15,7 +15,7 @@ from dashboard.charts import flare as fc
 from dashboard.charts import timeline as ct
 from dashboard.charts import trends as tc
 from queries.analytics.durability import durability_km, escalation_by_severity
-from queries.analytics.flare import FlareSummary, flare_flow, flare_summary
+from queries.analytics.flare import FlareSummary, flare_summary
 from queries.analytics.rates import too_few_names, too_few_providers
 from queries.analytics.trajectories import nrs_trajectory
 from queries.analytics.trends import quarterly_pchart
@@ -24,16 +24,8 @@ ctx = state.page_context()
 settings, policy = ctx.settings, ctx.policy
 ctx.overview()  # no course in view at all: the router says so in one sentence
 
-# The trajectory's split, kept in the page address (?split=Rehab) so a view can be shared.
-SPLIT_KEY = "split"
-SPLITS = {
-    "All": None,
-    "Severity": "severity",
-    "Adherence": "adherence",
-    "Rehab": "rehab",
-    "Provider": "provider",
-}
 CAPTIONS = ct.captions(settings)
+QUIT_NOTE = "Stopped after 1–2 sessions with more planned."
 
 
 def flare_ways(summary: FlareSummary) -> str:
@@ -49,13 +41,6 @@ def flare_ways(summary: FlareSummary) -> str:
     return f"{nrs} by the NRS rise only, {event} by a flare event only, {both} by both."
 
 
-# The three bar charts under the flow, left to right, with their captions.
-FLARE_BARS = (
-    (fc.flare_outcome_chart, "outcome"),
-    (fc.flare_expectations_chart, "expectations"),
-    (fc.quit_expectations_chart, "quit"),
-)
-
 st.title("Timeline")
 widgets.caption(widgets.scope_text(ctx.role, ctx.scope))
 trajectory, flare, durability, trends = st.tabs(
@@ -63,10 +48,11 @@ trajectory, flare, durability, trends = st.tabs(
 )
 
 with trajectory:
+    # the split (ct.SPLITS) is kept in the page address (?split=Rehab), so it can be shared
     choice = st.segmented_control(
-        "Split by", list(SPLITS), default="All", required=True, key=SPLIT_KEY, bind="query-params"
+        "Split by", list(ct.SPLITS), default="All", required=True, key="split", bind="query-params"
     )
-    by = SPLITS.get(choice)
+    by = ct.SPLITS.get(choice)
     with widgets.section():
         weekly = widgets.require(ctx.run(nrs_trajectory, by=by))
         widgets.plot(ct.trajectory_chart(weekly, by, settings, policy))
@@ -86,53 +72,37 @@ with trajectory:
 
 with flare, widgets.section():
     summary = ctx.run(flare_summary)
-    incidence, quit_after, quit_without = st.columns(3)
-    with incidence:
-        widgets.rate_metric(
-            "Early flare",
-            summary.incidence,
-            "courses with a session",
-            settings,
-            help=flare_ways(summary),
-        )
-    with quit_after:
-        widgets.rate_metric(
-            "Quit after a flare",
-            summary.quit_after_flare,
-            "flares",
-            settings,
-            help="Stopped after 1–2 sessions with more planned.",
-        )
-    with quit_without:
-        widgets.rate_metric(
+    metrics = (  # label, rate, what n counts, how it is counted
+        ("Early flare", summary.incidence, "courses with a session", flare_ways(summary)),
+        ("Quit after a flare", summary.quit_after_flare, "flares", QUIT_NOTE),
+        (
             "Stopped early without a flare",
             summary.early_quit_without_flare,
             "courses without a flare",
-            settings,
-            help="The same stop among courses with no flare: "
-            "the comparison for 'quit after a flare'.",
-        )
+            "The same stop among courses with no flare: the comparison for 'quit after a flare'.",
+        ),
+    )
+    for column, (label, rate, n_meaning, note) in zip(st.columns(3), metrics, strict=True):
+        with column:
+            widgets.rate_metric(label, rate, n_meaning, settings, help=note)
     widgets.caption(CAPTIONS["flare"])
     with widgets.section():
-        widgets.plot(fc.flare_flow_chart(ctx.run(flare_flow), settings, policy))
+        widgets.plot(fc.flare_flow_chart(summary.flow, settings, policy))
         widgets.caption(CAPTIONS["flow"])
-    for column, (chart, caption) in zip(st.columns(3), FLARE_BARS, strict=True):
+    for column, (chart, caption) in zip(st.columns(3), fc.FLARE_BARS, strict=True):
         with column:
             widgets.plot(chart(summary, settings, policy))
             widgets.caption(CAPTIONS[caption])
     with st.expander("Numbers behind these charts"):
-        widgets.table(
-            summary.outcomes_by_expectations,
-            fc.flare_outcome_columns(settings),
-            policy,
-            "flare_outcomes_by_expectations.csv",
-        )
-        widgets.table(
-            summary.quit_by_expectations,
-            fc.quit_table_columns(settings),
-            policy,
-            "quit_by_expectations.csv",
-        )
+        for frame, columns, name in (
+            (
+                summary.outcomes_by_expectations,
+                fc.flare_outcome_columns(settings),
+                "flare_outcomes",
+            ),
+            (summary.quit_by_expectations, fc.quit_table_columns(settings), "quit"),
+        ):
+            widgets.table(frame, columns, policy, f"{name}_by_expectations.csv")
 
 with durability:
     with widgets.section():
@@ -140,16 +110,11 @@ with durability:
         widgets.plot(dc.durability_chart(lasting, settings, policy))
         widgets.caption(CAPTIONS["durability"])
         with st.expander(widgets.NUMBERS_BEHIND):  # two tables behind one chart
-            widgets.table(
-                lasting.at_risk, dc.AT_RISK_TABLE, policy, "durability_at_risk.csv", percent=()
-            )
-            widgets.table(
-                lasting.km,
-                dc.km_table_columns(settings),
-                policy,
-                "durability_kaplan_meier.csv",
-                percent=("survival", "ci_"),
-            )
+            for frame, columns, name, percent in (
+                (lasting.at_risk, dc.AT_RISK_TABLE, "at_risk", ()),
+                (lasting.km, dc.km_table_columns(settings), "kaplan_meier", ("survival", "ci_")),
+            ):
+                widgets.table(frame, columns, policy, f"durability_{name}.csv", percent=percent)
     with widgets.section():
         escalation = ctx.run(escalation_by_severity)
         widgets.plot(dc.escalation_chart(escalation, settings, policy))

@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from queries.analytics.courses import course_factors
 from queries.analytics.query import Query
 from queries.analytics.rates import with_responder_rate, withhold_small_providers
-from queries.analytics.trajectories import nrs_changes
+from queries.analytics.trajectories import weekly_moments
 from queries.core.factors import factor
 from queries.core.scope import CLINIC
 from queries.disclosure.small_cells import SmallGroups, SmallRows, declares
-from queries.stats.intervals import add_rate_columns, level_suffix
-from queries.stats.trajectory import trajectory_by_week
+from queries.stats.intervals import add_rate_columns
+from queries.stats.trajectory import ALL_COURSES, summarise_moments
 
 ANY = "any"  # the "no restriction" choice of each "cases like this" picker
 
@@ -53,12 +52,14 @@ class CaseProfile:
         }
         return {column: value for column, value in chosen.items() if value is not None}
 
-    def matches(self, frame: pd.DataFrame) -> pd.Series:
-        """Which course rows of ``frame`` are like this case."""
-        mask = pd.Series(True, index=frame.index)
-        for column, value in self.picked().items():
-            mask &= frame[column] == value
-        return mask
+    def like(self) -> dict[str, str | None]:
+        """The case as the ``$like`` parameter of the SQL that narrows to similar courses."""
+        return {
+            "indication": self.indication,
+            "severity_class": self.severity_class,
+            "age_band": self.age_band,
+            "rehab": self.rehab,
+        }
 
 
 def case_profile(
@@ -86,17 +87,6 @@ class SimilarCourses:
     groups: pd.DataFrame = field(metadata=declares(SmallGroups(denominator="n_followup")))
 
 
-def _flag_counts(rows: pd.DataFrame) -> pd.DataFrame:
-    """Eligible, follow-up and responder flags of each course row (complete case)."""
-    eligible = rows["is_eligible"].fillna(False).astype(bool)
-    followup = eligible & rows["has_followup"].fillna(False).astype(bool)
-    return rows.assign(
-        _eligible=eligible,
-        _followup=followup,
-        _responder=followup & rows["is_responder"].fillna(False).astype(bool),
-    )
-
-
 def cases_like_this(q: Query, profile: CaseProfile) -> SimilarCourses:
     """How many similar courses were treated and how they went: one row for the clinic, then
     one per provider (a director's scope) or for the provider themself (a provider's scope).
@@ -105,30 +95,26 @@ def cases_like_this(q: Query, profile: CaseProfile) -> SimilarCourses:
     responder_rate, ci_lower_95, ci_upper_95, itt_rate (Wilson, complete case; ITT),
     too_few_courses (a provider under ``Settings.min_provider_courses`` similar courses with
     follow-up: no responders, rates or intervals of its own, :func:`queries.analytics.rates.
-    withhold_small_providers`).
+    withhold_small_providers`). One query counts per provider over the clinic
+    (``sql/analytics/cases_like_this_counts.sql``); the clinic's row is their sum.
     """
-    clinic_rows = course_factors(q.clinic())
-    clinic_rows = clinic_rows[profile.matches(clinic_rows)]
+    per_provider = q.clinic().run(
+        "analytics/cases_like_this_counts", window=q.settings.primary_window, like=profile.like()
+    )
+    count_cols = ["n_courses", "n_eligible", "n_followup", "n_responders"]
+    clinic = pd.DataFrame(
+        [{"group": CLINIC, **per_provider[count_cols].sum().to_dict()}]
+        if len(per_provider)
+        else [],
+        columns=["group", *count_cols],
+    )
     if q.scope.provider_id is not None:
-        in_scope = clinic_rows[clinic_rows["provider_id"] == q.scope.provider_id]
-    else:
-        in_scope = clinic_rows
-    rows = _flag_counts(
-        pd.concat(
-            [clinic_rows.assign(group=CLINIC), in_scope.assign(group=in_scope["provider_id"])],
-            ignore_index=True,
-        )
+        per_provider = per_provider[per_provider["provider_id"] == q.scope.provider_id]
+    counts = pd.concat(
+        [clinic, per_provider.rename(columns={"provider_id": "group"})[["group", *count_cols]]],
+        ignore_index=True,
     )
-    counts = (
-        rows.groupby("group", sort=False)
-        .agg(
-            n_courses=("course_id", "size"),
-            n_eligible=("_eligible", "sum"),
-            n_followup=("_followup", "sum"),
-            n_responders=("_responder", "sum"),
-        )
-        .reset_index()
-    )
+    counts[count_cols] = counts[count_cols].astype(int)
     level = q.level
     counts = add_rate_columns(
         with_responder_rate(counts, level), "n_responders", "n_eligible", "itt", level
@@ -167,16 +153,8 @@ def trajectory_like_this(q: Query, profile: CaseProfile) -> SimilarTrajectory:
 
     ``weeks`` has the columns of :func:`queries.stats.trajectory.trajectory_by_week` (one
     group, t intervals at the settings' confidence level), no rows when no similar course
-    has a baseline.
+    has a baseline. One query over the weeks assigned at load time
+    (:func:`queries.analytics.trajectories.weekly_moments`).
     """
-    courses = course_factors(q)
-    changes = nrs_changes(q)
-    similar = courses.loc[profile.matches(courses), "course_id"]
-    rows = changes[changes["course_id"].isin(similar)]
-    level = q.level
-    sfx = level_suffix(level)
-    columns = ["group", "week", "n_courses", "mean_change", f"ci_lower_{sfx}", f"ci_upper_{sfx}"]
-    weeks = (
-        trajectory_by_week(rows, None, level) if not rows.empty else pd.DataFrame(columns=columns)
-    )
-    return SimilarTrajectory(weeks)
+    moments = weekly_moments(q, like=profile.like())
+    return SimilarTrajectory(summarise_moments(moments.assign(group=ALL_COURSES), q.level))

@@ -1,8 +1,11 @@
 """How long a response lasts, and escalation to surgery (issue 4; methods.md section 5).
 
-``sql/analytics/timeline_durability.sql`` gives each primary-window responder the days until
-the response was lost (censored at the last value); ``sql/analytics/timeline_escalation.sql``
-gives each course the days until escalation (censored at the last day seen). The inference
+The load computes each primary-window responder's days until the response was lost
+(censored at the last value; ``sql/marts/course_durability.sql``) and each course's days until
+escalation (censored at the last day seen; ``sql/marts/course_escalation.sql``). A page asks
+one query per figure that counts courses per group, duration and event
+(``sql/analytics/timeline_*_counts.sql``, issue 10); the course-level rows
+(:func:`durability_courses`, :func:`escalation_courses`) are for checking. The inference
 is Kaplan-Meier (:mod:`queries.stats.survival`); groups in the natural order of
 :mod:`queries.core.factors`.
 """
@@ -33,15 +36,18 @@ def durability_courses(q: Query, by: str = "rehab") -> pd.DataFrame:
     follow-up day to ``lost_day``, else to the last value; 0 when there is no later value).
     """
     check_grouping(by)
-    out = q.run(
-        "analytics/timeline_durability",
-        by=by,
-        instrument=q.settings.primary_instrument,
-        window=q.settings.primary_window,
-        min_drop_points=q.settings.responder_min_drop_points,
-        min_drop_fraction=q.settings.responder_min_drop_fraction,
-    )
+    out = q.run("analytics/timeline_durability", by=by, window=q.settings.primary_window)
     return out.rename(columns={"group_value": "group"})
+
+
+def _counts(q: Query, name: str, by: str, event: str) -> pd.DataFrame:
+    """``sql/analytics/<name>.sql``: courses per group, duration and event (set-wise), with
+    ``group`` in the natural order of ``by`` and ``event`` as 0/1."""
+    check_grouping(by)
+    counts = q.run(f"analytics/{name}", by=by)
+    return counts.assign(
+        group=as_ordered(counts["group_value"], by), event=counts[event].astype(int)
+    )
 
 
 @dataclass(frozen=True)
@@ -71,17 +77,18 @@ def durability_km(
     1958) of days from the primary follow-up to the loss of response, censored at the last
     value, log(-log) intervals; groups in natural order. Raises :class:`InsufficientData`
     when there is no responder in scope."""
-    courses = durability_courses(q, by)
-    if courses.empty:
+    counts = _counts(q, "timeline_durability_counts", by, "is_response_lost")
+    if counts.empty:
         raise InsufficientData("No responder at the primary follow-up matches these filters.")
-    frame = courses.assign(
-        group=as_ordered(courses["group"], by), event=courses["is_response_lost"].astype(int)
-    )
-    km = kaplan_meier_by_group(frame, "duration_days", "event", "group", q.level)
+    km = kaplan_meier_by_group(counts, "duration_days", "event", "group", q.level, "n_courses")
     km["group"] = km["group"].astype(object)
     risk = at_risk_table(km, list(at_risk_days))
     return Durability(
-        km=km, at_risk=risk, n_responders=len(courses), by=by, at_risk_days=tuple(at_risk_days)
+        km=km,
+        at_risk=risk,
+        n_responders=int(counts["n_courses"].sum()),
+        by=by,
+        at_risk_days=tuple(at_risk_days),
     )
 
 
@@ -106,18 +113,19 @@ def escalation_by_severity(
     cumulative_incidence_by`), so courses seen for less than a year count as censored, not
     as "no escalation"; NaN where a group's follow-up ends before the horizon.
     """
-    courses = escalation_courses(q, by)
-    if courses.empty:
+    counts = _counts(q, "timeline_escalation_counts", by, "is_escalated")
+    if counts.empty:
         raise InsufficientData("No courses match these filters.")
-    frame = courses.assign(
-        group=as_ordered(courses["group"], by), event=courses["is_escalated"].astype(int)
+    inc = cumulative_incidence_by(
+        counts, "duration_days", "event", "group", horizon_days, q.level, "n_courses"
     )
-    inc = cumulative_incidence_by(frame, "duration_days", "event", "group", horizon_days, q.level)
     inc["group"] = inc["group"].astype(object)
-    within = courses["is_escalated"].astype(bool) & (
-        courses["escalated_day"] <= horizon_days
-    ).fillna(False).astype(bool)
-    per_group = courses.assign(_within=within).groupby("group")
+    # an escalated course's duration is its escalated_day (marts/course_escalation.sql)
+    escalated = counts["n_courses"] * counts["event"]
+    within = escalated * (counts["duration_days"] <= horizon_days)
+    per_group = counts.assign(
+        group=counts["group"].astype(object), is_escalated=escalated, _within=within
+    ).groupby("group")
     sfx = level_suffix(q.level)
     out = pd.DataFrame(
         {

@@ -1,8 +1,9 @@
 """Early flare and quitting, and what came of it (issue 4; methods.md sections 3 and 5).
 
-``sql/analytics/timeline_course_flare.sql`` returns every started course in scope with its
-flare flags (computed once per load in ``marts/course_facts.sql``) and its primary-window
-outcome; this module counts them: flare incidence, quitting after a flare, the outcome of
+``sql/analytics/timeline_flare_counts.sql`` counts the started courses in scope per
+combination of their flare flags (computed once per load in ``marts/course_facts.sql``) and
+primary-window outcome, a few dozen rows whatever the clinic's size (issue 10); this module
+sums those counts: flare incidence, quitting after a flare, the outcome of
 each path (also by expectations) with Wilson intervals, and the links of the flow diagram.
 """
 
@@ -58,34 +59,47 @@ def flare_courses(q: Query) -> pd.DataFrame:
     (stopped after 1-2 sessions with more planned), ``is_eligible, has_followup,
     is_responder`` (primary window), ``outcome`` (responder / non_responder / no_followup /
     not_eligible), ``is_early_flare`` (NRS rise or event), ``is_quit_after_flare`` (flare
-    and early quit) and ``flare_path`` (flare_continued / flare_quit / no_flare).
+    and early quit) and ``flare_path`` (flare_continued / flare_quit / no_flare). Course-level
+    rows for checking the flags; the page uses :func:`flare_counts`.
     """
     return q.run("analytics/timeline_course_flare", window=q.settings.primary_window)
 
 
-def _started_courses(q: Query) -> pd.DataFrame:
-    """:func:`flare_courses`; raises :class:`InsufficientData` when there is none."""
-    courses = flare_courses(q)
-    if courses.empty:
+def flare_counts(q: Query) -> pd.DataFrame:
+    """The started courses in scope counted per combination of flags, path and outcome
+    (``sql/analytics/timeline_flare_counts.sql``: one query, a few dozen rows): columns
+    ``expectations, has_nrs_flare, has_flare_event, is_early_flare, is_early_quit,
+    is_quit_after_flare, flare_path, outcome, n_courses`` (the flags as in
+    :func:`flare_courses`), with ``n_eligible, n_followup, n_responders`` (complete case at
+    the primary window, read off the outcome). Raises :class:`InsufficientData` when no
+    course in scope has a session."""
+    counts = q.run("analytics/timeline_flare_counts", window=q.settings.primary_window)
+    if counts.empty:
         raise InsufficientData("No course with a session matches these filters.")
-    return courses
+    n = counts["n_courses"].astype(int)
+    outcome = counts["outcome"]
+    return counts.assign(
+        n_courses=n,
+        n_eligible=n * (outcome != "not_eligible"),
+        n_followup=n * outcome.isin(["responder", "non_responder"]),
+        n_responders=n * (outcome == "responder"),
+    )
 
 
-def _outcome_counts(courses: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Responder counts per ``keys`` (complete case at the primary window)."""
-    flags = courses.assign(_followup=courses["is_eligible"] & courses["has_followup"])
-    grouped = flags.groupby(keys, observed=False)
-    counts = pd.DataFrame(
-        {
-            "n_courses": grouped.size(),
-            "n_eligible": grouped["is_eligible"].sum(),
-            "n_followup": grouped["_followup"].sum(),
-            "n_responders": grouped["is_responder"].sum(),
-        }
-    ).reset_index()
-    for col in ("n_courses", "n_eligible", "n_followup", "n_responders"):
-        counts[col] = counts[col].fillna(0).astype(int)
-    return counts
+COUNT_COLUMNS = ["n_courses", "n_eligible", "n_followup", "n_responders"]
+
+
+def _outcome_counts(counts: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Responder counts per ``keys`` (complete case at the primary window), every
+    combination of the categorical keys present (0 where no course)."""
+    out = counts.groupby(keys, observed=False)[COUNT_COLUMNS].sum().reset_index()
+    out[COUNT_COLUMNS] = out[COUNT_COLUMNS].fillna(0).astype(int)
+    return out
+
+
+def _total(counts: pd.DataFrame, mask: pd.Series) -> int:
+    """Courses in the rows of ``counts`` where ``mask`` holds."""
+    return int(counts.loc[mask, "n_courses"].sum())
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,9 @@ class FlareSummary:
     - ``outcomes_by_expectations``: the same with a leading ``expectations`` column;
     - ``quit_by_expectations``: per expectations: ``n_flare, n_quit_after_flare, quit_rate,
       quit_ci_lower_95, quit_ci_upper_95, n_no_flare, n_early_quit_no_flare,
-      no_flare_quit_rate, no_flare_quit_ci_lower_95, no_flare_quit_ci_upper_95``.
+      no_flare_quit_rate, no_flare_quit_ci_lower_95, no_flare_quit_ci_upper_95``;
+    - ``flow``: the links of the flow diagram (:func:`flare_flow`), from the same counts, so
+      the page asks one query for the whole tab.
     """
 
     n_started: int
@@ -115,41 +131,41 @@ class FlareSummary:
     outcomes: pd.DataFrame
     outcomes_by_expectations: pd.DataFrame
     quit_by_expectations: pd.DataFrame
+    flow: pd.DataFrame
 
 
 def flare_summary(q: Query) -> FlareSummary:
     """Flare incidence, quitting after a flare, and the outcome of each path, also by
-    expectations (methods.md sections 3 and 5). Raises :class:`InsufficientData` when no
-    course in scope has a session."""
-    courses = _started_courses(q)
+    expectations (methods.md sections 3 and 5), from :func:`flare_counts`. Raises
+    :class:`InsufficientData` when no course in scope has a session."""
+    counts = flare_counts(q)
     level = q.level
-    flare = courses["is_early_flare"]
-    nrs, event = courses["has_nrs_flare"], courses["has_flare_event"]
-    no_flare = courses[~flare]
+    flare = counts["is_early_flare"].astype(bool)
+    nrs, event = counts["has_nrs_flare"].astype(bool), counts["has_flare_event"].astype(bool)
+    quit_early = counts["is_early_quit"].astype(bool)
+    n_started, n_flare = _total(counts, flare | ~flare), _total(counts, flare)
 
-    path = pd.Categorical(courses["flare_path"], categories=FLARE_PATHS)
-    outcomes = _outcome_counts(courses.assign(path=path), ["path"])
+    path = pd.Categorical(counts["flare_path"], categories=FLARE_PATHS)
+    outcomes = _outcome_counts(counts.assign(path=path), ["path"])
     outcomes["path"] = outcomes["path"].astype(object)
 
-    expectations = pd.Categorical(courses["expectations"], categories=EXPECTATIONS)
+    expectations = pd.Categorical(counts["expectations"], categories=EXPECTATIONS)
     by_exp = _outcome_counts(
-        courses.assign(path=path, expectations=expectations), ["expectations", "path"]
+        counts.assign(path=path, expectations=expectations), ["expectations", "path"]
     )
     for col in ("expectations", "path"):
         by_exp[col] = by_exp[col].astype(object)
 
     quit_rows = []
     for exp in EXPECTATIONS:
-        rows = courses[courses["expectations"] == exp]
-        fl = rows[rows["is_early_flare"]]
-        nf = rows[~rows["is_early_flare"]]
+        mine = counts["expectations"] == exp
         quit_rows.append(
             {
                 "expectations": exp,
-                "n_flare": len(fl),
-                "n_quit_after_flare": int(fl["is_quit_after_flare"].sum()),
-                "n_no_flare": len(nf),
-                "n_early_quit_no_flare": int(nf["is_early_quit"].sum()),
+                "n_flare": _total(counts, mine & flare),
+                "n_quit_after_flare": _total(counts, mine & counts["is_quit_after_flare"]),
+                "n_no_flare": _total(counts, mine & ~flare),
+                "n_early_quit_no_flare": _total(counts, mine & ~flare & quit_early),
             }
         )
     quit_by_exp = pd.DataFrame(quit_rows)
@@ -159,20 +175,21 @@ def flare_summary(q: Query) -> FlareSummary:
     )
 
     return FlareSummary(
-        n_started=len(courses),
-        incidence=proportion(int(flare.sum()), len(courses), level),
-        n_flare_nrs_only=int((nrs & ~event).sum()),
-        n_flare_event_only=int((event & ~nrs).sum()),
-        n_flare_both=int((nrs & event).sum()),
+        n_started=n_started,
+        incidence=proportion(n_flare, n_started, level),
+        n_flare_nrs_only=_total(counts, nrs & ~event),
+        n_flare_event_only=_total(counts, event & ~nrs),
+        n_flare_both=_total(counts, nrs & event),
         quit_after_flare=proportion(
-            int(courses["is_quit_after_flare"].sum()), int(flare.sum()), level
+            _total(counts, counts["is_quit_after_flare"].astype(bool)), n_flare, level
         ),
         early_quit_without_flare=proportion(
-            int(no_flare["is_early_quit"].sum()), len(no_flare), level
+            _total(counts, ~flare & quit_early), _total(counts, ~flare), level
         ),
         outcomes=with_responder_rate(outcomes, level),
         outcomes_by_expectations=with_responder_rate(by_exp, level),
         quit_by_expectations=quit_by_exp,
+        flow=_flow_links(counts),
     )
 
 
@@ -186,22 +203,31 @@ def flare_flow(q: Query) -> pd.DataFrame:
     below the minimum (not counted in responder rates). Links with no course are left out;
     each stage's links add up to the courses with a session.
     """
-    courses = _started_courses(q)
-    flare_node = np.where(courses["is_early_flare"], NODE_FLARE, NODE_NO_FLARE)
-    path_node = [
-        NODE_BY_PATH[("flare" if f else "no_flare", bool(q))]
-        for f, q in zip(courses["is_early_flare"], courses["is_early_quit"], strict=True)
-    ]
-    outcome_node = courses["outcome"].map(NODE_BY_OUTCOME)
+    return _flow_links(flare_counts(q))
+
+
+def _flow_links(counts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`flare_flow`'s links from :func:`flare_counts`."""
+    flare = counts["is_early_flare"].astype(bool)
+    quit_early = counts["is_early_quit"].astype(bool)
     stages = pd.DataFrame(
-        {"s1": NODE_STARTED, "s2": flare_node, "s3": path_node, "s4": outcome_node}
+        {
+            "s1": NODE_STARTED,
+            "s2": np.where(flare, NODE_FLARE, NODE_NO_FLARE),
+            "s3": [
+                NODE_BY_PATH[("flare" if f else "no_flare", bool(k))]
+                for f, k in zip(flare, quit_early, strict=True)
+            ],
+            "s4": counts["outcome"].map(NODE_BY_OUTCOME),
+            "n_courses": counts["n_courses"],
+        }
     )
     order = {name: i for i, name in enumerate(FLOW_NODES)}
     links = []
     for src, dst in (("s1", "s2"), ("s2", "s3"), ("s3", "s4")):
-        counts = stages.groupby([src, dst]).size().reset_index(name="n_courses")
-        counts.columns = ["source", "target", "n_courses"]
-        links.append(counts)
+        pairs = stages.groupby([src, dst])["n_courses"].sum().reset_index()
+        pairs.columns = ["source", "target", "n_courses"]
+        links.append(pairs)
     out = pd.concat(links, ignore_index=True)
     out = out[out["n_courses"] > 0]
     out = out.assign(_s=out["source"].map(order), _t=out["target"].map(order))

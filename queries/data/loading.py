@@ -6,14 +6,15 @@ the load is recorded, and only then is the new file swapped in with ``os.replace
 load leaves the old file byte-for-byte as it was (docs/engineering.md, DuckDB 2.0 locking),
 and so does a load killed at any moment; the next load removes what a dead one left beside
 the file (:func:`queries.data.db.remove_dead_scratch`).
+
+A CSV extract is read once, inside DuckDB, straight into the new file
+(:mod:`queries.data.streaming`, issue 10); when that fast path cannot accept it, the careful
+path (:func:`queries.data.validation.read_extract`, then the Arrow tables written) decides and
+says what is wrong. The file itself and the swap are :mod:`queries.data.new_file`'s.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,16 +22,24 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from queries.core import responders
 from queries.core.settings import Settings
 from queries.data import db
 from queries.data.contract import FILES
 from queries.data.discovery import ignored_note
-from queries.data.raw_export import raw_export_reason
-from queries.data.validation import Extract, read_extract
-from queries.data.violations import SUMMARY_LIMIT, ContractViolation, Violation
+from queries.data.new_file import (
+    STAGING_VIEWS,  # noqa: F401  (the views a load creates; tests read it from here)
+    fresh_scratch,
+    open_new,
+    remove_scratch,
+    swap_in,
+)
+from queries.data.raw_export import RawExportRefused, raw_export_reason
+from queries.data.streaming import NotStreamable, Streamable, scan, stream_into
+from queries.data.validation import Extract, read_extract, release_arrow_memory
+from queries.data.violations import ContractViolation
+from queries.stats import trajectory
 
 Progress = Callable[[str], None]
 
@@ -39,29 +48,6 @@ def load_steps(replacing: bool) -> int:
     """How many progress messages a load sends: reading and checking, (when a database is
     there already) copying the courses kept, writing, computing the marts, recording."""
     return 5 if replacing else 4
-
-
-class RawExportRefused(ContractViolation):
-    """The folder is a raw clinic export, not a de-identified extract (``reason``, from
-    :func:`queries.data.raw_export.raw_export_reason`, says what was found and to run
-    ``ozone-outcomes deidentify`` first), with the contract's own findings, if any, shown
-    without their values: a raw export's refusal prints no value of it."""
-
-    def __init__(self, reason: str, violations: list[Violation]):
-        self.reason = reason
-        super().__init__([dataclasses.replace(v, value=None) for v in violations])
-
-    def summary(self, limit: int | None = SUMMARY_LIMIT) -> str:
-        text = f"Refused: {self.reason}\nNothing was loaded and the database is unchanged."
-        if not self.violations:
-            return text
-        shown = self.violations if limit is None else self.violations[:limit]
-        more = len(self.violations) - len(shown)
-        return "\n".join(
-            [text, f"The data contract's checks found {len(self.violations)} problem(s) too:"]
-            + [f"  {v}" for v in shown]
-            + ([f"  ... and {more} more"] if more else [])
-        )
 
 
 @dataclass(frozen=True)
@@ -123,16 +109,6 @@ def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
     return dict(zip(frame["file_name"], frame["sha256"], strict=True)) if len(frame) else None
 
 
-# The staging views (sql/staging/): the contract tables renamed and cast, read by the marts.
-STAGING_VIEWS = ("stg_courses", "stg_sessions", "stg_assessments", "stg_adverse_events")
-
-
-def build_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the staging views the marts read (house style: staging only renames and casts)."""
-    for view in STAGING_VIEWS:
-        db.execute_script(con, f"staging/{view}")
-
-
 def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Compute the derived tables once per load (data-contract "Derived", methods.md 1, 2
     and 5): daily values, primary and secondary outcomes, the per-course facts."""
@@ -167,92 +143,134 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         windows=windows,
         **responders.mart_parameters(),
     )
+    # Timeline and Cases like this (issue 10): trajectory weeks, durability, escalation
+    db.execute_script(
+        con,
+        "marts/course_trajectory_weeks",
+        instrument=settings.primary_instrument,
+        primary_window=settings.primary_window,
+        weeks=trajectory.mart_weeks(),
+    )
+    db.execute_script(
+        con,
+        "marts/course_durability",
+        instrument=settings.primary_instrument,
+        primary_window=settings.primary_window,
+        min_drop_points=settings.responder_min_drop_points,
+        min_drop_fraction=settings.responder_min_drop_fraction,
+    )
+    db.execute_script(con, "marts/course_escalation")
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    """What a load records of its extract, however it was read."""
+
+    folder: Path
+    fmt: str
+    is_synthetic: bool
+    ignored_files: tuple[str, ...]
+    rows: dict[str, int]  # rows of each contract file
+    hashes: dict[str, str]  # file name -> SHA-256
 
 
 def _build(
+    con: duckdb.DuckDBPyConnection,
+    old: Path | None,
+    incoming: _Incoming,
+    write: Callable[[], object],
+    settings: Settings,
+    progress: Progress,
+) -> LoadReport:
+    """Copy the kept courses of ``old``, ``write`` the extract (unless it is in already: then
+    ``write`` puts it on disk), compute the marts and record the load, in the new file of
+    ``con``; ``extract_course_ids`` is registered or created on ``con`` by the caller."""
+    rows = incoming.rows
+    n_replaced = 0
+    if old is not None:
+        progress("copying the courses this extract does not replace")
+        db.execute_script(con, "meta/attach_old", path=str(old))
+        n_replaced = int(db.first_value(db.run_here(con, "meta/count_replaced"), "n_replaced"))
+        db.execute_script(con, "meta/copy_kept_rows")
+    progress("writing " + ", ".join(f"{k} ({n:,} rows)" for k, n in rows.items()))
+    write()
+    progress("computing severity, adherence and outcomes for every course")
+    build_marts(con, settings)
+    row_counts = db.run_here(con, "meta/table_row_counts")
+    n_after = int(db.first_value(row_counts[row_counts["table_name"] == "courses"], "n_rows"))
+    n_in = rows["courses"]
+    progress("recording the load and writing the new database to disk")
+    load_id = int(db.first_value(db.run_here(con, "meta/next_load_id"), "load_id"))
+    db.execute_script(
+        con,
+        "meta/record_load",
+        load_id=load_id,
+        loaded_at=datetime.now(UTC).replace(tzinfo=None),
+        source_folder=str(incoming.folder.resolve()),
+        source_format=incoming.fmt,
+        is_synthetic=incoming.is_synthetic,
+        n_in=n_in,
+        n_replaced=n_replaced,
+        n_added=n_in - n_replaced,
+        n_after=n_after,
+        definition=responder_definition(settings),
+    )
+    names = list(incoming.hashes)
+    con.register(
+        "incoming_files",
+        pd.DataFrame(
+            {
+                "load_id": load_id,
+                "file_name": names,
+                "sha256": [incoming.hashes[name] for name in names],
+                "n_rows": [rows[name.rsplit(".", 1)[0]] for name in names],
+            }
+        ),
+    )
+    db.execute_script(con, "meta/record_load_files")
+    if old is not None:
+        con.execute("detach old")
+    con.execute("checkpoint")
+    return LoadReport(
+        "loaded",
+        Path(),
+        load_id,
+        n_in,
+        n_replaced,
+        n_in - n_replaced,
+        n_after,
+        rows,
+        incoming.is_synthetic,
+        incoming.ignored_files,
+    )
+
+
+def _build_from_arrow(
     tmp: Path, old: Path | None, extract: Extract, settings: Settings, progress: Progress
 ) -> LoadReport:
-    rows = {k: len(v) for k, v in extract.tables.items()}
-    file_rows = {raw.path.name: (raw.sha256, raw.n_rows) for raw in extract.files.values()}
-    _release_text(extract)
-    con = db.connect(
-        tmp,
-        read_only=False,
-        threads=settings.threads,
-        memory_limit=settings.memory_limit,
-        temp_directory=_spill_dir(tmp),
+    incoming = _Incoming(
+        extract.folder,
+        extract.fmt,
+        extract.is_synthetic,
+        extract.ignored_files,
+        {k: len(v) for k, v in extract.tables.items()},
+        extract.hashes,
     )
-    try:
-        # bulk work: rows need not keep their order while written (docs/engineering.md)
-        con.execute("set preserve_insertion_order = false")
-        db.execute_script(con, "meta/schema")
-        db.execute_script(con, "macros")
-        build_staging(con)
-        db.execute_script(con, "meta/record_schema_version", schema_version=db.SCHEMA_VERSION)
-        new_ids = extract.tables["courses"].select(["course_id"])
-        con.register("extract_course_ids", new_ids)
-        n_replaced = 0
-        if old is not None:
-            progress("copying the courses this extract does not replace")
-            db.execute_script(con, "meta/attach_old", path=str(old))
-            n_replaced = int(db.first_value(db.run_here(con, "meta/count_replaced"), "n_replaced"))
-            db.execute_script(con, "meta/copy_kept_rows")
+    extract.release_text()
+    con = open_new(tmp, settings)
+
+    def write() -> None:
         for spec in FILES:
             con.register(f"incoming_{spec.name}", extract.tables[spec.name])
-        progress("writing " + ", ".join(f"{k} ({n:,} rows)" for k, n in rows.items()))
         db.execute_script(con, "meta/insert_extract")
         for name in ["extract_course_ids", *(f"incoming_{spec.name}" for spec in FILES)]:
             con.unregister(name)
         extract.tables.clear()  # written: the marts read DuckDB's copy, the memory goes back
-        _release_arrow_memory()
-        progress("computing severity, adherence and outcomes for every course")
-        build_marts(con, settings)
-        row_counts = db.run_here(con, "meta/table_row_counts")
-        n_after = int(db.first_value(row_counts[row_counts["table_name"] == "courses"], "n_rows"))
-        n_in = rows["courses"]
-        progress("recording the load and writing the new database to disk")
-        load_id = int(db.first_value(db.run_here(con, "meta/next_load_id"), "load_id"))
-        db.execute_script(
-            con,
-            "meta/record_load",
-            load_id=load_id,
-            loaded_at=datetime.now(UTC).replace(tzinfo=None),
-            source_folder=str(extract.folder.resolve()),
-            source_format=extract.fmt,
-            is_synthetic=extract.is_synthetic,
-            n_in=n_in,
-            n_replaced=n_replaced,
-            n_added=n_in - n_replaced,
-            n_after=n_after,
-            definition=responder_definition(settings),
-        )
-        con.register(
-            "incoming_files",
-            pd.DataFrame(
-                {
-                    "load_id": load_id,
-                    "file_name": list(file_rows),
-                    "sha256": [sha for sha, _ in file_rows.values()],
-                    "n_rows": [n for _, n in file_rows.values()],
-                }
-            ),
-        )
-        db.execute_script(con, "meta/record_load_files")
-        if old is not None:
-            con.execute("detach old")
-        con.execute("checkpoint")
-        return LoadReport(
-            "loaded",
-            Path(),
-            load_id,
-            n_in,
-            n_replaced,
-            n_in - n_replaced,
-            n_after,
-            rows,
-            extract.is_synthetic,
-            extract.ignored_files,
-        )
+        release_arrow_memory()
+
+    try:
+        con.register("extract_course_ids", extract.tables["courses"].select(["course_id"]))
+        return _build(con, old, incoming, write, settings, progress)
     finally:
         con.close()
 
@@ -282,54 +300,53 @@ def load_extract(
             extract.is_synthetic,
             extract.ignored_files,
         )
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db.scratch_path(db_path, "loading")
-    _remove_scratch(tmp)
+    tmp = fresh_scratch(db_path)
+    old = db_path if db_path.exists() else None
     try:
-        report = _build(tmp, db_path if db_path.exists() else None, extract, settings, progress)
-        _fsync(tmp)
-        os.replace(tmp, db_path)
-        _fsync(db_path.parent)  # the swap itself survives a power loss
+        report = _build_from_arrow(tmp, old, extract, settings, progress)
+        swap_in(tmp, db_path)
     finally:
-        _remove_scratch(tmp)
+        remove_scratch(tmp)
     return LoadReport(**{**report.__dict__, "db_path": db_path})
 
 
-def _spill_dir(tmp: Path) -> Path:
-    return tmp.with_name(tmp.name + ".tmp")
-
-
-def _remove_scratch(tmp: Path) -> None:
-    """Remove a load's new file (when not swapped in), its WAL and its spill folder."""
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    shutil.rmtree(_spill_dir(tmp), ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file, or a folder's entries, to disk (where the system allows it)."""
+def _load_streamed(
+    extract: Streamable, db_path: Path, settings: Settings, progress: Progress
+) -> LoadReport | None:
+    """The fast path (:mod:`queries.data.streaming`): the CSVs streamed, typed and checked
+    inside DuckDB straight into the new file; None when the careful path must decide (the new
+    file is removed, nothing else was touched and no other step was announced)."""
+    db.remove_dead_scratch(db_path)  # what a killed load (or reader) left beside the file
+    tmp = fresh_scratch(db_path)
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
+        con = open_new(tmp, settings)
+        try:
+            try:
+                rows = stream_into(con, extract)
+            except NotStreamable:
+                return None
+            if _last_load_hashes(db_path) == extract.hashes:
+                n = rows["courses"]
+                return LoadReport(
+                    "unchanged", db_path, None, n, 0, 0, n, rows,
+                    extract.is_synthetic, extract.ignored_files,
+                )  # fmt: skip
+            db.execute_script(con, "meta/extract_course_ids")
+            incoming = _Incoming(
+                extract.folder, "csv", extract.is_synthetic, extract.ignored_files, rows,
+                extract.hashes,
+            )  # fmt: skip
+            old = db_path if db_path.exists() else None
+            # the extract is in already: "writing" puts it on disk
+            report = _build(
+                con, old, incoming, lambda: con.execute("checkpoint"), settings, progress
+            )
+        finally:
+            con.close()
+        swap_in(tmp, db_path)
     finally:
-        os.close(fd)
-
-
-def _release_text(extract: Extract) -> None:
-    """Drop the text form of every checked column (the typed tables are what is written)."""
-    for raw in extract.files.values():
-        raw.columns = {}
-    _release_arrow_memory()
-
-
-def _release_arrow_memory() -> None:
-    """Give Arrow's freed buffers back to the system before DuckDB's share of memory."""
-    with contextlib.suppress(Exception):
-        pa.default_memory_pool().release_unused()
+        remove_scratch(tmp)
+    return LoadReport(**{**report.__dict__, "db_path": db_path})
 
 
 def load_folder(
@@ -345,8 +362,17 @@ def load_folder(
     dates: data-contract.md, "What a load does with bad input"), and
     :class:`queries.data.violations.ContractViolation` (listing every problem) when the
     extract breaks any rule; either way without touching the database.
+
+    A CSV extract is read once, inside DuckDB (:mod:`queries.data.streaming`); when that fast
+    path cannot accept it, the careful path (:func:`queries.data.validation.read_extract`)
+    reads it again and says exactly what is wrong.
     """
     progress(f"reading and checking {folder}")
+    streamable = scan(Path(folder))
+    if streamable is not None:
+        report = _load_streamed(streamable, Path(db_path), settings, progress)
+        if report is not None:
+            return report
     reason = raw_export_reason(folder)
     try:
         extract = read_extract(folder)

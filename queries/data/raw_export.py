@@ -11,6 +11,7 @@ put in a message.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 from queries.data.contract import FILE_BY_NAME, FILES, SUFFIXES
 from queries.data.reading import identifier_reason
 from queries.data.validation import FULL_DATE_VALUE
-from queries.data.violations import Violation
+from queries.data.violations import SUMMARY_LIMIT, ContractViolation, Violation
 
 # What a raw export has instead of the contract's de-identified columns.
 FIRST_SESSION_DATE = "first_session_date"
@@ -70,6 +71,29 @@ class RawExportError(ValueError):
         if len(self.violations) > limit:
             lines.append(f"  ... and {len(self.violations) - limit} more")
         return "\n".join(lines)
+
+
+class RawExportRefused(ContractViolation):
+    """The folder is a raw clinic export, not a de-identified extract (``reason``, from
+    :func:`queries.data.raw_export.raw_export_reason`, says what was found and to run
+    ``ozone-outcomes deidentify`` first), with the contract's own findings, if any, shown
+    without their values: a raw export's refusal prints no value of it."""
+
+    def __init__(self, reason: str, violations: list[Violation]):
+        self.reason = reason
+        super().__init__([dataclasses.replace(v, value=None) for v in violations])
+
+    def summary(self, limit: int | None = SUMMARY_LIMIT) -> str:
+        text = f"Refused: {self.reason}\nNothing was loaded and the database is unchanged."
+        if not self.violations:
+            return text
+        shown = self.violations if limit is None else self.violations[:limit]
+        more = len(self.violations) - len(shown)
+        return "\n".join(
+            [text, f"The data contract's checks found {len(self.violations)} problem(s) too:"]
+            + [f"  {v}" for v in shown]
+            + ([f"  ... and {more} more"] if more else [])
+        )
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def identifier_reason(column_name: str) -> str | None:
     return None
 
 
-def _check_header(
+def check_header(
     spec: FileSpec, name: str, header: list[str], row_word: str, out: list[Violation]
 ) -> list[str] | None:
     """Check the header; returns the usable column names, or None when rows can't be read.
@@ -208,7 +208,7 @@ def _read_csv(spec: FileSpec, path: Path, out: list[Violation]) -> ReadColumns |
     except csv.Error as exc:
         out.append(Violation.of_file(name, f"the header row cannot be read ({exc})", 1))
         return None
-    columns = _check_header(spec, name, header, "line", out)
+    columns = check_header(spec, name, header, "line", out)
     if columns is None:
         return None
     return _csv_fast(text, columns) or _csv_careful(text, name, columns, out)
@@ -240,7 +240,7 @@ def _read_parquet(spec: FileSpec, path: Path, out: list[Violation]) -> ReadColum
         unreadable = f"the file cannot be read as Parquet ({exc}); it may be truncated"
         out.append(Violation.of_file(name, unreadable, row_word="row"))
         return None
-    columns = _check_header(spec, name, list(table.column_names), "row", out)
+    columns = check_header(spec, name, list(table.column_names), "row", out)
     if columns is None:
         return None
     arrays = {col: _parquet_as_text(table.column(col).combine_chunks()) for col in columns}

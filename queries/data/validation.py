@@ -7,6 +7,7 @@ one :class:`~queries.data.violations.ContractViolation`. Nothing here touches a 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,19 @@ class Extract:
     @property
     def hashes(self) -> dict[str, str]:
         return {f.path.name: f.sha256 for f in self.files.values()}
+
+    def release_text(self) -> None:
+        """Drop the text form of every checked column (the typed tables are what a load
+        writes), so that Python's copy is not held while DuckDB works (issue 10)."""
+        for raw in self.files.values():
+            raw.columns = {}
+        release_arrow_memory()
+
+
+def release_arrow_memory() -> None:
+    """Give Arrow's freed buffers back to the system before DuckDB's share of memory."""
+    with contextlib.suppress(Exception):
+        pa.default_memory_pool().release_unused()
 
 
 def _mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:

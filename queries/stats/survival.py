@@ -81,8 +81,12 @@ def _clean_inputs(durations, events) -> SurvivalData:
     return SurvivalData(t, e_num.astype(int))
 
 
-def risk_set_counts(durations, events) -> pd.DataFrame:
+def risk_set_counts(durations, events, counts=None) -> pd.DataFrame:
     """Counts at each distinct time: ``time, n_at_risk, n_events, n_censored``.
+
+    ``counts`` (optional, whole numbers >= 0): how many courses each row stands for, so that
+    SQL can hand over one row per duration and event instead of one per course (issue 10);
+    the estimate is the same as with every course given once.
 
     Rows are time 0 and every distinct observed time (event or censoring), ascending.
     ``n_at_risk`` is the number still under observation just before ``time`` (duration >=
@@ -90,10 +94,13 @@ def risk_set_counts(durations, events) -> pd.DataFrame:
     at risk at t, censoring taken to happen just after the events).
     """
     t, e = _clean_inputs(durations, events)
+    w = np.ones(t.size) if counts is None else np.asarray(counts, dtype=float)
+    if w.shape != t.shape or (w < 0).any() or (w != np.round(w)).any():
+        raise ValueError("counts must be whole numbers >= 0, one per duration")
     times = np.unique(np.concatenate(([0.0], t)))
     idx = np.searchsorted(times, t)
-    n_events = np.bincount(idx, weights=e, minlength=times.size).astype(int)
-    n_leaving = np.bincount(idx, minlength=times.size).astype(int)
+    n_events = np.rint(np.bincount(idx, weights=e * w, minlength=times.size)).astype(int)
+    n_leaving = np.rint(np.bincount(idx, weights=w, minlength=times.size)).astype(int)
     n_at_risk = np.cumsum(n_leaving[::-1])[::-1]
     return pd.DataFrame(
         {
@@ -153,7 +160,7 @@ def loglog_interval(survival, greenwood, confidence_level: float = 0.95) -> Boun
     return Bounds(lower, upper)
 
 
-def kaplan_meier(durations, events, confidence_level: float = 0.95) -> pd.DataFrame:
+def kaplan_meier(durations, events, confidence_level: float = 0.95, counts=None) -> pd.DataFrame:
     """Kaplan-Meier estimate for right-censored data, with Greenwood standard errors.
 
     Columns: ``time, n_at_risk, n_events, n_censored, survival, std_error,
@@ -161,9 +168,10 @@ def kaplan_meier(durations, events, confidence_level: float = 0.95) -> pd.DataFr
     one per distinct observed time, so censoring-only times are kept for the at-risk table;
     ``survival`` is the value on ``[time, next time)``. Method: Kaplan & Meier 1958;
     ``std_error`` = S * sqrt(Greenwood sum) (Greenwood 1926); interval: log(-log)
-    transform (:func:`loglog_interval`). ``events``: 1 = event seen, 0 = censored.
+    transform (:func:`loglog_interval`). ``events``: 1 = event seen, 0 = censored;
+    ``counts``: courses per row (:func:`risk_set_counts`).
     """
-    table = risk_set_counts(durations, events)
+    table = risk_set_counts(durations, events, counts)
     s = product_limit(table["n_at_risk"], table["n_events"])
     g = greenwood_sum(table["n_at_risk"], table["n_events"])
     with np.errstate(invalid="ignore"):
@@ -198,13 +206,16 @@ def kaplan_meier_by_group(
     event_col: str,
     group_col: str,
     confidence_level: float = 0.95,
+    count_col: str | None = None,
 ) -> pd.DataFrame:
     """:func:`kaplan_meier` (Kaplan & Meier 1958, Greenwood SEs, log(-log) intervals) for
-    each group, stacked long with a leading ``group`` column."""
+    each group, stacked long with a leading ``group`` column; ``count_col``: the column
+    saying how many courses each row stands for (None: one each)."""
     parts = []
     for key in _group_keys(frame, group_col):
         rows = frame[frame[group_col] == key]
-        km = kaplan_meier(rows[duration_col], rows[event_col], confidence_level)
+        counts = None if count_col is None else rows[count_col]
+        km = kaplan_meier(rows[duration_col], rows[event_col], confidence_level, counts)
         km.insert(0, GROUP_COLUMN, key)
         parts.append(km)
     if not parts:
@@ -334,6 +345,7 @@ def cumulative_incidence_by(
     group_col: str,
     horizon: float,
     confidence_level: float = 0.95,
+    count_col: str | None = None,
 ) -> pd.DataFrame:
     """Probability of the event by ``horizon`` per group, as 1 - KM (e.g. escalation to
     surgery within 365 days by severity).
@@ -345,8 +357,11 @@ def cumulative_incidence_by(
     Competing events (e.g. death) are treated as censoring, which slightly overstates the
     incidence where they are common (then an Aalen-Johansen estimate is needed). A group
     whose follow-up ends before ``horizon`` (last time censored) gets NaN, not a guess.
+    ``count_col`` as in :func:`kaplan_meier_by_group`.
     """
-    km = kaplan_meier_by_group(frame, duration_col, event_col, group_col, confidence_level)
+    km = kaplan_meier_by_group(
+        frame, duration_col, event_col, group_col, confidence_level, count_col
+    )
     lo_col, hi_col = _ci_columns(confidence_level)
     at = survival_at(km, [horizon])
     risk = at_risk_table(km, [horizon])

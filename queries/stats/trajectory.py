@@ -11,6 +11,11 @@ Steps, one function each:
    :func:`queries.stats.intervals.t_interval`);
 3. :func:`trajectory_by_week`: 1 then 2.
 
+At scale the same rule runs set-wise: :func:`week_day_ranges` gives the days each week takes,
+for the load-time mart ``sql/marts/course_trajectory_weeks.sql`` (step 1, once per load); a
+page's query sums per group and week and :func:`summarise_moments` adds the t intervals
+(step 2). The pandas steps above stay the independent reference the tests compare against.
+
 Also the early-flare window (methods.md section 5: NRS at day 1-10 >= baseline + 1) as
 constants, for the marker drawn on the trajectory chart.
 """
@@ -179,3 +184,61 @@ def trajectory_by_week(
     """
     assigned = assign_weeks(frame, course_col, day_col, value_col, windows)
     return summarise_by_week(assigned, value_col, course_col, group_col, confidence_level)
+
+
+def week_day_ranges(
+    windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS, first_day: int = -60, last_day: int = 730
+) -> tuple[WeekWindow, ...]:
+    """The whole days each week takes under :func:`nearest_week` (nearest target, the later week
+    on a tie, inside its window), as one contiguous range per week: what the load-time mart
+    ``sql/marts/course_trajectory_weeks.sql`` joins days on, so that SQL and this module share
+    one rule. Days run from the contract's first to its last assessment day (-60..730). The
+    days nearer one target than any other form a range, and so does a window: what a week
+    takes is one range (or none)."""
+    days = np.arange(first_day, last_day + 1)
+    weeks = nearest_week(days, windows)
+    ranges = []
+    for window in windows:
+        taken = days[weeks == window.week]
+        if taken.size:
+            ranges.append(WeekWindow(window.week, int(taken[0]), int(taken[-1])))
+    return tuple(ranges)
+
+
+def mart_weeks(windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS) -> list[dict[str, int]]:
+    """:func:`week_day_ranges` as the ``$weeks`` parameter of the trajectory mart."""
+    return [
+        {
+            "week": w.week,
+            "target_day": w.target_day,
+            "first_day": w.first_day,
+            "last_day": w.last_day,
+        }
+        for w in week_day_ranges(windows)
+    ]
+
+
+def summarise_moments(moments: pd.DataFrame, confidence_level: float = 0.95) -> pd.DataFrame:
+    """:func:`summarise_by_week`'s table from per group and week sums that SQL computed
+    set-wise (``group, week, n_courses, mean_change, sd_change``: count, mean and sample
+    standard deviation of the one value per course and week), with the same Student t interval
+    (methods.md section 3; NaN bounds where n < 2). Rows keep the order they come in."""
+    sfx = level_suffix(confidence_level)
+    n = moments["n_courses"].to_numpy(dtype=int)
+    mean = moments["mean_change"].to_numpy(dtype=float)
+    sd = moments["sd_change"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        from scipy import stats as sps  # here: scipy.stats takes half a second to import
+
+        t = sps.t.ppf(0.5 + confidence_level / 2, df=np.where(n >= 2, n - 1, 1))
+        half = np.where(n >= 2, t * sd / np.sqrt(n), np.nan)
+    return pd.DataFrame(
+        {
+            "group": moments["group"].to_numpy(dtype=object),
+            "week": moments["week"].to_numpy(dtype=int),
+            "n_courses": n,
+            "mean_change": mean,
+            f"ci_lower_{sfx}": mean - half,
+            f"ci_upper_{sfx}": mean + half,
+        }
+    )

@@ -5,8 +5,8 @@
 --          (responder / non_responder / no_followup / not_eligible) from course_outcomes.
 -- Grain: one row per course with at least one session (in scope).
 -- Parameters: $scope (scope and filters, see macros.sql), $window.
--- Used by: Timeline page (flare and quitting, flow), queries/analytics/flare.py
---          flare_courses, flare_summary, flare_flow.
+-- Used by: queries/analytics/flare.py flare_courses (course by course, for the tests); the
+--          Timeline page counts the same courses set-wise (timeline_flare_counts.sql).
 
 with started as (
     select

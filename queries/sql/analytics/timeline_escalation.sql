@@ -1,43 +1,26 @@
--- timeline_escalation.sql: time to escalation (surgery or other invasive care), per course
--- (methods.md section 5: escalation within 12 months).
--- Purpose: duration and event for a cumulative incidence (1 - Kaplan-Meier) by group:
---          escalated courses at escalated_day (never negative: the loader refuses a
---          negative one, data-contract.md), the others censored at the last day they were
---          seen (last assessment of any instrument or last session, floored at 0). queries/stats/survival.py cumulative_incidence_by does the inference.
+-- timeline_escalation.sql: time to escalation (surgery or other invasive care), course by
+-- course (methods.md section 5: escalation within 12 months).
+-- Purpose: each course in scope with the duration and event the load computed
+--          (marts/course_escalation.sql: escalated_day, else censored at the last day seen),
+--          for checking the course-level rule; the page counts set-wise
+--          (timeline_escalation_counts.sql).
 -- Grain: one row per course (in scope).
 -- Parameters: $scope (scope and filters, see macros.sql), $by (whitelisted grouping key,
 --             see macros.sql group_value).
--- Used by: Timeline page (escalation by severity), queries/analytics/durability.py
---          escalation_courses, escalation_by_severity.
+-- Used by: queries/analytics/durability.py escalation_courses (tests).
 
-with scoped as (
-    select *
-    from grouped_courses($scope, $by, 'all')
-),
-last_assessment as (
-    select a.course_id, max(a.day) as last_assessment_day
-    from assessments as a
-    join scoped as s using (course_id)
-    group by a.course_id
-),
-observed as (
+with final as (
     select
-        s.course_id,
-        s.group_value,
-        s.escalated_day,
-        l.last_assessment_day,
-        s.last_session_day,
-        greatest(coalesce(l.last_assessment_day, 0), coalesce(s.last_session_day, 0), 0)
-            as last_observed_day
-    from scoped as s
-    left join last_assessment as l using (course_id)
-),
-final as (
-    select
-        *,
-        escalated_day is not null as is_escalated,
-        coalesce(escalated_day, last_observed_day) as duration_days
-    from observed
+        g.course_id,
+        g.group_value,
+        e.escalated_day,
+        e.last_assessment_day,
+        e.last_session_day,
+        e.last_observed_day,
+        e.is_escalated,
+        e.duration_days
+    from grouped_courses($scope, $by, 'all') as g
+    join course_escalation as e using (course_id)
 )
 select * from final
 order by course_id;

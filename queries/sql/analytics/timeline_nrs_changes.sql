@@ -9,8 +9,9 @@
 -- Parameters: $scope (scope and filters, see macros.sql), $by (whitelisted grouping key,
 --             see macros.sql group_value; 'all' = one group), $instrument, $window (the
 --             window whose course_outcomes row holds the baseline).
--- Used by: Timeline page (trajectory chart), Cases like this, queries/analytics/
---          trajectories.py nrs_changes, nrs_trajectory.
+-- Used by: queries/analytics/trajectories.py nrs_changes: the course-level input of the
+--          pandas trajectory (stats/trajectory.py trajectory_by_week) that the tests compare
+--          the pages' set-wise trajectory with (timeline_trajectory.sql; issue 10).
 
 with baseline as (
     select course_id, group_value, baseline_score

@@ -33,21 +33,24 @@ baseline as (
     where day <= 0
     group by course_id
 ),
-window_candidates as (
+window_values as (
+    -- a value inside a window, with its nearness to the target day: distance x 10000 - day
+    -- (days lie in -60..730, the contract's range, so the smallest nearness is the nearest day,
+    -- the later one on a tie)
     select
-        w.window_name, w.target_day, w.half_width_days, d.course_id, d.day, d.score,
-        row_number() over (
-            partition by w.window_name, d.course_id
-            order by abs(d.day - w.target_day), d.day desc
-        ) as nearest_rank
+        w.window_name, d.course_id, d.day, d.score,
+        abs(d.day - w.target_day) * 10000 - d.day as nearness
     from windows as w
     join daily as d
         on d.day between w.target_day - w.half_width_days and w.target_day + w.half_width_days
 ),
 followup as (
-    select window_name, course_id, score as followup_score, day as followup_day
-    from window_candidates
-    where nearest_rank = 1
+    select
+        window_name, course_id,
+        arg_min(score, nearness) as followup_score,
+        arg_min(day, nearness) as followup_day
+    from window_values
+    group by window_name, course_id
 ),
 course_windows as (
     select c.course_id, c.observed_days, w.window_name, w.target_day, w.half_width_days

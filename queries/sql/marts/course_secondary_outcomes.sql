@@ -24,6 +24,11 @@
 --             $high_min_fraction, $moderate_min_points, $moderate_min_fraction,
 --             $moderate_min_domains (queries/core/responders.py). Reads assessment_daily
 --             (same-day duplicates averaged) and stg_courses.
+-- Set-wise in one pass (issue 10): each course's values of the six instruments are pivoted once
+-- per course (which it has, their baselines) and once per course and window (their follow-ups),
+-- each keyed by course alone, and the domains' instruments are chosen from those columns
+-- (WOMAC where the course has it, else KOOS), instead of grouping and joining on course x
+-- definition x domain x instrument.
 -- Used by: Patterns (the responder-definition switch, the landmark view), through
 --          sql/analytics/secondary_responder_counts.sql and landmark_counts.sql.
 
@@ -32,16 +37,11 @@ with windows as (
     select unnest($windows, recursive := true)
 ),
 domain_values as (
+    -- on 0-100, higher = worse: KOOS reversed, the patient global rescaled
     select
         course_id,
         day,
-        instrument::varchar as instrument,
-        case when instrument = 'odi' then 'odi' else 'omeract_oarsi' end as definition,
-        case
-            when instrument in ('womac_pain', 'koos_pain') then 'pain'
-            when instrument in ('odi', 'womac_function', 'koos_adl') then 'function'
-            else 'global'
-        end as domain,
+        instrument,
         case
             when instrument in ('koos_pain', 'koos_adl') then 100 - score
             when instrument = 'ptga' then score * $ptga_scale
@@ -50,67 +50,105 @@ domain_values as (
     from assessment_daily
     where instrument in ('odi', 'womac_pain', 'koos_pain', 'womac_function', 'koos_adl', 'ptga')
 ),
-chosen_instruments as (
+by_course as (
+    -- which of the six instruments a course has (any day), and each one's baseline: the
+    -- latest value with day <= 0
     select
         course_id,
-        definition,
-        domain,
-        arg_min(instrument, case when instrument like 'koos_%' then 1 else 0 end) as instrument
+        count(*) filter (where instrument = 'odi') > 0 as has_odi,
+        count(*) filter (where instrument = 'womac_pain') > 0 as has_womac_pain,
+        count(*) filter (where instrument = 'koos_pain') > 0 as has_koos_pain,
+        count(*) filter (where instrument = 'womac_function') > 0 as has_womac_function,
+        count(*) filter (where instrument = 'koos_adl') > 0 as has_koos_adl,
+        count(*) filter (where instrument = 'ptga') > 0 as has_ptga,
+        arg_max(score, day) filter (where instrument = 'odi' and day <= 0) as odi_baseline,
+        arg_max(score, day) filter (where instrument = 'womac_pain' and day <= 0)
+            as womac_pain_baseline,
+        arg_max(score, day) filter (where instrument = 'koos_pain' and day <= 0)
+            as koos_pain_baseline,
+        arg_max(score, day) filter (where instrument = 'womac_function' and day <= 0)
+            as womac_function_baseline,
+        arg_max(score, day) filter (where instrument = 'koos_adl' and day <= 0)
+            as koos_adl_baseline,
+        arg_max(score, day) filter (where instrument = 'ptga' and day <= 0) as ptga_baseline
     from domain_values
-    group by course_id, definition, domain
+    group by course_id
 ),
-chosen_values as (
-    select v.*
-    from domain_values as v
-    join chosen_instruments as c using (course_id, definition, domain, instrument)
-),
-baselines as (
-    select course_id, definition, domain, arg_max(score, day) as baseline_score
-    from chosen_values
-    where day <= 0
-    group by course_id, definition, domain
-),
-followups as (
-    -- nearest the target day, the later one on a tie: the smallest [distance, -day]
+window_values as (
+    -- a value inside a window, with its nearness to the target day: distance x 10000 - day
+    -- (days lie in -60..730, the contract's range, so the smallest nearness is the nearest day,
+    -- the later one on a tie)
     select
-        w.window_name, v.course_id, v.definition, v.domain,
-        arg_min(v.score, [abs(v.day - w.target_day), -v.day]) as followup_score
+        v.course_id, w.window_name, v.instrument, v.score,
+        abs(v.day - w.target_day) * 10000 - v.day as nearness
     from windows as w
-    join chosen_values as v
+    join domain_values as v
         on v.day between w.target_day - w.half_width_days and w.target_day + w.half_width_days
-    group by all
+),
+by_window as (
+    -- each instrument's follow-up in each window: its value of the smallest nearness
+    select
+        course_id,
+        window_name,
+        arg_min(score, nearness) filter (where instrument = 'odi') as odi_followup,
+        arg_min(score, nearness) filter (where instrument = 'womac_pain') as womac_pain_followup,
+        arg_min(score, nearness) filter (where instrument = 'koos_pain') as koos_pain_followup,
+        arg_min(score, nearness) filter (where instrument = 'womac_function')
+            as womac_function_followup,
+        arg_min(score, nearness) filter (where instrument = 'koos_adl') as koos_adl_followup,
+        arg_min(score, nearness) filter (where instrument = 'ptga') as ptga_followup
+    from window_values
+    group by course_id, window_name
 ),
 course_windows as (
-    select distinct
-        c.course_id, c.observed_days, d.definition, w.window_name,
-        w.target_day - w.half_width_days as window_first_day,
-        w.target_day + w.half_width_days as window_last_day
-    from stg_courses as c
-    join chosen_instruments as d using (course_id)
-    cross join windows as w
-),
-domains as (
     select
-        cw.course_id, cw.observed_days, cw.definition, cw.window_name, cw.window_first_day,
-        cw.window_last_day, i.domain, i.instrument, b.baseline_score, f.followup_score
-    from course_windows as cw
-    join chosen_instruments as i using (course_id, definition)
-    left join baselines as b using (course_id, definition, domain)
-    left join followups as f using (window_name, course_id, definition, domain)
+        c.course_id,
+        c.observed_days,
+        w.window_name,
+        w.target_day - w.half_width_days as window_first_day,
+        w.target_day + w.half_width_days as window_last_day,
+        b.* exclude (course_id),
+        f.* exclude (course_id, window_name)
+    from by_course as b
+    join stg_courses as c using (course_id)
+    cross join windows as w
+    left join by_window as f on f.course_id = b.course_id and f.window_name = w.window_name
 ),
 pivoted as (
     select
-        course_id, observed_days, definition, window_name, window_first_day, window_last_day,
-        any_value(instrument) filter (where domain = 'pain') as pain_instrument,
-        any_value(instrument) filter (where domain = 'function') as function_instrument,
-        any_value(baseline_score) filter (where domain = 'pain') as pain_baseline,
-        any_value(followup_score) filter (where domain = 'pain') as pain_followup,
-        any_value(baseline_score) filter (where domain = 'function') as function_baseline,
-        any_value(followup_score) filter (where domain = 'function') as function_followup,
-        any_value(baseline_score) filter (where domain = 'global') as global_baseline,
-        any_value(followup_score) filter (where domain = 'global') as global_followup
-    from domains
-    group by all
+        course_id, observed_days, 'odi' as definition, window_name, window_first_day,
+        window_last_day,
+        null::varchar as pain_instrument,
+        'odi' as function_instrument,
+        null::double as pain_baseline,
+        null::double as pain_followup,
+        odi_baseline as function_baseline,
+        odi_followup as function_followup,
+        null::double as global_baseline,
+        null::double as global_followup
+    from course_windows
+    where has_odi
+    union all
+    select
+        course_id, observed_days, 'omeract_oarsi' as definition, window_name, window_first_day,
+        window_last_day,
+        case when has_womac_pain then 'womac_pain' when has_koos_pain then 'koos_pain' end
+            as pain_instrument,
+        case
+            when has_womac_function then 'womac_function' when has_koos_adl then 'koos_adl'
+        end as function_instrument,
+        case when has_womac_pain then womac_pain_baseline else koos_pain_baseline end
+            as pain_baseline,
+        case when has_womac_pain then womac_pain_followup else koos_pain_followup end
+            as pain_followup,
+        case when has_womac_function then womac_function_baseline else koos_adl_baseline end
+            as function_baseline,
+        case when has_womac_function then womac_function_followup else koos_adl_followup end
+            as function_followup,
+        ptga_baseline as global_baseline,
+        ptga_followup as global_followup
+    from course_windows
+    where has_womac_pain or has_koos_pain or has_womac_function or has_koos_adl or has_ptga
 ),
 available as (
     select

@@ -31,27 +31,21 @@ create type severity_class as enum ('none', 'mild', 'moderate', 'severe', 'end_s
 create type adherence_class as enum ('not_started', 'one_and_done', 'partial', 'full_protocol');
 
 create table courses (
-    course_id varchar primary key check (length(course_id) > 0),
+    course_id varchar primary key,
     patient_id varchar not null,
     site_id varchar not null,
     provider_id varchar not null,
-    start_year integer not null check (start_year between 2000 and 2100),
-    start_quarter integer check (start_quarter between 1 and 4),
+    start_year integer not null,
+    start_quarter integer,
     age_band age_band not null,
     sex sex not null,
     indication indication not null,
     route route not null,
     severity_scale severity_scale not null,
-    severity_grade varchar check (
-        severity_grade is null
-        or (severity_scale = 'kl' and severity_grade in ('0', '1', '2', '3', '4'))
-        or (severity_scale = 'pfirrmann' and severity_grade in ('I', 'II', 'III', 'IV', 'V'))
-        or (severity_scale = 'clinician'
-            and severity_grade in ('mild', 'moderate', 'severe', 'end_stage'))
-    ),
+    severity_grade varchar,
     end_stage boolean,
-    symptom_months integer check (symptom_months between 0 and 600),
-    planned_sessions integer not null check (planned_sessions between 1 and 20),
+    symptom_months integer,
+    planned_sessions integer not null,
     rehab rehab not null,
     lifestyle_support boolean not null,
     expectations expectations not null,
@@ -61,34 +55,28 @@ create table courses (
     early_antioxidants_reported boolean,
     escalated_day integer,
     course_price decimal(12, 2),
-    observed_days integer check (observed_days >= 0)
+    observed_days integer
 );
 
 create table sessions (
     course_id varchar not null,
-    session_number integer not null check (session_number >= 1),
+    session_number integer not null,
     day integer not null,
-    concentration_ug_ml double not null check (concentration_ug_ml between 1 and 80),
-    volume_ml double not null check (volume_ml between 0.5 and 300)
+    concentration_ug_ml double not null,
+    volume_ml double not null
 );
 
 create table assessments (
     course_id varchar not null,
-    day integer not null check (day between -60 and 730),
+    day integer not null,
     instrument instrument not null,
-    score double not null check (
-        (instrument in ('nrs_pain', 'ptga') and score between 0 and 10)
-        or (instrument in ('odi', 'womac_pain', 'womac_function', 'koos_pain', 'koos_adl')
-            and score between 0 and 100)
-        or (instrument = 'pgic' and score between 1 and 7)
-        or (instrument = 'rom_degrees' and score between 0 and 180)
-    )
+    score double not null
 );
 
 create table adverse_events (
     course_id varchar not null,
-    session_number integer check (session_number >= 1),
-    day integer not null check (day >= 0),
+    session_number integer,
+    day integer not null,
     event adverse_event not null,
     seriousness seriousness not null
 );
@@ -169,6 +157,37 @@ create table course_secondary_outcomes (
     is_eligible boolean not null,
     has_followup boolean not null,
     is_responder boolean
+);
+
+-- Derived for the Timeline and Cases like this pages (issue 10: what does not depend on the
+-- viewer's filters is computed once per load), by sql/marts/course_trajectory_weeks.sql,
+-- course_durability.sql and course_escalation.sql (methods.md section 5).
+-- One row per course with a baseline x trajectory week: the value nearest the week's target.
+create table course_trajectory_weeks (
+    course_id varchar not null,
+    week integer not null,
+    day integer not null,
+    change_from_baseline double not null
+);
+
+-- One row per primary-window responder: how long the response lasted (durability).
+create table course_durability (
+    course_id varchar not null,
+    lost_day integer,
+    last_value_day integer not null,
+    is_response_lost boolean not null,
+    duration_days integer not null
+);
+
+-- One row per course: days to escalation, else to the last day seen (censored).
+create table course_escalation (
+    course_id varchar not null,
+    escalated_day integer,
+    last_assessment_day integer,
+    last_session_day integer,
+    last_observed_day integer not null,
+    is_escalated boolean not null,
+    duration_days integer not null
 );
 
 -- One row per load (methods: every load recorded: time, file hashes, row counts).
