@@ -5,9 +5,9 @@ settings, resolve the database (the synthetic clinic is built on first start whe
 configured), find who is looking (``auth.viewer``: sign-in, the users file, or the synthetic
 demo; nobody signed in sees the sign-in page and nothing else), take their role and scope,
 build the navigation from the role's pages (dashboard/menu.py: a page not in the list cannot
-be reached), draw the filter sidebar, label synthetic data, then run the page, and record
-the view in the audit log (methods.md section 6). The core's ``InsufficientData`` becomes
-one calm sentence here.
+be reached), draw the filter sidebar and the report's download button, label synthetic data,
+then run the page, and record the view in the audit log (methods.md section 6). The core's
+``InsufficientData`` becomes one calm sentence here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from dashboard import auth, sidebar, state
 from dashboard.menu import PAGE_BY_TITLE, PAGES, ROLE_PAGES
+from dashboard.report.button import download_button as report_button
 from queries.access.audit import AuditLogError
 from queries.core.errors import InsufficientData
 from queries.core.settings import Settings
@@ -128,6 +129,7 @@ state.set_page_context(
         audit_log=settings.audit_log_for(path),
     )
 )
+report_button(state.page_context())  # built only when clicked: no page gets slower
 try:
     navigation.run()
 except InsufficientData as exc:

@@ -25,7 +25,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -101,16 +100,11 @@ def database(settings: Settings) -> Path:
 
 
 def audit_filters(scope: Scope, filters: Filters) -> dict[str, Any]:
-    """What a view or export was asked, for the audit log: whose courses (``scope``: the
-    clinic or a provider id) and the sidebar filters that restrict anything. A page's own
-    options (a director's preview provider, the Cases like this pickers) are not in it: the
-    server does not see a widget's value in the address after the viewer changed it."""
-    chosen: dict[str, Any] = {"scope": scope.provider_id or "clinic"}
-    return chosen | {
-        name: list(value) if isinstance(value, tuple) else value
-        for name, value in dataclasses.asdict(filters).items()
-        if value not in (None, ())
-    }
+    """What a view or export was asked, for the audit log (``audit.scope_filters``: the
+    scope and the sidebar filters that restrict anything). A page's own options (a
+    director's preview provider, the Cases like this pickers) are not in it: the server does
+    not see a widget's value in the address after the viewer changed it."""
+    return audit.scope_filters(scope, filters)
 
 
 # --- cached: connection and analytics results ----------------------------------------------

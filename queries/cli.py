@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import duckdb
@@ -40,6 +41,14 @@ EXIT_OK = 0
 EXIT_REFUSED = 2
 RATES_GROUPINGS = ("severity", "adherence", "rehab", "provider", "indication", "route")
 DB_HELP = "database file (default: $OUTCOMES_DB)"
+
+
+def package_version() -> str:
+    """The installed version of Ozone Outcomes (the report names it beside the data)."""
+    try:
+        return metadata.version("ozone-outcomes")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _progress(message: str) -> None:

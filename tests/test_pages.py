@@ -90,8 +90,8 @@ def test_severity_by_adherence_heatmap_cell(fixture_env):
 
 
 def test_every_table_has_a_csv_download(fixture_env):
-    assert len(open_app("patterns").download_button) == 7  # with the landmark view's
-    assert len(open_app("data").download_button) == 3
+    assert len(open_app("patterns").main.download_button) == 7  # with the landmark view's
+    assert len(open_app("data").main.download_button) == 3
 
 
 def test_data_page_lists_loads_tables_and_checks(fixture_env):

@@ -71,7 +71,7 @@ def test_the_switch_is_read_from_the_address_and_draws_odi(definitions_env):
     caption = texts(at, "caption")
     assert "Responder (ODI (Ostelo 2008)): Oswestry Disability Index down ≥ 10 points" in caption
     assert "Responder rate (ODI) by rehab pairing" in caption
-    assert len(at.download_button) == 7
+    assert len(at.main.download_button) == 7
 
 
 def test_omeract_oarsi_rates(definitions_env):

@@ -134,7 +134,7 @@ def test_page_runs_for_each_role(request, role, page):
     assert at.title[0].value == PAGES[page]
     assert len(at.get("plotly_chart")) == (TIMELINE_CHARTS if page == "timeline" else SAFETY_CHARTS)
     assert not at.info  # every section of the timeline clinic has something to show
-    assert len(at.download_button) == len(at.dataframe)  # every table downloadable
+    assert len(at.main.download_button) == len(at.dataframe)  # every table downloadable
 
 
 def _trace(spec: dict, name: str) -> dict:

@@ -1,5 +1,5 @@
-"""The audit log: one line per view or export, appended, never edited (methods.md section 6:
-"Every view and export is audit-logged").
+"""The audit log: one line per view, export or report, appended, never edited (methods.md
+section 6: "Every view and export is audit-logged"; a report is an export of every page).
 
 A JSON Lines file of its own (never inside the database, so a load that replaces the database
 file cannot touch it). ``record`` appends one line under an exclusive ``fcntl.flock`` and
@@ -10,6 +10,7 @@ offers no way to change or delete a line.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
@@ -19,16 +20,29 @@ from typing import Any
 
 import pandas as pd
 
+from queries.core.scope import Filters, Scope
 from queries.core.settings import ROLES
 
 AUDIT_COLUMNS = ("at", "user", "role", "action", "page", "filters", "rows")
-ACTIONS = ("view", "export")
+# a page seen, a table downloaded, the report built (in the app or by `ozone-outcomes report`)
+ACTIONS = ("view", "export", "report")
 FILE_MODE = 0o600
 DATABASE_SUFFIXES = (".duckdb", ".db")
 
 
 class AuditLogError(ValueError):
     """An event that cannot be recorded, or a log line that cannot be read."""
+
+
+def scope_filters(scope: Scope, filters: Filters) -> dict[str, Any]:
+    """What was asked, as the log records it: whose courses (``scope``: ``clinic`` or a
+    provider id) and the sidebar filters that restrict anything (lists for tuples)."""
+    chosen: dict[str, Any] = {"scope": scope.provider_id or "clinic"}
+    return chosen | {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in dataclasses.asdict(filters).items()
+        if value not in (None, ())
+    }
 
 
 def _json_value(value: Any) -> Any:
