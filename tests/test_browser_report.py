@@ -138,6 +138,18 @@ def clinic_app(chromium, tmp_path_factory):
         yield url
 
 
+def download_report(page, folder: Path) -> Path:
+    """Click the sidebar's report button on the page on screen; the file saved."""
+    button = page.locator('[data-testid="stSidebar"]').get_by_role("button", name=LABEL)
+    settle(page)
+    with page.expect_download(timeout=DOWNLOAD_MS) as download:
+        button.click()
+    assert download.value.suggested_filename == FILE_NAME
+    saved = folder / FILE_NAME
+    download.value.save_as(saved)
+    return saved
+
+
 def test_a_provider_downloads_the_report_from_a_page_and_opens_it_offline(
     clinic_app, browser, page, tmp_path
 ):
@@ -146,13 +158,7 @@ def test_a_provider_downloads_the_report_from_a_page_and_opens_it_offline(
     sign_in_with_password(page, email, accounts.PASSWORD)
     page.get_by_text(f"Signed in as {email}").wait_for()
     open_from_menu(page, "patterns")
-    button = page.locator('[data-testid="stSidebar"]').get_by_role("button", name=LABEL)
-    settle(page)
-    with page.expect_download(timeout=DOWNLOAD_MS) as download:
-        button.click()
-    assert download.value.suggested_filename == FILE_NAME
-    saved = tmp_path / FILE_NAME
-    download.value.save_as(saved)
+    saved = download_report(page, tmp_path)
     text = saved.read_text(encoding="utf-8")
     assert OTHER_PROVIDERS.findall(text) == []
     opened, refused, errors = open_offline(browser, saved)
@@ -161,5 +167,25 @@ def test_a_provider_downloads_the_report_from_a_page_and_opens_it_offline(
         assert_drawn(opened)
         assert refused == [] and errors == []
         assert opened.get_by_text(f"provider {PROVIDER_ID}'s own courses").count() == 1
+    finally:
+        opened.context.close()
+
+
+def test_the_demo_downloads_the_report_with_a_pages_filter_and_opens_it_offline(
+    server, browser, page, tmp_path
+):
+    """The synthetic demo (no sign-in), on Safety & screening with one site chosen in its
+    address: the director's sections, labelled synthetic, for that site only."""
+    page.goto(f"{server}/safety?site=site_b")
+    page.get_by_role("heading", name="Safety & screening", exact=True).wait_for()
+    saved = download_report(page, tmp_path)
+    opened, refused, errors = open_offline(browser, saved)
+    try:
+        assert section_headings(opened) == DIRECTOR_HEADINGS
+        assert_drawn(opened)
+        assert refused == [] and errors == []
+        header = opened.locator("header").first.inner_text()
+        assert "site_b" in header and "site_a" not in header
+        assert opened.get_by_text("Synthetic data", exact=False).count() >= 1
     finally:
         opened.context.close()
