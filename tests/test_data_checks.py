@@ -88,3 +88,16 @@ def test_load_history_and_row_counts(con):
         dict(zip(counts["table_name"], counts["n_rows"], strict=True))["courses"]
         == EXPECTED_TOTAL["n_courses"]
     )
+
+
+def test_each_count_is_the_number_of_rows_the_check_lists(synthetic_clinic_db):
+    """Counted inside DuckDB (``db.count_rows``), each check's count is the number of rows
+    it lists for review, on a clinic where every check flags something."""
+    connection = db.connect(synthetic_clinic_db)
+    try:
+        found = flagged(connection)
+        listed = {c.name: len(checks.flagged_rows(connection, c)) for c in checks.DATA_CHECKS}
+    finally:
+        connection.close()
+    assert found == listed
+    assert sum(v > 0 for v in listed.values()) >= 3  # not a clinic of zeros

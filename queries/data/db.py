@@ -60,6 +60,18 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFram
         cur.close()
 
 
+def count_rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> int:
+    """How many rows the query in ``sql/<name>.sql`` returns, counted inside DuckDB (a data
+    check at a million courses flags tens of thousands of rows: none is fetched to count)."""
+    cur = con.cursor()
+    try:
+        return int(
+            cur.sql(sql_text(name), params=params or None).aggregate("count(*)").fetchall()[0][0]
+        )
+    finally:
+        cur.close()
+
+
 def first_value(frame: pd.DataFrame, column: str) -> Any:
     """The value of ``column`` in the first row of a query result (one-row queries)."""
     return frame[column].to_numpy()[0]
