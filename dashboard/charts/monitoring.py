@@ -4,7 +4,10 @@ The CUSUM of non-response (Steiner et al. 2000) against the course number in sta
 the alert and alarm thresholds of that provider as lines (the funnel's line styles: dashed =
 alert, solid = alarm), the courses where an alert started and where an alarm was reached
 (then the line restarts at 0) as markers, and the run-up to each alarm (from the course
-after the CUSUM was last 0) as a shaded band: when the signal started. A director sees small
+after the CUSUM was last 0) as a shaded band (all of a panel's bands one filled trace, so
+that a provider with hundreds of alarms draws in a moment): when the signal started. A long
+line comes thinned by the core (:func:`queries.analytics.monitoring.drawn_courses`: every
+signal and peak kept). A director sees small
 multiples, one panel per provider with enough courses; a provider only their own line.
 Texts come only from the monitoring result passed in (after the gate): a provider with too
 few courses gets a sentence without its count; a count the gate hid reads "hidden".
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -22,6 +26,7 @@ from dashboard.charts import base
 from dashboard.charts.funnel import LIMIT_STYLE
 from dashboard.charts.rates import count_or_hidden
 from queries.analytics.monitoring import ProviderMonitoring
+from queries.stats.cusum import MAX_SIMULATED_COURSES
 
 CUSUM_LINE = dict(color=base.SERIES_COLOURS[0], width=1.6)
 ALERT_MARK = dict(color=base.OKABE_ITO["black"], size=8, symbol="triangle-up-open")
@@ -46,6 +51,7 @@ SUMMARY_LABELS = {  # the columns of ProviderMonitoring.summary as the table hea
     "first_alarm_onset_course": "First alarm: run-up from course",
     "first_alarm_onset_period": "First alarm: run-up from",
 }
+SUBTITLE = "Risk-adjusted Bernoulli CUSUM (Steiner 2000), OR = 2 · dashed = alert, solid = alarm"
 SIGNAL_WORDS = {
     "none": "no signal",
     "alert": "alert",
@@ -64,7 +70,9 @@ def method_text(monitoring: ProviderMonitoring) -> str:
         f"non-response (OR = {monitoring.odds_ratio:g}); {monitoring.order}. The line climbs "
         "with each non-response the model did not expect and falls with each response. "
         "Thresholds simulated for each provider's own courses "
-        f"({monitoring.n_sim:,} in-control series, fixed seed): when nothing is wrong, the "
+        f"({monitoring.n_sim:,} in-control series, fixed seed; over more than "
+        f"{MAX_SIMULATED_COURSES:,} courses, {MAX_SIMULATED_COURSES:,} of them evenly spaced, "
+        "extended to all by the CUSUM's exponential tail): when nothing is wrong, the "
         f"chance of any alert over those courses is {alert} and of an alarm {alarm}. The "
         "line restarts at 0 after an alarm; the shaded band is the run-up to it. An alarm "
         "is a prompt for a review, not a verdict."
@@ -114,6 +122,24 @@ def _panel(
     """One provider's line, thresholds, signals and run-ups in the panel ``where``."""
     x = path["course_number"].to_numpy()
     last = float(x.max()) if len(x) else 1.0
+    alarms = signals[signals["signal"] == "alarm"]
+    if len(alarms):  # every run-up as one filled trace: hundreds of shapes take minutes
+        top = max(float(path["cusum"].max()), float(summary["alarm_threshold"])) * 1.05
+        x0 = alarms["onset_course_number"].to_numpy(dtype=float) - 0.5
+        x1 = alarms["course_number"].to_numpy(dtype=float) + 0.5
+        gap = np.full(x0.size, np.nan)
+        fig.add_scatter(
+            x=np.column_stack([x0, x1, x1, x0, x0, gap]).ravel(),
+            y=np.tile([0.0, 0.0, top, top, 0.0, np.nan], x0.size),
+            mode="lines",
+            fill="toself",
+            fillcolor=RUN_UP,
+            line_width=0,
+            name="run-up to an alarm",
+            showlegend=False,
+            hoverinfo="skip",
+            **where,
+        )
     fig.add_scatter(
         x=x,
         y=path["cusum"],
@@ -151,16 +177,6 @@ def _panel(
             showlegend=first,
             customdata=marks["period"],
             hovertemplate=f"{kind} at course %{{x}} (%{{customdata}})<extra></extra>",
-            **where,
-        )
-    alarms = signals[signals["signal"] == "alarm"]
-    for onset, course in zip(alarms["onset_course_number"], alarms["course_number"], strict=True):
-        fig.add_vrect(
-            x0=float(onset) - 0.5,
-            x1=float(course) + 0.5,
-            fillcolor=RUN_UP,
-            line_width=0,
-            layer="below",
             **where,
         )
 

@@ -309,3 +309,53 @@ def rates_beside_clinic(
         )
     fig.update_layout(xaxis_title=None)
     return fig
+
+
+# --- what the Providers page says under its figures (methods.md section 4) ------------------
+
+C_STATISTIC_HELP = (
+    "Chance that a responder got a higher predicted probability than a non-responder: "
+    "0.5 = no better than a coin, 1 = perfect."
+)
+C_STATISTIC_NOTE = "Measured on the same courses the model was fitted on, so a little optimistic."
+CALIBRATION_CAPTION = (
+    "Each point is a tenth of the courses by predicted chance of response; on the dotted "
+    "diagonal the model's expectation matches what happened. Measured on the data the model "
+    "was fitted on."
+)
+SHRUNKEN_CAPTION = (
+    "Each provider's rate pulled towards the clinic rate, the more the fewer its courses "
+    "(empirical Bayes), with its interval; hollow = crude rate. Listed by id, not by rate: "
+    "overlapping intervals mean an order would mislead. "
+)
+BASELINE_PAIN_CAPTION = (
+    "Mean baseline NRS pain of each provider's courses with a t interval; the case-mix model "
+    "allows for it (more pain: more room to improve, harder cases)."
+)
+NONRESPONDER_CAPTION = (
+    "{split} with follow-up; each factor level's standardised difference (Austin 2009), "
+    "largest first. Description, not cause."
+)
+ODDS_RATIO_CAPTION = (
+    "Association, not effect: odds ratios from one model of all these factors together; "
+    "sessions and rehab follow early response and who is referred, so they describe, they do "
+    "not prove what works."
+)
+
+
+def case_mix_caption(name: str) -> str:
+    """Under a provider-by-provider case-mix chart of factor ``name``."""
+    return (
+        f"Share of each provider's courses by {name.lower()}; compare each bar with the whole "
+        "clinic's on top. Case mix explains part of a crude rate."
+    )
+
+
+def process_caption(settings: Settings) -> str:
+    """Under the process chart: what each indicator counts."""
+    return (
+        "Sessions: courses completing all planned sessions; rehab: any rehab plan; "
+        f"follow-up: eligible courses with a {settings.window().name} value; screening: "
+        "contraindication screening documented. Each with its Wilson interval; n in the "
+        "axis and the hover."
+    )

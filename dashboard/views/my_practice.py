@@ -91,7 +91,7 @@ with section():
         cm.cusum_chart(
             watch,
             "My CUSUM of non-response",
-            "Risk-adjusted Bernoulli CUSUM (Steiner 2000), OR = 2 · dashed = alert, solid = alarm",
+            cm.SUBTITLE,
             monitoring.lines_to_draw(watch),
         )
     )

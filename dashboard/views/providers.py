@@ -58,23 +58,12 @@ with fit:
         f"responders: {widgets.part_count(model.n_events, model.n)}",
     )
     with st.container(border=True):
-        st.metric(
-            "C-statistic",
-            f"{model.c_statistic:.2f}",
-            help="Chance that a responder got a higher predicted probability than a "
-            "non-responder: 0.5 = no better than a coin, 1 = perfect.",
-        )
-        widgets.caption(
-            "Measured on the same courses the model was fitted on, so a little optimistic."
-        )
+        st.metric("C-statistic", f"{model.c_statistic:.2f}", help=cp.C_STATISTIC_HELP)
+        widgets.caption(cp.C_STATISTIC_NOTE)
     widgets.caption(allows_for)
 with calibration:
     widgets.plot(ca.calibration_chart(model.calibration, settings))
-    widgets.caption(
-        "Each point is a tenth of the courses by predicted chance of response; on the "
-        "dotted diagonal the model's expectation matches what happened. Measured on "
-        "the data the model was fitted on."
-    )
+    widgets.caption(cp.CALIBRATION_CAPTION)
 with st.expander("Calibration table"):
     widgets.table(
         model.calibration, ca.calibration_columns(settings), policy, "casemix_calibration.csv"
@@ -89,24 +78,13 @@ with section():
             "Responder rate per provider, shrunken",
         )
     )
-    widgets.caption(
-        "Each provider's rate pulled towards the clinic rate, the more the fewer its "
-        "courses (empirical Bayes), with its interval; hollow = crude rate. Listed by "
-        "id, not by rate: overlapping intervals mean an order would mislead. "
-        + funnel.shrinkage_note(comparison.shrunken)
-    )
+    widgets.caption(cp.SHRUNKEN_CAPTION + funnel.shrinkage_note(comparison.shrunken))
 
 st.subheader("Each provider over time")
 with section():
     watch = comparison.monitoring
-    widgets.plot(
-        cm.cusum_chart(
-            watch,
-            "CUSUM of non-response per provider",
-            "Risk-adjusted Bernoulli CUSUM (Steiner 2000), OR = 2 · dashed = alert, solid = alarm",
-            monitoring.lines_to_draw(watch),
-        )
-    )
+    lines = monitoring.lines_to_draw(watch)
+    widgets.plot(cm.cusum_chart(watch, "CUSUM of non-response per provider", cm.SUBTITLE, lines))
     widgets.caption(cm.method_text(watch))
     widgets.say(cm.signal_list(watch))
     widgets.table(watch.summary, cm.SUMMARY_LABELS, policy, "provider_cusum.csv", behind_chart=True)
@@ -120,25 +98,14 @@ for tab, mixed in zip(factor_tabs, cp.CASE_MIX_FACTORS, strict=True):
         widgets.plot(
             cp.case_mix_chart(practice.mix, mixed.column, policy, f"{name} mix by provider")
         )
-        widgets.caption(
-            f"Share of each provider's courses by {name.lower()}; compare each bar "
-            "with the whole clinic's on top. Case mix explains part of a crude rate."
-        )
+        widgets.caption(cp.case_mix_caption(name))
 with pain_tab:
     widgets.plot(cp.baseline_pain_chart(practice.baseline_pain, settings, policy))
-    widgets.caption(
-        "Mean baseline NRS pain of each provider's courses with a t interval; the "
-        "case-mix model allows for it (more pain: more room to improve, harder cases)."
-    )
+    widgets.caption(cp.BASELINE_PAIN_CAPTION)
 
 st.subheader("Process")
 widgets.plot(cp.process_chart(practice.process, settings, policy))
-widgets.caption(
-    "Sessions: courses completing all planned sessions; rehab: any rehab plan; "
-    f"follow-up: eligible courses with a {settings.window().name} value; screening: "
-    "contraindication screening documented. Each with its Wilson interval; n in the "
-    "axis and the hover."
-)
+widgets.caption(cp.process_caption(settings))
 
 st.subheader("What non-responders have in common")
 ids = comparison.table["provider_id"].tolist()
@@ -161,17 +128,10 @@ with section():
     split = widgets.versus(
         (profile.n_nonresponders, "non-responders"), (profile.n_responders, "responders")
     )
-    widgets.caption(
-        f"{split} with follow-up; each factor level's standardised difference "
-        "(Austin 2009), largest first. Description, not cause."
-    )
+    widgets.caption(cp.NONRESPONDER_CAPTION.format(split=split))
 
 st.subheader("What goes with response")
 with section():
     odds = nonresponders.estimable_odds_ratios(ctx.run(nonresponders.response_associations))
     widgets.plot(ca.forest_chart(odds, settings))
-    widgets.caption(
-        "Association, not effect: odds ratios from one model of all these factors "
-        "together; sessions and rehab follow early response and who is referred, so "
-        "they describe, they do not prove what works."
-    )
+    widgets.caption(cp.ODDS_RATIO_CAPTION)

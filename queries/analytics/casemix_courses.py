@@ -4,10 +4,10 @@ each: what the adjusted funnel (:mod:`queries.analytics.providers`) and the CUSU
 are aggregated before anything reaches a page.
 
 The model (:func:`queries.stats.casemix.fit_casemix`) is fitted on the whole clinic's
-eligible courses with a primary follow-up value (the filters apply; a provider's scope does
-not: a comparison needs every provider), and each course keeps its predicted probability
-``p_response``. The rows come in start order (:data:`START_ORDER`), the order the CUSUM
-reads a provider's courses in.
+eligible courses with a primary follow-up value (``sql/analytics/casemix_courses.sql``: the
+filters apply; a provider's scope does not: a comparison needs every provider), and each
+course keeps its predicted probability ``p_response``. The rows come in start order
+(:data:`START_ORDER`), the order the CUSUM reads a provider's courses in.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from queries.analytics.courses import completers, course_factors
 from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
-from queries.stats.casemix import CasemixModel, fit_casemix
+from queries.stats.casemix import CasemixModel, fit_casemix_predicting
 
 # Courses in order of start: year, quarter (an unknown quarter after the year's known ones),
 # then observed_days from the most to the least (days from the first session to the
 # extract: the larger, the earlier the start), then course_id (a pseudonym: an arbitrary
 # but fixed order where the extract gives nothing finer).
 START_ORDER = ("start_year", "start_quarter", "observed_days", "course_id")
+CATEGORICAL_COVARIATES = ("severity_class", "age_band", "sex", "indication", "route")
 START_ORDER_TEXT = (
     "courses in order of start: year, then quarter, then days since the first session "
     "where the extract has them, then course id"
@@ -69,9 +69,11 @@ def casemix_courses(q: Query) -> CasemixCourses:
     Raises :class:`InsufficientData` when there are no completers to compare, or all of
     them had the same outcome (no model can be fitted).
     """
-    rows = completers(course_factors(q.clinic()))
+    rows = q.clinic().run("analytics/casemix_courses", window=q.settings.primary_window)
+    rows["is_responder"] = rows["is_responder"].astype(bool)
+    for column in CATEGORICAL_COVARIATES:  # the same levels, far cheaper to code than text
+        rows[column] = rows[column].astype("category")
     if rows.empty or rows["is_responder"].nunique() < 2:
         raise InsufficientData("Not enough courses with follow-up to compare providers.")
-    model = fit_casemix(rows)
-    rows["p_response"] = model.predict(rows)
+    model, rows["p_response"] = fit_casemix_predicting(rows)
     return CasemixCourses(in_start_order(rows), model)

@@ -56,6 +56,7 @@ SUMMARY_COLUMNS = (
     "first_alarm_onset_period",
 )
 PATH_COLUMNS = ("provider_id", "course_number", "period", "cusum", "alert_start", "alarm")
+MAX_PATH_POINTS = 1_000  # courses of a provider's line drawn at most (drawn_courses)
 SIGNAL_COLUMNS = (
     "provider_id",
     "signal",
@@ -75,7 +76,9 @@ class ProviderMonitoring:
     alarm (course number, 1 = the provider's first course in order, and start period) with
     the onset of its run-up (the course after the CUSUM was last 0: when the change began).
     ``paths``: one row per course of the providers with enough courses
-    (:data:`PATH_COLUMNS`): the CUSUM after the course (before any reset) and the signals.
+    (:data:`PATH_COLUMNS`): the CUSUM after the course (before any reset) and the signals;
+    above :data:`MAX_PATH_POINTS` courses only those :func:`drawn_courses` keeps (every
+    signal, the envelope), so the result and its chart stay the size a person can read.
     ``signals``: one row per alert or alarm (:data:`SIGNAL_COLUMNS`), with its run-up onset.
     """
 
@@ -97,12 +100,36 @@ class ProviderMonitoring:
 
 def period_labels(rows: pd.DataFrame) -> list[str]:
     """'2024 Q3' per course, or '2024' where the extract leaves the quarter empty."""
-    quarters = rows["start_quarter"] if "start_quarter" in rows.columns else None
-    labels = []
-    for i, year in enumerate(rows["start_year"].to_numpy()):
-        quarter = None if quarters is None else quarters.iloc[i]
-        labels.append(f"{int(year)}" if pd.isna(quarter) else f"{int(year)} Q{int(quarter)}")
-    return labels
+    years = pd.to_numeric(rows["start_year"]).astype(int).astype(str)
+    if "start_quarter" not in rows.columns:
+        return years.tolist()
+    quarters = pd.to_numeric(rows["start_quarter"])
+    quarter_text = " Q" + quarters.fillna(0).astype(int).astype(str)
+    return (years + quarter_text.where(quarters.notna(), "")).tolist()
+
+
+def drawn_courses(
+    cusum: np.ndarray, signal: np.ndarray, max_points: int = MAX_PATH_POINTS
+) -> np.ndarray:
+    """The 0-based courses of a path worth drawing: all of them up to ``max_points``; else,
+    in each of ``max_points // 2`` runs of consecutive courses, the lowest and the highest
+    S_t (the line's envelope, what a panel a few hundred pixels wide can show), the first
+    and last course, and every course where an alert starts or an alarm is reached, so
+    that no signal and no peak is lost."""
+    n = cusum.size
+    if n <= max_points:
+        return np.arange(n)
+    bins = max(1, max_points // 2)
+    edges = np.linspace(0, n, bins + 1).round().astype(int)
+    starts = edges[:-1][np.diff(edges) > 0]
+    order = np.arange(n)
+    segment = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n]))
+    by_low = np.lexsort((order, cusum, segment))
+    by_high = np.lexsort((order, -cusum, segment))
+    firsts = np.r_[0, np.flatnonzero(np.diff(segment[by_low])) + 1]
+    keep = np.r_[by_low[firsts], by_high[firsts], 0, n - 1]
+    keep = np.r_[keep, np.flatnonzero(signal)]
+    return np.unique(keep)
 
 
 def _provider_cusum(
@@ -124,19 +151,25 @@ def _provider_cusum(
         seed=seed,
     )
     result = risk_adjusted_cusum(series.p_adverse, series.adverse, thresholds=thresholds)
-    periods = np.array(period_labels(rows), dtype=object)
-    steps = result.steps
+    steps, sig = result.steps, result.signals
+    cusum = steps["cusum"].to_numpy()
+    alert_start, alarm = steps["alert_start"].to_numpy(), steps["alarm"].to_numpy()
+    drawn = drawn_courses(cusum, alert_start | alarm)
+    onsets = steps["onset"].to_numpy()
+    shown = (drawn, sig["course"].to_numpy(dtype=int), sig["onset"].to_numpy(dtype=int))
+    labelled = np.unique(np.concatenate(shown))
+    periods = np.empty(len(rows), dtype=object)  # labels only where shown (they cost)
+    periods[labelled] = period_labels(rows.iloc[labelled])
     path = pd.DataFrame(
         {
             "provider_id": provider_id,
-            "course_number": steps["course"].to_numpy() + 1,
-            "period": periods,
-            "cusum": steps["cusum"].to_numpy(),
-            "alert_start": steps["alert_start"].to_numpy(),
-            "alarm": steps["alarm"].to_numpy(),
+            "course_number": drawn + 1,
+            "period": periods[drawn],
+            "cusum": cusum[drawn],
+            "alert_start": alert_start[drawn],
+            "alarm": alarm[drawn],
         }
     )
-    sig = result.signals
     signals = pd.DataFrame(
         {
             "provider_id": provider_id,
@@ -151,10 +184,9 @@ def _provider_cusum(
         cusum_signal=highest_signal(result, settings.min_provider_courses),
         alert_threshold=thresholds.alert,
         alarm_threshold=thresholds.alarm,
-        n_alerts=int(steps["alert_start"].sum()),
-        n_alarms=int(steps["alarm"].sum()),
+        n_alerts=int(alert_start.sum()),
+        n_alarms=int(alarm.sum()),
     )
-    onsets = steps["onset"].to_numpy()
     for name, first in (("alert", result.first_alert), ("alarm", result.first_alarm)):
         if first is not None:
             summary[f"first_{name}_course"] = first + 1
