@@ -19,8 +19,12 @@ import pytest
 
 from queries.core.settings import Settings
 from queries.stats.funnel import POISSON_BINOMIAL
-from queries.stats.oe_funnel import limit_curve, oe_funnel, oe_funnel_curve
-from queries.stats.poisson_binomial import weighted_oe_limit_curve
+from queries.stats.oe_funnel import (
+    limit_curve,
+    oe_funnel,
+    oe_funnel_curve,
+    weighted_oe_limit_curve,
+)
 
 
 def brute_force_limit(p, q: float) -> float:

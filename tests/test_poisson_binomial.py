@@ -21,12 +21,12 @@ import pytest
 from scipy import stats as sps
 
 from queries.stats.funnel_limits import exact_binomial_limit, exact_ratio_limits
+from queries.stats.oe_funnel import oe_limit_curve, weighted_mean_probability
 from queries.stats.poisson_binomial import (
     EXACT,
     NORMAL,
     exact_oe_limits,
     normal_oe_limits,
-    oe_limit_curve,
     oe_units,
     oe_z_score,
     poisson_binomial,
@@ -34,7 +34,6 @@ from queries.stats.poisson_binomial import (
     poisson_binomial_pmf,
     poisson_binomial_quantile,
     provider_oe,
-    weighted_mean_probability,
 )
 
 

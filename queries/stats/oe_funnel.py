@@ -24,7 +24,7 @@ common). The steps, as in :func:`queries.stats.funnel.funnel`:
 
 The drawn curve (:func:`oe_funnel_curve`) needs V as a function of E alone:
 V(E) = E·(1 - p_w), p_w = Σp²/Σp over the clinic's courses
-(:func:`queries.stats.poisson_binomial.weighted_oe_limit_curve`); each provider is judged by
+(:func:`weighted_oe_limit_curve`, below); each provider is judged by
 its own limits, which the hover shows.
 """
 
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats as _sps
 
 from queries.core.settings import Settings
 from queries.stats.funnel import (
@@ -46,10 +47,14 @@ from queries.stats.funnel_limits import FunnelLimits
 from queries.stats.intervals import check_alert_alarm_levels, level_suffix, z_value
 from queries.stats.overdispersion import DEFAULT_TRIM, estimate_overdispersion, oe_z_scores
 from queries.stats.poisson_binomial import (
+    CURVE_POINTS,
+    DEFAULT_ALARM_LEVEL,
+    DEFAULT_ALERT_LEVEL,
     EXACT,
+    NORMAL,
+    check_probabilities,
+    interpolated_count,
     oe_units,
-    weighted_mean_probability,
-    weighted_oe_limit_curve,
 )
 
 
@@ -122,7 +127,7 @@ def oe_funnel_curve(result: FunnelResult, expected_grid=None, points: int = 200)
     Columns: ``expected``, ``n_courses`` (the equivalent courses m = E/p_w), ``target``, the
     limits in force ``lower_95`` ... (widened when the adjustment was applied) and the exact
     ones ``unadjusted_lower_95`` ... (Binomial(m, p_w), :func:`queries.stats.
-    poisson_binomial.weighted_oe_limit_curve`), like :func:`queries.stats.funnel.
+    oe_funnel.weighted_oe_limit_curve`), like :func:`queries.stats.funnel.
     funnel_limit_curve`.
     """
     if result.data_type != POISSON_BINOMIAL:
@@ -152,3 +157,80 @@ def limit_curve(result: FunnelResult, points: int = 200, grid=None) -> pd.DataFr
     if result.data_type == POISSON_BINOMIAL:
         return oe_funnel_curve(result, expected_grid=grid, points=points)
     return funnel_limit_curve(result, precision_grid=grid, points=points)
+
+
+# --- the limit curves: V(E) = E(1 - p_w) for a typical provider --------------------------
+
+
+def weighted_mean_probability(p) -> float:
+    """p_w = Σp²/Σp, so that V(E) = E·(1 - p_w) for a typical provider (the docstring of
+    :mod:`queries.stats.poisson_binomial`)."""
+    arr = check_probabilities(p)
+    total = float(arr.sum())
+    if total <= 0:
+        raise ValueError("the clinic's expected count is 0: no O/E funnel can be drawn")
+    return float(np.sum(arr**2)) / total
+
+
+def equivalent_courses(p_w: float, expected_grid) -> np.ndarray:
+    """Whole numbers of courses m = E/p_w (at least 1, no repeats) for the curve's grid."""
+    m = np.maximum(np.round(np.asarray(expected_grid, dtype=float) / p_w), 1.0)
+    return np.unique(m)
+
+
+def _binomial_oe_limit(m: np.ndarray, p_w: float, q: float) -> np.ndarray:
+    r = _sps.binom.ppf(q, m, p_w)
+    count = interpolated_count(r, _sps.binom.cdf(r, m, p_w), _sps.binom.cdf(r - 1, m, p_w), q)
+    return count / (m * p_w)
+
+
+def oe_limit_curve(
+    p_clinic,
+    expected_grid=None,
+    *,
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    method: str = EXACT,
+    points: int = CURVE_POINTS,
+) -> pd.DataFrame:
+    """O/E limits against E for drawing, V(E) = E·(1 - p_w) (the docstring of
+    :mod:`queries.stats.poisson_binomial`), from the model's p of every course of the clinic;
+    ``expected_grid`` defaults to ``points`` values geometrically spaced from one course to
+    the whole clinic (columns: :func:`weighted_oe_limit_curve`)."""
+    p_w = weighted_mean_probability(p_clinic)
+    if expected_grid is None:
+        n_clinic = np.asarray(p_clinic).size
+        expected_grid = p_w * np.geomspace(1.0, max(n_clinic, 2), points)
+    return weighted_oe_limit_curve(
+        p_w, expected_grid, alert_level=alert_level, alarm_level=alarm_level, method=method
+    )
+
+
+def weighted_oe_limit_curve(
+    p_w: float,
+    expected_grid,
+    *,
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    method: str = EXACT,
+) -> pd.DataFrame:
+    """:func:`oe_limit_curve` from p_w = Σp²/Σp. Columns: ``expected`` (= m·p_w),
+    ``n_courses`` (m), ``target`` (1) and ``lower_95, upper_95, lower_99_8, upper_99_8`` by
+    ``method``: ``"exact"`` (interpolated Binomial(m, p_w) quantiles) or ``"normal"``
+    (1 ± z·sqrt((1 - p_w)/E))."""
+    if method not in (EXACT, NORMAL):
+        raise ValueError(f"unknown limit method {method!r}: use 'exact' or 'normal'")
+    m = equivalent_courses(p_w, expected_grid)
+    expected = m * p_w
+    out = pd.DataFrame({"expected": expected, "n_courses": m.astype(int), "target": 1.0})
+    for level in (alert_level, alarm_level):
+        sfx = level_suffix(level)
+        tail = (1 - level) / 2
+        if method == EXACT:
+            lower, upper = (_binomial_oe_limit(m, p_w, q) for q in (tail, 1 - tail))
+        else:
+            half = z_value(level) * np.sqrt((1.0 - p_w) / expected)
+            lower, upper = np.clip(1.0 - half, 0.0, None), 1.0 + half
+        out[f"lower_{sfx}"] = lower
+        out[f"upper_{sfx}"] = upper
+    return out

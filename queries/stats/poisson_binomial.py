@@ -47,7 +47,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _sps
 
 from queries.core.settings import Settings
 from queries.stats.funnel import classify_units
@@ -112,7 +111,7 @@ class ProviderOE:
 # --- the distribution -----------------------------------------------------------------------
 
 
-def _check_probabilities(p) -> np.ndarray:
+def check_probabilities(p) -> np.ndarray:
     arr = np.asarray(p, dtype=float).ravel()
     if not np.all(np.isfinite(arr)) or np.any((arr < 0) | (arr > 1)):
         raise ValueError("every predicted probability must be a number in [0, 1]")
@@ -156,7 +155,7 @@ def _convolve_pairwise(pieces: list[np.ndarray]) -> np.ndarray:
 
 def poisson_binomial_pmf(p, block: int = BLOCK_SIZE) -> np.ndarray:
     """P(O = k), k = 0..n, for O = Σ Bernoulli(p_i) (Hong 2013; see the module docstring)."""
-    arr = _check_probabilities(p)
+    arr = check_probabilities(p)
     if arr.size == 0:
         return np.ones(1)
     pmf = _convolve_pairwise(list(_block_pmfs(arr, block)))[: arr.size + 1]
@@ -165,7 +164,7 @@ def poisson_binomial_pmf(p, block: int = BLOCK_SIZE) -> np.ndarray:
 
 def poisson_binomial(p) -> PoissonBinomial:
     """The Poisson-binomial distribution of Σ Bernoulli(p_i): pmf, E = Σp, V = Σp(1 - p)."""
-    arr = _check_probabilities(p)
+    arr = check_probabilities(p)
     return PoissonBinomial(
         pmf=poisson_binomial_pmf(arr),
         mean=float(arr.sum()),
@@ -329,77 +328,4 @@ def oe_units(
     out["flag"] = classify_units(
         out["oe_ratio"].to_numpy(dtype=float), alert, alarm, out["n"].to_numpy() >= max(min_n, 1)
     )
-    return out
-
-
-def weighted_mean_probability(p) -> float:
-    """p_w = Σp²/Σp, so that V(E) = E·(1 - p_w) for a typical provider (module docstring)."""
-    arr = _check_probabilities(p)
-    total = float(arr.sum())
-    if total <= 0:
-        raise ValueError("the clinic's expected count is 0: no O/E funnel can be drawn")
-    return float(np.sum(arr**2)) / total
-
-
-def equivalent_courses(p_w: float, expected_grid) -> np.ndarray:
-    """Whole numbers of courses m = E/p_w (at least 1, no repeats) for the curve's grid."""
-    m = np.maximum(np.round(np.asarray(expected_grid, dtype=float) / p_w), 1.0)
-    return np.unique(m)
-
-
-def _binomial_oe_limit(m: np.ndarray, p_w: float, q: float) -> np.ndarray:
-    r = _sps.binom.ppf(q, m, p_w)
-    count = interpolated_count(r, _sps.binom.cdf(r, m, p_w), _sps.binom.cdf(r - 1, m, p_w), q)
-    return count / (m * p_w)
-
-
-def oe_limit_curve(
-    p_clinic,
-    expected_grid=None,
-    *,
-    alert_level: float = DEFAULT_ALERT_LEVEL,
-    alarm_level: float = DEFAULT_ALARM_LEVEL,
-    method: str = EXACT,
-    points: int = CURVE_POINTS,
-) -> pd.DataFrame:
-    """O/E limits against E for drawing, V(E) = E·(1 - p_w) (module docstring), from the
-    model's p of every course of the clinic; ``expected_grid`` defaults to ``points`` values
-    geometrically spaced from one course to the whole clinic (columns:
-    :func:`weighted_oe_limit_curve`)."""
-    p_w = weighted_mean_probability(p_clinic)
-    if expected_grid is None:
-        n_clinic = np.asarray(p_clinic).size
-        expected_grid = p_w * np.geomspace(1.0, max(n_clinic, 2), points)
-    return weighted_oe_limit_curve(
-        p_w, expected_grid, alert_level=alert_level, alarm_level=alarm_level, method=method
-    )
-
-
-def weighted_oe_limit_curve(
-    p_w: float,
-    expected_grid,
-    *,
-    alert_level: float = DEFAULT_ALERT_LEVEL,
-    alarm_level: float = DEFAULT_ALARM_LEVEL,
-    method: str = EXACT,
-) -> pd.DataFrame:
-    """:func:`oe_limit_curve` from p_w = Σp²/Σp. Columns: ``expected`` (= m·p_w),
-    ``n_courses`` (m), ``target`` (1) and ``lower_95, upper_95, lower_99_8, upper_99_8`` by
-    ``method``: ``"exact"`` (interpolated Binomial(m, p_w) quantiles) or ``"normal"``
-    (1 ± z·sqrt((1 - p_w)/E))."""
-    if method not in (EXACT, NORMAL):
-        raise ValueError(f"unknown limit method {method!r}: use 'exact' or 'normal'")
-    m = equivalent_courses(p_w, expected_grid)
-    expected = m * p_w
-    out = pd.DataFrame({"expected": expected, "n_courses": m.astype(int), "target": 1.0})
-    for level in (alert_level, alarm_level):
-        sfx = level_suffix(level)
-        tail = (1 - level) / 2
-        if method == EXACT:
-            lower, upper = (_binomial_oe_limit(m, p_w, q) for q in (tail, 1 - tail))
-        else:
-            half = z_value(level) * np.sqrt((1.0 - p_w) / expected)
-            lower, upper = np.clip(1.0 - half, 0.0, None), 1.0 + half
-        out[f"lower_{sfx}"] = lower
-        out[f"upper_{sfx}"] = upper
     return out
