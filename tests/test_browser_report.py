@@ -189,3 +189,23 @@ def test_the_demo_downloads_the_report_with_a_pages_filter_and_opens_it_offline(
         assert opened.get_by_text("Synthetic data", exact=False).count() >= 1
     finally:
         opened.context.close()
+
+
+def test_the_director_downloads_the_report_from_a_page_and_opens_it_offline(
+    clinic_app, browser, page, tmp_path
+):
+    """Signed in, on Providers: every section of the director's report, every provider
+    named in it (the director's view), charts drawn offline."""
+    page.goto(clinic_app)
+    sign_in_with_password(page, accounts.DIRECTOR, accounts.PASSWORD)
+    page.get_by_text(f"Signed in as {accounts.DIRECTOR}").wait_for()
+    open_from_menu(page, "providers")
+    saved = download_report(page, tmp_path)
+    assert PROVIDER_ID in saved.read_text(encoding="utf-8")
+    opened, refused, errors = open_offline(browser, saved)
+    try:
+        assert section_headings(opened) == DIRECTOR_HEADINGS
+        assert_drawn(opened)
+        assert refused == [] and errors == []
+    finally:
+        opened.context.close()
