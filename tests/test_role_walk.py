@@ -18,7 +18,6 @@ that finds nothing means the pages show nothing, not that the scanner sees nothi
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -45,7 +44,6 @@ CASE_PICKS = (
 )
 PREVIEWS = 3  # a director's "Provider to preview" and "For": at most this many providers
 SWEPT = 3  # up to this many providers, every one's selectors are walked (swept_providers)
-WALK_BUDGET_S = 300  # the whole walk of one clinic; a slower walk is a regression to look at
 
 
 # --- the scanner, on pages built by hand ----------------------------------------------------
@@ -249,17 +247,14 @@ def clinic(request, monkeypatch, tmp_path) -> Path:
 
 
 def test_the_director_sees_every_page_and_no_small_count(clinic):
-    started = time.monotonic()
     ids = leaks.provider_ids(clinic)
     items = walk(accounts.DIRECTOR, DIRECTOR, ids)
     assert any(i.kind == "download" for i in items) and any(i.kind == "chart point" for i in items)
     findings = leaks.small_counts(items, THRESHOLD)
     assert findings == [], leaks.report(findings)
-    assert time.monotonic() - started < WALK_BUDGET_S
 
 
 def test_each_provider_sees_no_peer_and_no_small_count(clinic):
-    started = time.monotonic()
     ids = leaks.provider_ids(clinic)
     findings = []
     swept = swept_providers(clinic, ids)
@@ -270,7 +265,6 @@ def test_each_provider_sees_no_peer_and_no_small_count(clinic):
         findings += leaks.foreign_ids(items, ids, allowed=provider_id)
         findings += leaks.small_counts(items, THRESHOLD)
     assert findings == [], leaks.report(findings)
-    assert time.monotonic() - started < WALK_BUDGET_S
 
 
 @pytest.mark.parametrize("who", [accounts.UNLISTED, None], ids=["unlisted", "signed out"])
