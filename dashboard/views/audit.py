@@ -27,7 +27,7 @@ COLUMNS = {
 st.title("Audit")
 widgets.caption(
     "Every page view, every CSV download and every report built (here or by "
-    f"`ozone-outcomes report`), newest first, from {ctx.audit_log}. "
+    f"the report command), newest first, from {ctx.audit_log}. "
     "The app only appends to this file and cannot change or delete a line; it survives "
     "restarts and loads. The user is the signed-in email (the synthetic demo, which opens "
     "without sign-in, is logged as the demo). The command line prints the same log: "
