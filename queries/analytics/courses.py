@@ -1,10 +1,10 @@
-"""Course-level rows in scope: the input of the provider analyses, never an output.
+"""Course-level rows in scope: never an output, and since issue 10 not a page's input either.
 
-:func:`course_factors` returns one row per course with the factors the case-mix model, the
-non-responder profile, the association model and "cases like this" use, and its
-primary-window outcome (``sql/analytics/course_factors.sql``). These rows stay in the core:
-the functions of :mod:`queries.analytics.providers`, :mod:`queries.analytics.nonresponders`
-and :mod:`queries.analytics.cases` aggregate them before anything reaches a page.
+:func:`course_factors` returns one row per course with the factors of the case-mix model,
+the non-responder profile, the association model and "cases like this", and its
+primary-window outcome (``sql/analytics/course_factors.sql``). The pages read set-wise
+queries instead (per pattern, per level, per week: their cost does not grow with the
+courses); these rows are the course-level reference the tests check them against.
 """
 
 from __future__ import annotations

@@ -7,6 +7,12 @@ standardised_differences`) and says the largest differences in plain sentences, 
 words and verb phrases of :mod:`queries.core.factors`. :func:`response_associations` fits one
 multivariable logistic model (:func:`queries.stats.associations.adjusted_odds_ratios`):
 association, not effect; it may include the provider's own choices (sessions, rehab).
+
+Both cost what the distinct levels and covariate patterns cost, not the courses (issue 10):
+the profile reads counts per factor, level and group (``sql/analytics/nonresponder_levels.sql``)
+and the model the distinct patterns of covariates and outcome with their courses as
+frequency weights (``sql/analytics/response_patterns.sql``): the same maximum-likelihood
+problem as the courses', so the same odds ratios, intervals and p-values.
 """
 
 from __future__ import annotations
@@ -16,11 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from queries.analytics.courses import BOOLEAN_FACTORS, completers, course_factors
+from queries.analytics.courses import BOOLEAN_FACTORS, NO
 from queries.analytics.query import Query
 from queries.core.errors import InsufficientData
 from queries.core.factors import YES, factor
-from queries.stats.associations import adjusted_odds_ratios, standardised_differences
+from queries.stats.associations import (
+    adjusted_odds_ratios,
+    standardised_differences_from_counts,
+)
 
 # The factors both questions look at: the course's condition, care and behaviours ...
 _COURSE_FACTORS = (
@@ -49,6 +58,8 @@ ASSOCIATION_REFERENCES = {
 MIN_ASSOCIATION_COURSES = 50  # completers before a multivariable model is fitted
 NOTABLE_RATIO = 1.5  # a share this many times the other group's is said "times as often"
 MEAN_LEVEL = "(mean)"  # standardised_differences' level of a numeric factor
+NUMERIC_PROFILE_FACTORS = ("baseline_score",)  # compared by means (the others by shares)
+_AS_TEXT = {True: YES, False: NO, "true": YES, "false": NO}  # a flag as the profile shows it
 
 
 @dataclass(frozen=True)
@@ -80,14 +91,17 @@ def _finding(row: pd.Series) -> str:
 def nonresponder_profile(q: Query, n_findings: int = 3) -> NonResponderProfile:
     """Every factor compared between non-responders and responders (Austin 2009 standardised
     differences), sorted by size, with plain sentences for the top ``n_findings``."""
-    rows = completers(course_factors(q))
-    rows["group"] = np.where(rows["is_responder"], "responder", "non_responder")
-    n_non = int((~rows["is_responder"]).sum())
-    n_resp = int(rows["is_responder"].sum())
+    counts = q.run("analytics/nonresponder_levels", window=q.settings.primary_window)
+    flags = counts["factor"].isin(BOOLEAN_FACTORS)
+    counts["level"] = counts["level"].astype(object)
+    counts.loc[flags, "level"] = counts.loc[flags, "level"].map(_AS_TEXT)
+    courses = counts[counts["factor"] == PROFILE_FACTORS[0]]  # every completer, once
+    n_non = int(courses.loc[~courses["is_responder"].astype(bool), "n"].sum())
+    n_resp = int(courses.loc[courses["is_responder"].astype(bool), "n"].sum())
     if n_non == 0 or n_resp == 0:
         raise InsufficientData("Need both responders and non-responders to compare them.")
-    diffs = standardised_differences(
-        rows, "group", PROFILE_FACTORS, group_a="non_responder", group_b="responder"
+    diffs = standardised_differences_from_counts(
+        counts, "is_responder", PROFILE_FACTORS, NUMERIC_PROFILE_FACTORS, False, True
     )
     redundant = diffs["factor"].isin(BOOLEAN_FACTORS) & (diffs["level"] != YES)
     diffs = diffs[np.isfinite(diffs["std_difference"]) & ~redundant].reset_index(drop=True)
@@ -97,9 +111,18 @@ def nonresponder_profile(q: Query, n_findings: int = 3) -> NonResponderProfile:
 
 def response_associations(q: Query) -> pd.DataFrame:
     """Adjusted odds ratios of response (multivariable logistic model): association, not
-    effect. Columns from :func:`queries.stats.associations.adjusted_odds_ratios`."""
-    rows = completers(course_factors(q))
-    if rows["is_responder"].nunique() < 2 or len(rows) < MIN_ASSOCIATION_COURSES:
+    effect. Columns from :func:`queries.stats.associations.adjusted_odds_ratios`, fitted on
+    the distinct covariate patterns weighted by their courses (the same fit as on the
+    courses)."""
+    rows = q.run("analytics/response_patterns", window=q.settings.primary_window)
+    for col in BOOLEAN_FACTORS:
+        if col in rows.columns:
+            rows[col] = rows[col].astype(object).map(_AS_TEXT)
+    for col in ASSOCIATION_COVARIATES:  # the same levels, far cheaper to code than text
+        if not pd.api.types.is_numeric_dtype(rows[col]):
+            rows[col] = rows[col].astype("category")
+    rows["is_responder"] = rows["is_responder"].astype(bool)
+    if rows["is_responder"].nunique() < 2 or rows["n"].sum() < MIN_ASSOCIATION_COURSES:
         raise InsufficientData(
             "Too few courses with follow-up for a multivariable model "
             f"(need {MIN_ASSOCIATION_COURSES}, with responders and "
@@ -112,6 +135,7 @@ def response_associations(q: Query) -> pd.DataFrame:
         ASSOCIATION_COVARIATES,
         level=q.level,
         reference_levels=refs,
+        weights="n",
     )
 
 

@@ -15,8 +15,14 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from scipy import stats as _sps
 
-from queries.stats.casemix import CASEMIX_COVARIATES, DEFAULT_OUTCOME
+from queries.stats.casemix import (
+    CASEMIX_COVARIATES,
+    DEFAULT_OUTCOME,
+    NEWTON_FROM,
+    fit_logistic_newton,
+)
 from queries.stats.design import (
     BOOLEAN_LEVELS,
     MISSING_LEVEL,
@@ -44,20 +50,25 @@ class TermLabel(NamedTuple):
     n_with_level: float
 
 
-def describe_term(term: str, spec: DesignSpec, design: pd.DataFrame) -> TermLabel:
-    """Factor, level, reference level and courses at the level of one design column.
+def describe_term(
+    term: str, spec: DesignSpec, design: pd.DataFrame, weights: np.ndarray | None = None
+) -> TermLabel:
+    """Factor, level, reference level and courses at the level of one design column
+    (``weights``: courses per row of ``design``).
 
     ``factor[level]`` columns (treatment coding) name their factor and level; a numeric
     covariate's ``{name}_missing`` indicator stands for its level ``(missing)``; any other
     column (a numeric covariate) is its own factor, with no level and NaN courses.
     """
     label = TermLabel(term, "", "", float("nan"))
+    column = design[term].to_numpy(dtype=float)
+    courses = float(column.sum() if weights is None else column @ weights)
     for name, levels in spec.categorical.items():
         prefix = f"{name}["
         if term.startswith(prefix) and term.endswith("]"):
-            label = TermLabel(name, term[len(prefix) : -1], levels[0], float(design[term].sum()))
+            label = TermLabel(name, term[len(prefix) : -1], levels[0], courses)
     if term.endswith("_missing") and term[: -len("_missing")] in spec.fill_values:
-        label = TermLabel(term[: -len("_missing")], MISSING_LEVEL, "", float(design[term].sum()))
+        label = TermLabel(term[: -len("_missing")], MISSING_LEVEL, "", courses)
     return label
 
 
@@ -67,6 +78,7 @@ def adjusted_odds_ratios(
     covariates: Sequence[str] = CASEMIX_COVARIATES,
     level: float = 0.95,
     reference_levels: Mapping[str, str] | None = None,
+    weights: str | None = None,
 ) -> pd.DataFrame:
     """Mutually adjusted odds ratios from one multivariable logistic model (association).
 
@@ -78,22 +90,32 @@ def adjusted_odds_ratios(
     model), n_with_level (courses at that level; NaN for numeric terms), aliased (True
     for a term that is a linear combination of earlier ones: not estimable, NaN estimates;
     see :func:`queries.stats.design.aliased_columns`). No intercept row.
+
+    ``weights`` names a column of courses per row: ``frame`` then holds the distinct
+    patterns of covariates and outcome, each with its number of courses. A logistic model on
+    the courses is the same maximum-likelihood problem as one on the patterns with those
+    frequency weights (the same estimates, standard errors and intervals), at the cost of the
+    patterns rather than the courses; from :data:`queries.stats.casemix.NEWTON_FROM` courses
+    the fit is Newton's on the normal equations
+    (:func:`queries.stats.casemix.fit_logistic_newton`, the same estimate as IRLS, without
+    its least-squares step over every row).
     """
     nan = float("nan")
     covariates = tuple(covariates)
     rows = outcome_rows(frame, outcome)
     y = outcome_values(rows, outcome)
-    spec = design_spec(rows, covariates, reference_levels)
+    w = None if weights is None else rows[weights].to_numpy(dtype=float)
+    spec = design_spec(rows, covariates, reference_levels, w)
     full = design_matrix(rows, spec)
-    spec, dropped = identifiable_design(spec, full)
+    spec, dropped = identifiable_design(spec, full, w)
     x = full[list(spec.columns)]
-    result = fit_logistic(y, x)
-    bounds = np.exp(np.asarray(result.conf_int(alpha=1 - level), dtype=float))
-    ci_lower = dict(zip(x.columns, bounds[:, 0], strict=True))
-    ci_upper = dict(zip(x.columns, bounds[:, 1], strict=True))
+    params, bse, pvalues = _wald(y, x, w)
+    z = _sps.norm.ppf(0.5 + level / 2)
+    ci_lower = dict(zip(x.columns, np.exp(params - z * bse), strict=True))
+    ci_upper = dict(zip(x.columns, np.exp(params + z * bse), strict=True))
     records = []
     for term in full.columns[1:]:
-        label = describe_term(term, spec, full)
+        label = describe_term(term, spec, full, w)
         fitted = term not in dropped
         records.append(
             {
@@ -101,11 +123,11 @@ def adjusted_odds_ratios(
                 "factor": label.factor,
                 "level": label.level,
                 "reference": label.reference,
-                "odds_ratio": float(np.exp(result.params[term])) if fitted else nan,
+                "odds_ratio": float(np.exp(params[term])) if fitted else nan,
                 "ci_lower": float(ci_lower[term]) if fitted else nan,
                 "ci_upper": float(ci_upper[term]) if fitted else nan,
-                "p_value": float(result.pvalues[term]) if fitted else nan,
-                "n": int(y.size),
+                "p_value": float(pvalues[term]) if fitted else nan,
+                "n": int(y.size if w is None else w.sum()),
                 "n_with_level": label.n_with_level,
                 "aliased": not fitted,
             }
@@ -114,6 +136,22 @@ def adjusted_odds_ratios(
     return pd.DataFrame.from_records(records).rename(
         columns={"ci_lower": f"ci_lower_{sfx}", "ci_upper": f"ci_upper_{sfx}"}
     )
+
+
+def _wald(
+    y: np.ndarray, x: pd.DataFrame, weights: np.ndarray | None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Coefficients, standard errors and Wald p-values of the logistic fit: statsmodels'
+    GLM (IRLS) below :data:`NEWTON_FROM` courses, Newton-Raphson from there."""
+    courses = y.size if weights is None else float(weights.sum())
+    if weights is not None and courses >= NEWTON_FROM:
+        fit = fit_logistic_newton(y, x, weights)
+        params, bse = fit.params, fit.bse
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pvalues = pd.Series(2 * _sps.norm.sf(np.abs(params / bse)), index=params.index)
+        return params, bse, pvalues
+    result = fit_logistic(y, x, weights)
+    return result.params, result.bse, result.pvalues
 
 
 class GroupPair(NamedTuple):
@@ -170,18 +208,78 @@ def standardised_differences(
             pooled_sd = np.sqrt((xa.var(ddof=1) + xb.var(ddof=1)) / 2)
             records.append(_difference_record(name, "(mean)", ma, mb, pooled_sd, len(xa), len(xb)))
             continue
-        levels = as_levels(series)
-        is_bool = pd.api.types.is_bool_dtype(series) or set(levels) <= set(BOOLEAN_LEVELS)
-        wanted = list(ordered_levels(name, levels, None))
-        if is_bool:  # False is the complement of True (and of missing): not listed
-            wanted = [lv for lv in wanted if lv != "False"]
-        for lv in wanted:
-            pa = float((levels[in_a] == lv).mean()) if in_a.any() else float("nan")
-            pb = float((levels[in_b] == lv).mean()) if in_b.any() else float("nan")
-            sd = np.sqrt((pa * (1 - pa) + pb * (1 - pb)) / 2)
-            records.append(
-                _difference_record(name, lv, pa, pb, sd, int(in_a.sum()), int(in_b.sum()))
-            )
+        records.extend(_level_records(name, series, in_a, in_b, None))
+    return _by_size(records)
+
+
+def standardised_differences_from_counts(
+    counts: pd.DataFrame,
+    group_col: str,
+    factors: Sequence[str],
+    numeric: Sequence[str],
+    group_a: object,
+    group_b: object,
+) -> pd.DataFrame:
+    """:func:`standardised_differences` from counts rather than rows: the same table.
+
+    ``counts`` has one row per factor x level x group with columns ``factor``, ``level``
+    (missing: the level ``(missing)``), ``group_col``, ``n`` (courses); for a factor in
+    ``numeric`` one row per group with ``n`` (courses with a value), ``mean`` and
+    ``var_samp`` (sample variance) of its values. A level's share needs only its count and
+    its group's, a numeric factor's difference only the groups' means and variances, so the
+    cost is that of the levels, not of the courses (``sql/analytics/nonresponder_levels.sql``).
+    """
+    records = []
+    for name in factors:
+        sub = counts[counts["factor"] == name]
+        in_a = (sub[group_col] == group_a).to_numpy()
+        in_b = (sub[group_col] == group_b).to_numpy()
+        if name in numeric:
+            a, b = sub[in_a], sub[in_b]
+            ma, mb = (_first(g["mean"]) for g in (a, b))
+            va, vb = (_first(g["var_samp"]) for g in (a, b))
+            na, nb = int(a["n"].sum()), int(b["n"].sum())
+            sd = np.sqrt((va + vb) / 2)
+            records.append(_difference_record(name, "(mean)", ma, mb, sd, na, nb))
+            continue
+        level = sub["level"].astype(object).reset_index(drop=True)
+        records.extend(_level_records(name, level, in_a, in_b, sub["n"].to_numpy(dtype=float)))
+    return _by_size(records)
+
+
+def _first(values: pd.Series) -> float:
+    """The first value as a float (NaN for none or a missing one)."""
+    return float(values.to_numpy(dtype=float)[0]) if len(values) else float("nan")
+
+
+def _level_records(
+    name: str,
+    series: pd.Series,
+    in_a: np.ndarray,
+    in_b: np.ndarray,
+    counts: np.ndarray | None,
+) -> list[dict]:
+    """The rows of a categorical factor in :func:`standardised_differences`; each row of
+    ``series`` stands for ``counts`` courses (None: one course each)."""
+    levels = as_levels(series)
+    is_bool = pd.api.types.is_bool_dtype(series) or set(levels) <= set(BOOLEAN_LEVELS)
+    wanted = list(ordered_levels(name, levels, None, counts))
+    weights = np.ones(len(levels)) if counts is None else counts
+    if is_bool:  # False is the complement of True (and of missing): not listed
+        wanted = [lv for lv in wanted if lv != "False"]
+    n_a, n_b = float(weights[in_a].sum()), float(weights[in_b].sum())
+    records = []
+    for lv in wanted:
+        at = (levels == lv).to_numpy()
+        pa = float(weights[in_a & at].sum() / n_a) if in_a.any() else float("nan")
+        pb = float(weights[in_b & at].sum() / n_b) if in_b.any() else float("nan")
+        sd = np.sqrt((pa * (1 - pa) + pb * (1 - pb)) / 2)
+        records.append(_difference_record(name, lv, pa, pb, sd, int(n_a), int(n_b)))
+    return records
+
+
+def _by_size(records: list[dict]) -> pd.DataFrame:
+    """The records of :func:`standardised_differences`, largest |difference| first (stable)."""
     out = pd.DataFrame.from_records(records)
     order = np.argsort(-np.abs(out["std_difference"].to_numpy(dtype=float)), kind="stable")
     return out.iloc[order].reset_index(drop=True)

@@ -43,6 +43,7 @@ from queries.stats.design import (
     identifiable_design,
     outcome_rows,
     outcome_values,
+    patterns,
 )
 from queries.stats.intervals import level_suffix, wilson_interval
 
@@ -168,13 +169,15 @@ class LogisticFit:
     iterations: int
 
 
-def _newton(y: np.ndarray, values: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, int]:
+def _newton(
+    y: np.ndarray, values: np.ndarray, beta: np.ndarray, weights: np.ndarray | float = 1.0
+) -> tuple[np.ndarray, int]:
     """Newton-Raphson steps from ``beta`` until converged (:func:`fit_logistic_newton`)."""
     iterations, moved = 0, np.inf
     while moved > NEWTON_TOLERANCE and iterations < NEWTON_MAX_ITERATIONS:
         mu = 1.0 / (1.0 + np.exp(-(values @ beta)))
-        information = (values * (mu * (1.0 - mu))[:, None]).T @ values
-        score = values.T @ (y - mu)
+        information = (values * (mu * (1.0 - mu) * weights)[:, None]).T @ values
+        score = values.T @ ((y - mu) * weights)
         try:
             step = np.linalg.solve(information, score)
         except np.linalg.LinAlgError:  # (quasi-)separation: as IRLS's least squares would
@@ -183,19 +186,29 @@ def _newton(y: np.ndarray, values: np.ndarray, beta: np.ndarray) -> tuple[np.nda
     return beta, iterations
 
 
-def fit_logistic_newton(y: np.ndarray, x: pd.DataFrame) -> LogisticFit:
+def fit_logistic_newton(
+    y: np.ndarray, x: pd.DataFrame, weights: np.ndarray | None = None
+) -> LogisticFit:
     """Maximum likelihood by Newton-Raphson: b += (X'WX)^-1 X'(y - mu), W = mu(1 - mu),
     from the estimate on every k-th course (:data:`NEWTON_START_COURSES` of them: fewer
-    steps over all), until no coefficient moves by more than :data:`NEWTON_TOLERANCE`; the same
-    estimate as IRLS (McCullagh & Nelder 1989: IRLS is Newton's method for the canonical
-    link), with X'WX (k x k) built in one pass over the courses. Standard errors from the
-    inverse information at the estimate."""
+    steps over all), until no coefficient moves by more than :data:`NEWTON_TOLERANCE`; the
+    same estimate as IRLS (McCullagh & Nelder 1989: IRLS is Newton's method for the
+    canonical link), with X'WX (k x k) built in one pass over the courses. Standard errors
+    from the inverse information at the estimate. ``weights``: frequency weights, each row
+    standing for that many courses with its covariates and outcome (the same likelihood,
+    estimate and standard errors as those courses; started from zero, the rows being few):
+    :func:`queries.stats.associations.adjusted_odds_ratios` fits covariate patterns so."""
     values = np.asfortranarray(x.to_numpy(dtype=float))  # column-major: faster X'WX
-    every = max(1, y.size // NEWTON_START_COURSES)  # a start from every k-th course
-    beta, _ = _newton(y[::every], values[::every], np.zeros(values.shape[1]))
-    beta, iterations = _newton(y, values, beta)
+    beta = np.zeros(values.shape[1])
+    w: np.ndarray | float = 1.0
+    if weights is None:  # a start from every k-th course
+        every = max(1, y.size // NEWTON_START_COURSES)
+        beta, _ = _newton(y[::every], values[::every], beta)
+    else:  # patterns: already few rows, no start needed
+        w = np.asarray(weights, dtype=float)
+    beta, iterations = _newton(y, values, beta, w)
     mu = 1.0 / (1.0 + np.exp(-(values @ beta)))
-    information = (values * (mu * (1.0 - mu))[:, None]).T @ values
+    information = (values * (mu * (1.0 - mu) * w)[:, None]).T @ values
     bse = np.sqrt(np.diag(np.linalg.pinv(information)))
     columns = list(x.columns)
     return LogisticFit(pd.Series(beta, index=columns), pd.Series(bse, index=columns), iterations)
@@ -281,19 +294,21 @@ def fit_casemix_predicting(
     choice = choose_covariates(rows, covariates)
     refs = {k: v for k, v in (reference_levels or {}).items() if k in choice.used}
     spec = design_spec(rows, choice.used, refs)
-    x = design_matrix(rows, spec)
-    spec, dropped = identifiable_design(spec, x)
-    x = x[list(spec.columns)]
+    # The distinct patterns of covariates and outcome, with their courses as frequency
+    # weights: the same likelihood as the courses', at the cost of the patterns.
+    groups = patterns(rows, (*choice.used, outcome))
+    x = design_matrix(rows.iloc[groups.first], spec)
+    spec, dropped = identifiable_design(spec, x, groups.n)
+    x, y_pattern = x[list(spec.columns)], y[groups.first]
     result: GLMResults | LogisticFit
     if y.size >= NEWTON_FROM:
-        result = fit_logistic_newton(y, x)
-        fitted = predicted = 1.0 / (1.0 + np.exp(-(x.to_numpy() @ result.params.to_numpy())))
+        result = fit_logistic_newton(y_pattern, x, groups.n)
     else:
-        result = fit_logistic(y, x)
-        fitted = np.asarray(result.fittedvalues, dtype=float)
-        predicted = 1.0 / (1.0 + np.exp(-(x.to_numpy() @ result.params.to_numpy())))
+        result = fit_logistic(y_pattern, x, groups.n)
         result.bse  # noqa: B018 (computed before the data go: remove_data keeps the cache)
         result.remove_data()
+    predicted = (1.0 / (1.0 + np.exp(-(x.to_numpy() @ result.params.to_numpy()))))[groups.ids]
+    fitted = predicted
     del x
     model = CasemixModel(
         result=result,

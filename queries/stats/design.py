@@ -112,18 +112,28 @@ def choose_covariates(
 
 
 def as_levels(series: pd.Series) -> pd.Series:
-    """Categorical values as text, missing as ``(missing)`` (booleans as 'True'/'False')."""
+    """Categorical values as text, missing as ``(missing)`` (booleans as 'True'/'False').
+
+    A pandas categorical is turned into text once per category, not once per row."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        names = [str(c) for c in series.cat.categories] + [MISSING_LEVEL]  # code -1: missing
+        labels = np.array(names, dtype=object)[series.cat.codes.to_numpy()]
+        return pd.Series(labels, index=series.index, dtype=object)
     out = series.astype(object).where(series.notna(), MISSING_LEVEL)
     return out.map(str)
 
 
-def ordered_levels(name: str, values: pd.Series, reference: str | None) -> tuple[str, ...]:
+def ordered_levels(
+    name: str, values: pd.Series, reference: str | None, weights: np.ndarray | None = None
+) -> tuple[str, ...]:
     """The levels of a categorical covariate, the reference level first (treatment coding).
 
     Order: the natural order of the registered factor ``name``
     (:func:`queries.core.factors.natural_levels`) when its values are that factor's levels,
     any other values after them, sorted; else ``False, True, (missing)`` for booleans; else
-    the most common level first. ``reference``, when given, is moved to the front.
+    the most common level first (``weights``: each row stands for that many courses, as a
+    row of distinct covariate patterns does). ``reference``, when given, is moved to the
+    front.
     """
     present = list(pd.unique(values))
     natural = natural_levels(name)
@@ -134,7 +144,11 @@ def ordered_levels(name: str, values: pd.Series, reference: str | None) -> tuple
     elif set(present) <= set(BOOLEAN_LEVELS):
         order = [lv for lv in BOOLEAN_LEVELS if lv in present]
     else:
-        counts = values.value_counts()
+        counts = (
+            values.value_counts()
+            if weights is None
+            else pd.Series(weights, index=values.index).groupby(values).sum()
+        )
         order = sorted(present, key=lambda lv: (-counts[lv], lv))  # most common first
     if reference is not None:
         if reference not in order:
@@ -147,10 +161,21 @@ def ordered_levels(name: str, values: pd.Series, reference: str | None) -> tuple
     return tuple(order)
 
 
+def _median(series: pd.Series, weights: np.ndarray | None) -> float:
+    """The median of the courses' values (missing left out), each row counted ``weights``
+    times."""
+    if weights is None:
+        return float(series.median())
+    values = series.to_numpy(dtype=float)
+    present = ~np.isnan(values)
+    return float(np.median(np.repeat(values[present], weights[present].astype(np.int64))))
+
+
 def design_spec(
     frame: pd.DataFrame,
     covariates: Sequence[str],
     reference_levels: Mapping[str, str] | None = None,
+    weights: np.ndarray | None = None,
 ) -> DesignSpec:
     """Fix numeric/categorical handling, reference levels and fill values on training rows.
 
@@ -158,7 +183,9 @@ def design_spec(
     the natural order of :mod:`queries.core.factors` (severity ``none``, age ``18-29``,
     rehab ``none`` ...), else ``False`` for booleans, else the most common level
     (:func:`ordered_levels`). A numeric covariate with no value at all gets no column (leave
-    it out first with :func:`choose_covariates`, which says so).
+    it out first with :func:`choose_covariates`, which says so). ``weights``: each row stands
+    for that many courses (distinct covariate patterns), so the medians and the most common
+    levels are those of the courses.
     """
     absent = [c for c in covariates if c not in frame.columns]
     if absent:
@@ -174,10 +201,10 @@ def design_spec(
             numeric.append(name)
             columns.append(name)
             if series.isna().any():
-                fills[name] = float(series.median())
+                fills[name] = _median(series, weights)
                 columns.append(f"{name}_missing")
         else:
-            levels = ordered_levels(name, as_levels(series), refs.get(name))
+            levels = ordered_levels(name, as_levels(series), refs.get(name), weights)
             categorical[name] = levels
             columns.extend(f"{name}[{lv}]" for lv in levels[1:])
     return DesignSpec(tuple(numeric), categorical, fills, tuple(columns))
@@ -214,6 +241,29 @@ def design_matrix(frame: pd.DataFrame, spec: DesignSpec) -> pd.DataFrame:
         for lv in levels[1:]:
             out[f"{name}[{lv}]"] = (labels == lv).astype(float)
     return out[list(spec.columns)]
+
+
+class Patterns(NamedTuple):
+    """The distinct rows of some columns: ``first`` (position of each pattern's first row),
+    ``ids`` (each row's pattern, an index into ``first``) and ``n`` (rows per pattern)."""
+
+    first: np.ndarray
+    ids: np.ndarray
+    n: np.ndarray
+
+
+def patterns(frame: pd.DataFrame, columns: Sequence[str]) -> Patterns:
+    """The distinct patterns of ``columns`` (missing values a value of their own): a model
+    fitted on them with ``n`` as frequency weights is the one fitted on the rows, at the cost
+    of the patterns (:func:`queries.stats.casemix.fit_casemix_predicting`)."""
+    ids: np.ndarray
+    if not columns:
+        ids = np.zeros(len(frame), dtype=np.int64)
+    else:
+        grouped = frame.groupby(list(columns), dropna=False, observed=True, sort=False)
+        ids = grouped.ngroup().to_numpy(dtype=np.int64)
+    _, first = np.unique(ids, return_index=True)
+    return Patterns(first, ids, np.bincount(ids, minlength=first.size).astype(float))
 
 
 def outcome_rows(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
@@ -267,15 +317,24 @@ class IdentifiableDesign(NamedTuple):
     dropped: list[str]
 
 
-def identifiable_design(spec: DesignSpec, x: pd.DataFrame) -> IdentifiableDesign:
-    """Drop the aliased columns of ``x`` (:func:`aliased_columns`) from ``spec``."""
-    dropped = aliased_columns(x)
+def identifiable_design(
+    spec: DesignSpec, x: pd.DataFrame, weights: np.ndarray | None = None
+) -> IdentifiableDesign:
+    """Drop the aliased columns of ``x`` (:func:`aliased_columns`) from ``spec``; with
+    ``weights`` (courses per row), on the rows scaled by their square roots, whose
+    cross-product is that of the courses."""
+    dropped = aliased_columns(x if weights is None else x.mul(np.sqrt(weights), axis=0))
     if not dropped:
         return IdentifiableDesign(spec, [])
     kept = tuple(c for c in spec.columns if c not in dropped)
     return IdentifiableDesign(replace(spec, columns=kept), dropped)
 
 
-def fit_logistic(y: np.ndarray, x: pd.DataFrame) -> GLMResults:
-    """Maximum-likelihood logistic regression (statsmodels GLM Binomial, IRLS)."""
-    return sm.GLM(y, x, family=sm.families.Binomial()).fit(tol=1e-10, maxiter=100)
+def fit_logistic(y: np.ndarray, x: pd.DataFrame, weights: np.ndarray | None = None) -> GLMResults:
+    """Maximum-likelihood logistic regression (statsmodels GLM Binomial, IRLS).
+
+    ``weights``: frequency weights (each row stands for that many courses with the same
+    covariates and outcome): the same likelihood as the courses themselves, so the same
+    estimates and standard errors (the binomial scale is fixed at 1)."""
+    model = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=weights)
+    return model.fit(tol=1e-10, maxiter=100)

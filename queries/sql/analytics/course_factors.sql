@@ -1,12 +1,13 @@
 -- course_factors.sql: every course in scope with the factors the provider analyses use and its
 -- primary-window outcome (methods.md sections 1, 2 and 4).
--- Purpose: input of the case-mix model (indirect standardisation), the non-responder profile
---          and the association model; course-level rows never leave the core unaggregated.
+-- Purpose: the course-level reference the set-wise queries are checked against (issue 10):
+--          nonresponder_levels.sql, response_patterns.sql (non-responder profile, association
+--          model), casemix_courses.sql (case-mix model) and the timeline's trajectory; the
+--          pages read those, never these rows, which never leave the core unaggregated.
 -- Grain: one row per course.
 -- Parameters: $scope (scope and filters, see macros.sql), $window.
--- Used by: Providers, My practice, Cases like this (through queries/analytics/courses.py);
---          start_quarter and observed_days put a provider's courses in order for the
---          CUSUM (queries/analytics/monitoring.py).
+-- Used by: the tests (tests/test_nonresponders_patterns.py, test_providers.py,
+--          test_timeline_setwise.py) through queries/analytics/courses.py.
 
 with final as (
     select

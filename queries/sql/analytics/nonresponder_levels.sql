@@ -1,0 +1,72 @@
+-- nonresponder_levels.sql: how many non-responders and responders have each level of each
+-- profile factor, and the mean and variance of the baseline score in each group (methods.md
+-- section 2: the non-responder profile).
+-- Purpose: everything the standardised differences need (a level's share in each group; a
+--          numeric factor's mean and sample variance in each group), counted in SQL so that
+--          no course row leaves the database; queries/stats/associations.py computes the
+--          differences from these counts.
+-- Grain: one row per factor x level x is_responder among the completers (eligible courses
+--        with a primary follow-up value, as queries/analytics/courses.completers keeps
+--        them); a boolean level is 'true' or 'false', a missing one NULL; the numeric
+--        factor (baseline_score) has level NULL, n its courses with a value, and mean and
+--        var_samp of that value.
+-- Parameters: $scope (scope and filters, see macros.sql), $window.
+-- Used by: Providers, My practice (queries/analytics/nonresponders.nonresponder_profile).
+
+with completers as (
+    select
+        severity_class::varchar as severity_class,
+        adherence_class::varchar as adherence_class,
+        rehab::varchar as rehab,
+        lifestyle_support::varchar as lifestyle_support,
+        expectations::varchar as expectations,
+        overtraining_reported::varchar as overtraining_reported,
+        early_antioxidants_reported::varchar as early_antioxidants_reported,
+        is_quit_after_flare::varchar as is_quit_after_flare,
+        age_band::varchar as age_band,
+        indication::varchar as indication,
+        baseline_score::double as baseline_score,
+        coalesce(is_responder, false) as is_responder
+    from scoped_outcomes($scope, $window)
+    where coalesce(is_eligible, false) and coalesce(has_followup, false)
+),
+levels as (
+    select
+        unnest([
+            {'factor': 'severity_class', 'level': severity_class},
+            {'factor': 'adherence_class', 'level': adherence_class},
+            {'factor': 'rehab', 'level': rehab},
+            {'factor': 'lifestyle_support', 'level': lifestyle_support},
+            {'factor': 'expectations', 'level': expectations},
+            {'factor': 'overtraining_reported', 'level': overtraining_reported},
+            {'factor': 'early_antioxidants_reported', 'level': early_antioxidants_reported},
+            {'factor': 'is_quit_after_flare', 'level': is_quit_after_flare},
+            {'factor': 'age_band', 'level': age_band},
+            {'factor': 'indication', 'level': indication}
+        ], recursive := true),
+        is_responder
+    from completers
+),
+final as (
+    select
+        factor,
+        level,
+        is_responder,
+        count(*) as n,
+        null::double as mean,
+        null::double as var_samp
+    from levels
+    group by factor, level, is_responder
+    union all
+    select
+        'baseline_score' as factor,
+        null::varchar as level,
+        is_responder,
+        count(baseline_score) as n,
+        avg(baseline_score) as mean,
+        var_samp(baseline_score) as var_samp
+    from completers
+    group by is_responder
+)
+select * from final
+order by factor, level, is_responder;
