@@ -43,7 +43,6 @@ from queries.stats.design import (
     identifiable_design,
     outcome_rows,
     outcome_values,
-    patterns,
 )
 from queries.stats.intervals import level_suffix, wilson_interval
 
@@ -294,21 +293,19 @@ def fit_casemix_predicting(
     choice = choose_covariates(rows, covariates)
     refs = {k: v for k, v in (reference_levels or {}).items() if k in choice.used}
     spec = design_spec(rows, choice.used, refs)
-    # The distinct patterns of covariates and outcome, with their courses as frequency
-    # weights: the same likelihood as the courses', at the cost of the patterns.
-    groups = patterns(rows, (*choice.used, outcome))
-    x = design_matrix(rows.iloc[groups.first], spec)
-    spec, dropped = identifiable_design(spec, x, groups.n)
-    x, y_pattern = x[list(spec.columns)], y[groups.first]
+    x = design_matrix(rows, spec)
+    spec, dropped = identifiable_design(spec, x)
+    x = x[list(spec.columns)]
     result: GLMResults | LogisticFit
     if y.size >= NEWTON_FROM:
-        result = fit_logistic_newton(y_pattern, x, groups.n)
+        result = fit_logistic_newton(y, x)
+        fitted = predicted = 1.0 / (1.0 + np.exp(-(x.to_numpy() @ result.params.to_numpy())))
     else:
-        result = fit_logistic(y_pattern, x, groups.n)
+        result = fit_logistic(y, x)
+        fitted = np.asarray(result.fittedvalues, dtype=float)
+        predicted = 1.0 / (1.0 + np.exp(-(x.to_numpy() @ result.params.to_numpy())))
         result.bse  # noqa: B018 (computed before the data go: remove_data keeps the cache)
         result.remove_data()
-    predicted = (1.0 / (1.0 + np.exp(-(x.to_numpy() @ result.params.to_numpy()))))[groups.ids]
-    fitted = predicted
     del x
     model = CasemixModel(
         result=result,

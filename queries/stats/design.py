@@ -243,29 +243,6 @@ def design_matrix(frame: pd.DataFrame, spec: DesignSpec) -> pd.DataFrame:
     return out[list(spec.columns)]
 
 
-class Patterns(NamedTuple):
-    """The distinct rows of some columns: ``first`` (position of each pattern's first row),
-    ``ids`` (each row's pattern, an index into ``first``) and ``n`` (rows per pattern)."""
-
-    first: np.ndarray
-    ids: np.ndarray
-    n: np.ndarray
-
-
-def patterns(frame: pd.DataFrame, columns: Sequence[str]) -> Patterns:
-    """The distinct patterns of ``columns`` (missing values a value of their own): a model
-    fitted on them with ``n`` as frequency weights is the one fitted on the rows, at the cost
-    of the patterns (:func:`queries.stats.casemix.fit_casemix_predicting`)."""
-    ids: np.ndarray
-    if not columns:
-        ids = np.zeros(len(frame), dtype=np.int64)
-    else:
-        grouped = frame.groupby(list(columns), dropna=False, observed=True, sort=False)
-        ids = grouped.ngroup().to_numpy(dtype=np.int64)
-    _, first = np.unique(ids, return_index=True)
-    return Patterns(first, ids, np.bincount(ids, minlength=first.size).astype(float))
-
-
 def outcome_rows(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """The courses with a value for ``outcome`` (no follow-up = no row in the model)."""
     if outcome not in frame.columns:
