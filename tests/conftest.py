@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dashboard.report.pdf import CHROMIUM, LAUNCH_ARGS  # as root and offline (engineering.md)
 from ozone_testkit import accounts, fixture_clinic, fixture_timeline, served
 from queries.access import users
 from queries.core.settings import Settings
@@ -47,18 +48,6 @@ DEPLOYMENT_VARS = (
     "OUTCOMES_AUDIT_LOG",
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Needed as root and offline (docs/engineering.md); the resolver rule stops Chromium from
-# looking up Google hosts.
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
 VIEWPORT = {"width": 1400, "height": 2200}  # the app scrolls an inner panel: no full_page
 TIMEOUT_MS = 30_000  # the first render loads ~4.7 MB of plotly.js
 

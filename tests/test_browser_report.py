@@ -24,21 +24,11 @@ from dashboard.report.button import FILE_NAME, LABEL
 from ozone_testkit import accounts
 from ozone_testkit.browser_roles import open_from_menu, unlabelled_clinic
 from ozone_testkit.command_line import ozone_outcomes
+from ozone_testkit.report_sections import DIRECTOR_HEADINGS, PROVIDER_HEADINGS
 from ozone_testkit.served import serving, settle, sign_in_with_password
 
 pytestmark = pytest.mark.browser
 
-DIRECTOR_HEADINGS = [
-    "Headline figures",
-    "Patterns",
-    "Providers",
-    "Timeline and trends",
-    "Safety and screening",
-    "Definitions used",
-    "The data",
-    "What was suppressed",
-]
-PROVIDER_HEADINGS = [h if h != "Providers" else "My practice" for h in DIRECTOR_HEADINGS]
 PROVIDER_ID = "prov_08"
 OTHER_PROVIDERS = re.compile(r"\bprov_(?!08\b)\d\d\b")
 READY_MS = 120_000

@@ -29,6 +29,7 @@ from ozone_testkit import ROOT, accounts, leaks
 from ozone_testkit.command_line import ozone_outcomes
 from ozone_testkit.leak_charts import chart_items
 from ozone_testkit.leaks import Item
+from ozone_testkit.report_sections import DIRECTOR_HEADINGS, PROVIDER_HEADINGS
 from ozone_testkit.screens import HOME, start_app
 from queries.access import audit
 from queries.analytics import checks, providers
@@ -39,17 +40,6 @@ from queries.data import db
 from queries.disclosure.gate import hidden_note
 
 THRESHOLD = Settings().min_cell_size  # 11
-DIRECTOR_HEADINGS = [
-    "Headline figures",
-    "Patterns",
-    "Providers",
-    "Timeline and trends",
-    "Safety and screening",
-    "Definitions used",
-    "The data",
-    "What was suppressed",
-]
-PROVIDER_HEADINGS = [h if h != "Providers" else "My practice" for h in DIRECTOR_HEADINGS]
 PLOTLY_JS = plotly.offline.get_plotlyjs()
 # A reference to anything outside the file: a script, style sheet, image or frame by address.
 FETCHES = re.compile(
