@@ -88,7 +88,7 @@ def test_both_paths_write_the_same_tables_and_marts(tmp_path, monkeypatch):
     monkeypatch.setattr(loading, "scan", lambda _folder: None)  # the careful path only
     careful = loading.load_folder(folder, tmp_path / "careful.duckdb")
     assert fast.rows == careful.rows
-    for name in [*TABLES, "assessment_daily", "course_outcomes", "course_facts"]:
+    for name in [*TABLES, "assessment_duplicates", "course_outcomes", "course_facts"]:
         pd.testing.assert_frame_equal(
             table(tmp_path / "fast.duckdb", name), table(tmp_path / "careful.duckdb", name)
         )

@@ -138,7 +138,7 @@ def test_observed_days_past_every_window_does_not_change_any_outcome(tmp_path):
         row["observed_days"] = "406"
     observed = tmp_path / "observed.duckdb"
     load_folder(fixture_clinic.write(tmp_path / "b", data), observed)
-    marts = ("course_outcomes", "course_facts", "assessment_daily")
+    marts = ("course_outcomes", "course_facts", "assessment_duplicates")
     frames = []
     for path in (plain, observed):
         con = db.connect(path)

@@ -203,6 +203,10 @@ def test_trajectory_mart_by_hand():
     is week 8's (2: -4). A course without a baseline has no rows."""
     con = duckdb.connect()
     db.execute_script(con, "meta/schema")
+    con.execute(  # the load's temporary table (marts/assessment_daily.sql)
+        "create temp table assessment_daily (course_id varchar, instrument instrument, "
+        "day integer, score double, n_values integer)"
+    )
     daily = [("A", -3, 6.0), ("A", 2, 3.0), ("A", 5, 4.0), ("A", 9, 5.0), ("A", 45, 3.0)]
     daily += [("A", 49, 2.0), ("B", 7, 4.0)]
     for course, day, score in daily:

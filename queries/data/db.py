@@ -106,7 +106,7 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
 #    course_trajectory_weeks, course_durability, course_escalation (and the Providers
 #    pages' case-mix marts); the contract tables lost their CHECK constraints (the loader
 #    checks every rule, with its line, before anything is written).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 class SchemaOutdated(RuntimeError):

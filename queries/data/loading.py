@@ -25,7 +25,7 @@ import pandas as pd
 
 from queries.core import responders
 from queries.core.settings import Settings
-from queries.data import db
+from queries.data import contract, db
 from queries.data.contract import FILES
 from queries.data.discovery import ignored_note
 from queries.data.new_file import (
@@ -116,7 +116,8 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         {"window_name": w.name, "target_day": w.target_day, "half_width_days": w.half_width_days}
         for w in settings.windows
     ]
-    db.execute_script(con, "marts/assessment_daily")
+    for instrument in contract.INSTRUMENTS:  # one at a time: stored together (issue 10)
+        db.execute_script(con, "marts/assessment_daily", instrument=instrument)
     db.execute_script(
         con,
         "marts/course_outcomes",
@@ -160,6 +161,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         min_drop_fraction=settings.responder_min_drop_fraction,
     )
     db.execute_script(con, "marts/course_escalation")
+    db.execute_script(con, "marts/assessment_duplicates")  # and the daily values dropped
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 -- baseline, for the mean-change-by-week trajectory (methods.md sections 1 and 5).
 -- Purpose: the rows queries/stats/trajectory.py turns into mean change by week (0, 1, 2, 3, 4, 6,
 --          8, 12, 26, 52) with t intervals. Baseline = latest value with day <= 0, taken from
---          course_outcomes (one definition); scores from assessment_daily (same-day
---          duplicates averaged). Courses with no baseline have no change and are left out;
+--          course_outcomes (one definition); scores are the day's values averaged (as
+--          marts/assessment_daily.sql does at load; that table lives only while a load runs). Courses with no baseline have no change and are left out;
 --          change < 0 = less pain.
 -- Grain: one row per course x assessment day (courses with a baseline, in scope).
 -- Parameters: $scope (scope and filters, see macros.sql), $by (whitelisted grouping key,
@@ -18,6 +18,12 @@ with baseline as (
     from grouped_outcomes($scope, $by, 'all', $window)
     where has_baseline
 ),
+daily as (
+    select course_id, day, avg(score) as score
+    from assessments
+    where instrument = $instrument
+    group by course_id, day
+),
 final as (
     select
         b.course_id,
@@ -27,8 +33,7 @@ final as (
         b.baseline_score,
         a.score - b.baseline_score as change_from_baseline
     from baseline as b
-    join assessment_daily as a
-        on a.course_id = b.course_id and a.instrument = $instrument
+    join daily as a using (course_id)
 )
 select * from final
 order by course_id, day;

@@ -18,6 +18,11 @@ insert into course_trajectory_weeks by name
 with weeks as (
     select unnest($weeks, recursive := true)
 ),
+week_days as (
+    -- each day of each week's range: a value finds its week by an equality join on the day
+    select week, target_day, unnest(range(first_day, last_day + 1)) as day
+    from weeks
+),
 baselines as (
     select course_id, baseline_score
     from course_outcomes
@@ -32,7 +37,7 @@ candidates as (
         abs(d.day - w.target_day) * 4096 - d.day as sort_key
     from assessment_daily as d
     join baselines as b using (course_id)
-    join weeks as w on d.day between w.first_day and w.last_day
+    join week_days as w using (day)
     where d.instrument = $instrument
 ),
 final as (

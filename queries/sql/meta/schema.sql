@@ -81,15 +81,17 @@ create table adverse_events (
     seriousness seriousness not null
 );
 
--- Derived, one row per course x instrument x day: the value of that day, same-day duplicates
--- averaged (a documented choice: the contract does not forbid them and they must not pick a
--- winner by file order). Built once per load by sql/marts/assessment_daily.sql; every
--- outcome, flare, trajectory and durability query reads scores from here.
-create table assessment_daily (
+-- Derived, one row per course x instrument x day that has more than one value: the days
+-- whose values were averaged (a documented choice: the contract does not forbid same-day
+-- duplicates and they must not pick a winner by file order), listed for the Data page's
+-- check. The daily values themselves (sql/marts/assessment_daily.sql) live only while a load
+-- computes the marts (issue 10: writing 17 M daily rows at a million courses cost more than
+-- all the marts that read them); every outcome, flare, trajectory and durability mart reads
+-- its scores from them.
+create table assessment_duplicates (
     course_id varchar not null,
     instrument instrument not null,
     day integer not null,
-    score double not null,
     n_values integer not null
 );
 
