@@ -6,6 +6,7 @@ to the careful path, whose messages are the ones users see."""
 from __future__ import annotations
 
 import copy
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -85,7 +86,7 @@ def test_a_plain_extract_is_loaded_by_the_fast_path_alone(tmp_path, monkeypatch)
 def test_both_paths_write_the_same_tables_and_marts(tmp_path, monkeypatch):
     folder = fixture_clinic.write(tmp_path / "x")
     fast = loading.load_folder(folder, tmp_path / "fast.duckdb")
-    monkeypatch.setattr(loading, "scan", lambda _folder: None)  # the careful path only
+    monkeypatch.setattr(loading, "begin_scan", lambda _folder: None)  # the careful path only
     careful = loading.load_folder(folder, tmp_path / "careful.duckdb")
     assert fast.rows == careful.rows
     for name in [*TABLES, "assessment_duplicates", "course_outcomes", "course_facts"]:
@@ -174,6 +175,40 @@ def test_what_the_fast_path_cannot_read_alike_goes_to_the_careful_path(tmp_path,
     }[change]
     path.write_bytes(raw)
     assert streaming.scan(folder) is None
+
+
+def test_text_found_unreadable_while_streaming_hands_over_to_the_careful_path(tmp_path):
+    """The text is checked in a thread while DuckDB streams the files: a quoted value in the
+    last file DuckDB reads alike (it streams) is still caught, the new file is dropped and the
+    careful path loads it; the load records each file's SHA-256 as the careful path does."""
+    folder = fixture_clinic.write(tmp_path / "x")
+    path = folder / "adverse_events.csv"
+    path.write_bytes(
+        path.read_bytes().replace(b",post_injection_flare,", b',"post_injection_flare",', 1)
+    )
+    assert b'"' in path.read_bytes()
+    started = streaming.begin_scan(folder)
+    assert started is not None  # the headers are fine: the fast path starts
+    assert started.finished() is None  # and the thread finds the quotes
+    fast = loading.load_folder(folder, tmp_path / "o.duckdb")
+    careful = loading.load_folder(folder, tmp_path / "c.duckdb")  # the same path again
+    assert fast.rows == careful.rows
+    con = db.connect(tmp_path / "o.duckdb")
+    try:
+        recorded = dict(db.run(con, "meta/last_load_files")[["file_name", "sha256"]].to_numpy())
+    finally:
+        con.close()
+
+    assert recorded["adverse_events.csv"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_threads_hashes_are_the_files_own(tmp_path):
+    folder = fixture_clinic.write(tmp_path / "x")
+    found = streaming.scan(folder)
+    assert found is not None
+
+    for file in found.files.values():
+        assert file.sha256 == hashlib.sha256(file.path.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize(

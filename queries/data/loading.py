@@ -36,7 +36,7 @@ from queries.data.new_file import (
     swap_in,
 )
 from queries.data.raw_export import RawExportRefused, raw_export_reason
-from queries.data.streaming import NotStreamable, Streamable, scan, stream_into
+from queries.data.streaming import NotStreamable, ScanStarted, begin_scan, stream_into
 from queries.data.validation import Extract, read_extract, release_arrow_memory
 from queries.data.violations import ContractViolation
 from queries.stats import trajectory
@@ -313,19 +313,24 @@ def load_extract(
 
 
 def _load_streamed(
-    extract: Streamable, db_path: Path, settings: Settings, progress: Progress
+    started: ScanStarted, db_path: Path, settings: Settings, progress: Progress
 ) -> LoadReport | None:
     """The fast path (:mod:`queries.data.streaming`): the CSVs streamed, typed and checked
-    inside DuckDB straight into the new file; None when the careful path must decide (the new
-    file is removed, nothing else was touched and no other step was announced)."""
+    inside DuckDB straight into the new file while a thread checks and hashes their text; None
+    when the careful path must decide (the new file is removed, nothing else was touched and
+    no other step was announced)."""
     db.remove_dead_scratch(db_path)  # what a killed load (or reader) left beside the file
     tmp = fresh_scratch(db_path)
     try:
         con = open_new(tmp, settings)
         try:
             try:
-                rows = stream_into(con, extract)
+                rows = stream_into(con, started.extract)
             except NotStreamable:
+                started.hashes.result()  # the thread is done before the careful path reads
+                return None
+            extract = started.finished()
+            if extract is None:  # text the two readers might read differently
                 return None
             if _last_load_hashes(db_path) == extract.hashes:
                 n = rows["courses"]
@@ -370,9 +375,9 @@ def load_folder(
     reads it again and says exactly what is wrong.
     """
     progress(f"reading and checking {folder}")
-    streamable = scan(Path(folder))
-    if streamable is not None:
-        report = _load_streamed(streamable, Path(db_path), settings, progress)
+    started = begin_scan(Path(folder))
+    if started is not None:
+        report = _load_streamed(started, Path(db_path), settings, progress)
         if report is not None:
             return report
     reason = raw_export_reason(folder)
