@@ -32,7 +32,8 @@ from queries.stats.cusum import (
     DEFAULT_N_SIM,
     DEFAULT_ODDS_RATIO,
     DEFAULT_SEED,
-    calibrate_thresholds,
+    CusumThresholds,
+    calibrate_thresholds_many,
     highest_signal,
     non_response,
     risk_adjusted_cusum,
@@ -122,34 +123,35 @@ def drawn_courses(
     bins = max(1, max_points // 2)
     edges = np.linspace(0, n, bins + 1).round().astype(int)
     starts = edges[:-1][np.diff(edges) > 0]
-    order = np.arange(n)
     segment = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, n]))
-    by_low = np.lexsort((order, cusum, segment))
-    by_high = np.lexsort((order, -cusum, segment))
-    firsts = np.r_[0, np.flatnonzero(np.diff(segment[by_low])) + 1]
-    keep = np.r_[by_low[firsts], by_high[firsts], 0, n - 1]
+    lowest = _first_in_runs(cusum == np.minimum.reduceat(cusum, starts)[segment], segment)
+    highest = _first_in_runs(cusum == np.maximum.reduceat(cusum, starts)[segment], segment)
+    keep = np.r_[lowest, highest, 0, n - 1]
     keep = np.r_[keep, np.flatnonzero(signal)]
     return np.unique(keep)
 
 
+def _first_in_runs(hit: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """The first course of each run (``segment``, ascending) where ``hit`` holds (every run
+    has one): its lowest or highest S_t, the earliest of equals."""
+    at = np.flatnonzero(hit)
+    return at[np.r_[0, np.flatnonzero(np.diff(segment[at])) + 1]]
+
+
 def _provider_cusum(
-    provider_id: str, rows: pd.DataFrame, settings: Settings, n_sim: int, seed: int
+    provider_id: str,
+    rows: pd.DataFrame,
+    settings: Settings,
+    thresholds: CusumThresholds | None,
 ) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """One provider's summary row, path and signals (rows in start order)."""
+    """One provider's summary row, path and signals (rows in start order; ``thresholds``:
+    :func:`calibrated`'s, None below the minimum courses)."""
     summary: dict = dict.fromkeys(SUMMARY_COLUMNS)
     summary.update(provider_id=provider_id, n_courses=len(rows), n_alerts=0, n_alarms=0)
-    if len(rows) < settings.min_provider_courses:
+    if thresholds is None:
         summary["cusum_signal"] = "too_few"
         return summary, pd.DataFrame(columns=PATH_COLUMNS), pd.DataFrame(columns=SIGNAL_COLUMNS)
     series = non_response(rows["p_response"], rows["is_responder"].astype(float))
-    thresholds = calibrate_thresholds(
-        series.p_adverse,
-        alert_level=settings.funnel_alert_level,
-        alarm_level=settings.funnel_alarm_level,
-        odds_ratio=DEFAULT_ODDS_RATIO,
-        n_sim=n_sim,
-        seed=seed,
-    )
     result = risk_adjusted_cusum(series.p_adverse, series.adverse, thresholds=thresholds)
     steps, sig = result.steps, result.signals
     cusum = steps["cusum"].to_numpy()
@@ -196,6 +198,24 @@ def _provider_cusum(
     return summary, path, signals
 
 
+def calibrated(
+    rows_by_provider: dict[str, pd.DataFrame], settings: Settings, n_sim: int, seed: int
+) -> dict[str, CusumThresholds]:
+    """The thresholds of every provider with enough courses
+    (:func:`queries.stats.cusum.calibrate_thresholds_many`: the providers simulated over
+    the same number of courses share their uniforms, the thresholds are each provider's)."""
+    enough = [p for p, r in rows_by_provider.items() if len(r) >= settings.min_provider_courses]
+    found = calibrate_thresholds_many(
+        [1.0 - rows_by_provider[p]["p_response"].to_numpy(dtype=float) for p in enough],
+        alert_level=settings.funnel_alert_level,
+        alarm_level=settings.funnel_alarm_level,
+        odds_ratio=DEFAULT_ODDS_RATIO,
+        n_sim=n_sim,
+        seed=seed,
+    )
+    return dict(zip(enough, found, strict=True))
+
+
 def monitor_courses(
     rows: pd.DataFrame,
     settings: Settings,
@@ -210,8 +230,14 @@ def monitor_courses(
     ``p_response``, ``start_year`` and ``start_quarter``
     (:func:`queries.analytics.casemix_courses.casemix_courses`).
     """
-    ids = sorted(rows["provider_id"].unique()) if providers is None else providers
-    parts = [_provider_cusum(p, rows[rows["provider_id"] == p], settings, n_sim, seed) for p in ids]
+    positions = {
+        str(p): at
+        for p, at in rows.groupby("provider_id", sort=False, observed=True).indices.items()
+    }
+    ids = sorted(positions) if providers is None else providers
+    own = {p: rows.iloc[positions.get(p, np.empty(0, dtype=int))] for p in ids}
+    thresholds = calibrated(own, settings, n_sim, seed)
+    parts = [_provider_cusum(p, own[p], settings, thresholds.get(p)) for p in ids]
     paths = [path for _, path, _ in parts if len(path)]
     signals = [sig for _, _, sig in parts if len(sig)]
     summary = pd.DataFrame([s for s, _, _ in parts], columns=list(SUMMARY_COLUMNS))

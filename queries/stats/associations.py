@@ -51,18 +51,23 @@ class TermLabel(NamedTuple):
 
 
 def describe_term(
-    term: str, spec: DesignSpec, design: pd.DataFrame, weights: np.ndarray | None = None
+    term: str,
+    spec: DesignSpec,
+    design: pd.DataFrame,
+    weights: np.ndarray | None = None,
+    courses: float | None = None,
 ) -> TermLabel:
     """Factor, level, reference level and courses at the level of one design column
-    (``weights``: courses per row of ``design``).
+    (``weights``: courses per row of ``design``; ``courses``: the column's courses, when
+    already summed, :func:`column_courses`).
 
     ``factor[level]`` columns (treatment coding) name their factor and level; a numeric
     covariate's ``{name}_missing`` indicator stands for its level ``(missing)``; any other
     column (a numeric covariate) is its own factor, with no level and NaN courses.
     """
     label = TermLabel(term, "", "", float("nan"))
-    column = design[term].to_numpy(dtype=float)
-    courses = float(column.sum() if weights is None else column @ weights)
+    if courses is None:
+        courses = column_courses(design[[term]], weights)[term]
     for name, levels in spec.categorical.items():
         prefix = f"{name}["
         if term.startswith(prefix) and term.endswith("]"):
@@ -70,6 +75,13 @@ def describe_term(
     if term.endswith("_missing") and term[: -len("_missing")] in spec.fill_values:
         label = TermLabel(term[: -len("_missing")], MISSING_LEVEL, "", courses)
     return label
+
+
+def column_courses(design: pd.DataFrame, weights: np.ndarray | None = None) -> dict[str, float]:
+    """The courses of each design column (its sum, weighted by ``weights``), all at once."""
+    values = design.to_numpy(dtype=float)
+    totals = values.sum(axis=0) if weights is None else weights @ values
+    return {name: float(total) for name, total in zip(design.columns, totals, strict=True)}
 
 
 def adjusted_odds_ratios(
@@ -114,8 +126,9 @@ def adjusted_odds_ratios(
     ci_lower = dict(zip(x.columns, np.exp(params - z * bse), strict=True))
     ci_upper = dict(zip(x.columns, np.exp(params + z * bse), strict=True))
     records = []
+    courses = column_courses(full, w)
     for term in full.columns[1:]:
-        label = describe_term(term, spec, full, w)
+        label = describe_term(term, spec, full, w, courses[term])
         fitted = term not in dropped
         records.append(
             {

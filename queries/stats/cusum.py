@@ -21,12 +21,13 @@ Montgomery, Introduction to Statistical Quality Control, 7th ed., section 9.1.2)
 Thresholds (:func:`calibrate_thresholds`), by seeded simulation of the in-control process:
 ``n_sim`` series y_t ~ Bernoulli(p_t) with the provider's own p_t sequence; without resets
 S_t = C_t - min(0, min_{s<=t} C_s), C_t = W_1 + ... + W_t (Lindley's recursion solved in
-closed form, so the simulation is vectorised); h = the smallest simulated max_t S_t that
-at most a share 1 - level of the series reach (:func:`upper_threshold`). So the probability
-of at least one signal over the provider's T courses, when nothing is wrong, is 1 - level
-(at most that, where few courses make max S discrete): 5 % for the alert and 0.2 % for the
-alarm at the funnel's levels (0.95, 0.998). A reset at an alarm does not change when the
-first alert or the first alarm happens, so the calibration holds for the chart as drawn.
+closed form, run over all series at once: :mod:`queries.stats.cusum_simulation`); h = the
+smallest simulated max_t S_t that at most a share 1 - level of the series reach
+(:func:`upper_threshold`). So the probability of at least one signal over the provider's T
+courses, when nothing is wrong, is 1 - level (at most that, where few courses make max S
+discrete): 5 % for the alert and 0.2 % for the alarm at the funnel's levels (0.95, 0.998).
+A reset at an alarm does not change when the first alert or the first alarm happens, so
+the calibration holds for the chart as drawn.
 
 Why simulation and not the Markov-chain approximation of the average run length (Brook &
 Evans 1972, as Steiner et al. 2000 used): an ARL describes an endless stream with a
@@ -46,10 +47,10 @@ i.e. the cumulative hazard Λ = -log(1 - P) is additive: Λ_L = Λ_T·L/T. (2) W
 log-likelihood ratio, so exp(C_t) is a martingale in control (E[exp W_t] = 1 for every p_t)
 and an excursion reaches h with probability proportional to exp(-h) (Wald; Siegmund 1985,
 Sequential Analysis, ch. 2): Λ_L(h) = Λ_L(h_q)·exp(h_q - h) beyond a level h_q that
-:data:`REFERENCE_TAIL_SERIES` simulated series reach. So h = h_q + log(Λ_L(h_q)/Λ_L), the
-same meaning (P(any signal over T | in control) = 1 - level) at the cost of L courses.
-Checked by full-length simulation in tests/test_cusum.py (10,000 courses: 4.9 % and
-0.16 % against 5 % and 0.2 %).
+:data:`~queries.stats.cusum_simulation.REFERENCE_TAIL_SERIES` simulated series reach. So
+h = h_q + log(Λ_L(h_q)/Λ_L), the same meaning (P(any signal over T | in control) = 1 - level)
+at the cost of L courses.
+Checked by full-length simulation in tests/test_cusum.py (10,000 courses: 4.9 %, 0.16 %).
 """
 
 from __future__ import annotations
@@ -60,6 +61,12 @@ import numpy as np
 import pandas as pd
 
 from queries.core.settings import Settings
+from queries.stats.cusum_simulation import (
+    check_probabilities,
+    extrapolated_threshold,
+    simulated_maxima_many,
+    upper_threshold,
+)
 from queries.stats.intervals import check_alert_alarm_levels
 
 DEFAULT_ODDS_RATIO = 2.0  # methods.md: detect a doubling of the odds of non-response
@@ -68,13 +75,11 @@ DEFAULT_ALARM_LEVEL = Settings.funnel_alarm_level
 DEFAULT_N_SIM = 10_000
 DEFAULT_SEED = 20000441  # any fixed number: Steiner et al. 2000, Biostatistics 1:441
 DEFAULT_MIN_COURSES = Settings.min_provider_courses  # courses before a provider's point
-SIMULATION_CHUNK = 2_000_000  # simulated course outcomes held in memory at once
 MIN_TAIL_SERIES = 10  # n_sim·(1 - alarm_level) must be at least this
 # Longest series simulated course by course: above it, L evenly spaced courses and the
 # exponential tail (module doc). 1,000 is above every provider of the 6,000-course clinic.
 MAX_SIMULATED_COURSES = 1_000
-REFERENCE_TAIL_SERIES = 100  # simulated series beyond h_q, where the tail is extrapolated from
-
+RESET_WINDOW = 4_096  # courses of the chart searched at first for the next alarm
 SIGNAL_LEVELS = ("too_few", "none", "alert", "alarm")  # lowest to highest
 
 
@@ -140,13 +145,6 @@ def non_response(p_response, responded) -> AdverseSeries:
     return AdverseSeries(p_adverse=1.0 - p, adverse=1.0 - y)
 
 
-def _check_probabilities(p_adverse) -> np.ndarray:
-    p = np.asarray(p_adverse, dtype=float)
-    if p.ndim != 1 or not np.all(np.isfinite(p)) or np.any((p < 0) | (p > 1)):
-        raise ValueError("p_adverse must be a 1-d sequence of probabilities in [0, 1]")
-    return p
-
-
 def _check_outcomes(adverse, p: np.ndarray) -> np.ndarray:
     y = np.asarray(adverse, dtype=float)
     if y.shape != p.shape or not np.all((y == 0) | (y == 1)):
@@ -180,27 +178,9 @@ def simulated_maxima(
     n_sim: int = DEFAULT_N_SIM,
     seed: int = DEFAULT_SEED,
 ) -> np.ndarray:
-    """max_t S_t of ``n_sim`` in-control series y_t ~ Bernoulli(p_t), seeded, vectorised."""
-    p = _check_probabilities(p_adverse)
-    rng = np.random.default_rng(seed)
-    rows = max(1, SIMULATION_CHUNK // max(p.size, 1))
-    maxima = []
-    for start in range(0, n_sim, rows):
-        y = rng.random((min(rows, n_sim - start), p.size)) < p
-        maxima.append(unreset_cusum(cusum_weights(p, y, odds_ratio)).max(axis=1, initial=0.0))
-    return np.concatenate(maxima)
-
-
-def upper_threshold(maxima, level: float) -> float:
-    """The smallest simulated maximum h with share(maxima >= h) <= 1 - level (inf if none).
-
-    For a continuous max S it is the ``level`` quantile; where max S has atoms (a short
-    series: often exactly 0) it never lets the false-signal share exceed 1 - level.
-    """
-    ordered = np.sort(np.asarray(maxima, dtype=float))
-    share_at_or_above = 1.0 - np.searchsorted(ordered, ordered, side="left") / ordered.size
-    allowed = share_at_or_above <= 1.0 - level
-    return float(ordered[np.argmax(allowed)]) if allowed.any() else float("inf")
+    """max_t S_t of ``n_sim`` in-control series y_t ~ Bernoulli(p_t), seeded, vectorised
+    (:mod:`queries.stats.cusum_simulation`)."""
+    return simulated_maxima_many([p_adverse], odds_ratio, n_sim, seed)[0]
 
 
 def calibrate_thresholds(
@@ -216,58 +196,82 @@ def calibrate_thresholds(
     """h_alert, h_alarm with P(at least one signal | in control) = 1 - level (module doc);
     over more than ``max_courses`` courses, simulated over that many (module doc, "Long
     series": the cost no longer grows with the courses)."""
-    check_alert_alarm_levels(alert_level, alarm_level, "CUSUM")
-    if n_sim * (1 - alarm_level) < MIN_TAIL_SERIES:
+    levels = (alert_level, alarm_level)
+    p = _calibration_input(p_adverse, levels, n_sim)
+    maxima = simulated_maxima(_simulated_courses(p, max_courses), odds_ratio, n_sim, seed)
+    return _thresholds(maxima, p.size, levels, odds_ratio, n_sim, seed, max_courses)
+
+
+def calibrate_thresholds_many(
+    sequences,
+    *,
+    alert_level: float = DEFAULT_ALERT_LEVEL,
+    alarm_level: float = DEFAULT_ALARM_LEVEL,
+    odds_ratio: float = DEFAULT_ODDS_RATIO,
+    n_sim: int = DEFAULT_N_SIM,
+    seed: int = DEFAULT_SEED,
+    max_courses: int = MAX_SIMULATED_COURSES,
+) -> list[CusumThresholds]:
+    """:func:`calibrate_thresholds` of each sequence of p_t (the same thresholds), the
+    simulations of sequences of one length drawing their uniforms once
+    (:func:`queries.stats.cusum_simulation.simulated_maxima_many`)."""
+    levels = (alert_level, alarm_level)
+    probs = [_calibration_input(p, levels, n_sim) for p in sequences]
+    blocks = [_simulated_courses(p, max_courses) for p in probs]
+    maxima = simulated_maxima_many(blocks, odds_ratio, n_sim, seed)
+    return [
+        _thresholds(m, p.size, levels, odds_ratio, n_sim, seed, max_courses)
+        for m, p in zip(maxima, probs, strict=True)
+    ]
+
+
+def _calibration_input(p_adverse, levels: tuple[float, float], n_sim: int) -> np.ndarray:
+    check_alert_alarm_levels(*levels, "CUSUM")
+    if n_sim * (1 - levels[1]) < MIN_TAIL_SERIES:
         raise ValueError(
             f"{n_sim} simulated series are too few for an alarm level of "
-            f"{alarm_level}: use at least "
-            f"{int(np.ceil(MIN_TAIL_SERIES / (1 - alarm_level)))}"
+            f"{levels[1]}: use at least "
+            f"{int(np.ceil(MIN_TAIL_SERIES / (1 - levels[1])))}"
         )
-    p = _check_probabilities(p_adverse)
+    return check_probabilities(p_adverse)
+
+
+def _simulated_courses(p: np.ndarray, max_courses: int) -> np.ndarray:
+    """The p_t simulated: all of them, or ``max_courses`` evenly spaced (module doc)."""
     if p.size > max_courses:
-        block = p[np.linspace(0, p.size - 1, max_courses).round().astype(int)]
-        maxima = simulated_maxima(block, odds_ratio, n_sim, seed)
+        return p[np.linspace(0, p.size - 1, max_courses).round().astype(int)]
+    return p
+
+
+def _thresholds(
+    maxima: np.ndarray,
+    n_courses: int,
+    levels: tuple[float, float],
+    odds_ratio: float,
+    n_sim: int,
+    seed: int,
+    max_courses: int,
+) -> CusumThresholds:
+    if n_courses > max_courses:
         alert, alarm = (
-            extrapolated_threshold(maxima, lvl, max_courses, p.size)
-            for lvl in (alert_level, alarm_level)
+            extrapolated_threshold(maxima, lvl, max_courses, n_courses) for lvl in levels
         )
-        alert_share, alarm_share = (1 - alert_level, 1 - alarm_level)  # by construction
+        alert_share, alarm_share = (1 - levels[0], 1 - levels[1])  # by construction
     else:
-        maxima = simulated_maxima(p, odds_ratio, n_sim, seed)
-        alert, alarm = (upper_threshold(maxima, lvl) for lvl in (alert_level, alarm_level))
+        alert, alarm = (upper_threshold(maxima, lvl) for lvl in levels)
         alert_share, alarm_share = (float(np.mean(maxima >= h)) for h in (alert, alarm))
     return CusumThresholds(
         alert=alert,
         alarm=alarm,
-        alert_level=alert_level,
-        alarm_level=alarm_level,
+        alert_level=levels[0],
+        alarm_level=levels[1],
         odds_ratio=odds_ratio,
-        n_courses=int(p.size),
+        n_courses=int(n_courses),
         n_sim=n_sim,
         seed=seed,
         simulated_alert_probability=alert_share,
         simulated_alarm_probability=alarm_share,
     )
-
-
-def extrapolated_threshold(maxima, level: float, block: int, n_courses: int) -> float:
-    """h with P(any signal over ``n_courses`` | in control) = 1 - level, from ``maxima`` of
-    simulated series of ``block`` (L) < n_courses courses (module doc, "Long series").
-
-    Λ_L = -log(level)·L/n_courses is the cumulative hazard L courses may use; where at least
-    :data:`REFERENCE_TAIL_SERIES` simulated maxima reach the threshold it is read off them
-    (:func:`upper_threshold`), else extrapolated along the tail exp(-h) from h_q, the level
-    that many of them reach.
-    """
-    ordered = np.asarray(maxima, dtype=float)
-    n_sim = ordered.size
-    per_block = -np.log(level) * block / n_courses
-    share = -np.expm1(-per_block)
-    if n_sim * share >= REFERENCE_TAIL_SERIES:
-        return upper_threshold(ordered, 1.0 - share)
-    h_q = upper_threshold(ordered, 1.0 - REFERENCE_TAIL_SERIES / n_sim)
-    reached = float(np.mean(ordered >= h_q))
-    return float(h_q + np.log(-np.log1p(-reached) / per_block))
 
 
 def given_thresholds(
@@ -296,9 +300,14 @@ def _path_with_resets(weights: np.ndarray, h_alarm: float) -> tuple[np.ndarray, 
     alarm = np.zeros(weights.size, dtype=bool)
     start = 0
     while start < weights.size:
-        segment = unreset_cusum(weights[start:])
-        hits = np.flatnonzero(segment >= h_alarm)
-        stop = weights.size if hits.size == 0 else start + int(hits[0]) + 1
+        window = RESET_WINDOW  # S from a reset, over ever longer windows until it alarms:
+        while True:  # the same running sums as over the rest at once, not T per alarm
+            segment = unreset_cusum(weights[start : start + window])
+            hits = np.flatnonzero(segment >= h_alarm)
+            if hits.size or start + window >= weights.size:
+                break
+            window *= 2
+        stop = start + segment.size if hits.size == 0 else start + int(hits[0]) + 1
         cusum[start:stop] = segment[: stop - start]
         if hits.size:
             alarm[stop - 1] = True
@@ -347,7 +356,7 @@ def risk_adjusted_cusum(
     seed: pass ``thresholds=calibrate_thresholds(...)``); given thresholds must test the
     same odds ratio.
     """
-    p = _check_probabilities(p_adverse)
+    p = check_probabilities(p_adverse)
     y = _check_outcomes(adverse, p)
     if thresholds is None:
         thresholds = calibrate_thresholds(p, odds_ratio=odds_ratio)

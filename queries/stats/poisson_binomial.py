@@ -14,6 +14,10 @@ pmfs multiplied pairwise by direct convolution (``np.convolve``). Every step add
 non-negative terms, so there is no cancellation and the far tails keep their relative
 accuracy (unlike Hong's DFT-CF or an FFT convolution, whose absolute error ~1e-16 can swamp
 tail probabilities). Cost O(n²) in compiled loops: about 0.05 s for n = 20,000.
+The limits (:func:`provider_oe`) read the same products with the tails below 1e-30 of each
+product's peak left out (:func:`limit_distribution`): the same limits to 1e-12, eight
+times cheaper for 80,000 courses (0.18 -> 0.02 s), since the quantiles they need are
+never that far out.
 
 Funnel limits for O/E (target 1):
 
@@ -55,6 +59,8 @@ from queries.stats.intervals import level_suffix, z_value
 
 BLOCK_SIZE = 32  # courses per block of the two-stage recursion (fastest of 16..128 tried)
 TRIM_FROM = 4_096  # a pmf longer than this loses its underflowed tails (_convolve_pairwise)
+LIMIT_FLOOR = 1e-30  # limit_distribution: a product's tails below this share of its peak go
+FLOOR_FROM = 256  # ... from products this long (shorter ones: nothing to gain)
 # The funnel's levels and minimum courses are settings (one definition): their defaults.
 DEFAULT_ALERT_LEVEL = Settings.funnel_alert_level
 DEFAULT_ALARM_LEVEL = Settings.funnel_alarm_level
@@ -138,15 +144,22 @@ def _block_pmfs(p: np.ndarray, block: int) -> np.ndarray:
     return pmfs
 
 
-def _convolve_pairwise(pieces: list[np.ndarray]) -> np.ndarray:
+def _convolve_pairwise(pieces: list[np.ndarray], floor: float = 0.0) -> np.ndarray:
     """Stage 2: multiply the blocks' pmfs pairwise until one is left; a product over
-    :data:`TRIM_FROM` values drops its exact zeros (underflowed tails): O(n·√n), not O(n²)."""
+    :data:`TRIM_FROM` values drops its exact zeros (underflowed tails): O(n·√n), not O(n²).
+    With a ``floor`` > 0 (:func:`limit_distribution`), a product over
+    :data:`FLOOR_FROM` values also drops the tails below ``floor`` times its largest value."""
     parts, n = [(0, piece) for piece in pieces], sum(p.size - 1 for p in pieces) + 1
     while len(parts) > 1:
         paired = []
         for (i, a), (j, b) in zip(parts[0::2], parts[1::2], strict=False):
             c = np.convolve(a, b)
-            kept = np.flatnonzero(c) if c.size > TRIM_FROM else np.array([0, c.size - 1])
+            if floor > 0 and c.size > FLOOR_FROM:
+                kept = np.flatnonzero(c > floor * c.max())
+            elif c.size > TRIM_FROM:
+                kept = np.flatnonzero(c)
+            else:
+                kept = np.array([0, c.size - 1])
             paired.append((i + j + int(kept[0]), c[kept[0] : kept[-1] + 1]))
         parts = paired + parts[len(parts) - len(parts) % 2 :]
     start, values = parts[0]
@@ -160,6 +173,31 @@ def poisson_binomial_pmf(p, block: int = BLOCK_SIZE) -> np.ndarray:
         return np.ones(1)
     pmf = _convolve_pairwise(list(_block_pmfs(arr, block)))[: arr.size + 1]
     return np.clip(pmf, 0.0, 1.0)
+
+
+def limit_distribution(p) -> PoissonBinomial:
+    """:func:`poisson_binomial` with the tails the limits never read left out: as the pmf
+    is multiplied up, each product drops the values below :data:`LIMIT_FLOOR` times its
+    largest (they stay 0 in ``pmf``).
+
+    Why the limits are the same: each dropped value changes a product by at most
+    LIMIT_FLOOR times the largest of a factor, so after the ~log2(n/32) products the pmf
+    moves by at most ~1e-28 of its largest value, and F(r) at the limits' quantiles (at
+    least (1 - 0.998)/2 = 0.001) by a share ~n·1e-28/0.001 of itself: far below the
+    rounding of the sums themselves (~1e-13). What it saves: the bell of a product of m
+    courses is kept to about ±11.7 standard deviations (e^(-x²/2) = 1e-30) rather than
+    the ±38 where it underflows, so the large products multiply far shorter arrays
+    (tests/test_provider_speed_oe.py checks the limits against :func:`poisson_binomial`'s).
+    """
+    arr = check_probabilities(p)
+    if arr.size == 0:
+        pmf = np.ones(1)
+    else:
+        pieces = list(_block_pmfs(arr, BLOCK_SIZE))
+        pmf = np.clip(_convolve_pairwise(pieces, LIMIT_FLOOR)[: arr.size + 1], 0.0, 1.0)
+    return PoissonBinomial(
+        pmf=pmf, mean=float(arr.sum()), variance=float(np.sum(arr * (1.0 - arr)))
+    )
 
 
 def poisson_binomial(p) -> PoissonBinomial:
@@ -247,9 +285,10 @@ def provider_oe(
     """O/E of one provider with exact and normal limits at each of ``levels``.
 
     ``p``: the model's probabilities of the outcome for the provider's courses;
-    ``observed``: how many of them had it (0 <= O <= n).
+    ``observed``: how many of them had it (0 <= O <= n). The distribution is
+    :func:`limit_distribution`'s (the limits of :func:`poisson_binomial`'s, cheaper).
     """
-    dist = poisson_binomial(p)
+    dist = limit_distribution(p)
     if not 0 <= observed <= dist.n:
         raise ValueError(f"observed must lie between 0 and {dist.n} courses, got {observed}")
     oe = observed / dist.mean if dist.mean > 0 else float("nan")

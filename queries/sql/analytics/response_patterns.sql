@@ -10,9 +10,29 @@
 --        primary follow-up value, as queries/analytics/courses.completers keeps them); n is
 --        its courses.
 -- Parameters: $scope (scope and filters, see macros.sql), $window.
+-- Cost: grouped on the columns' own types (enums, booleans), turned into text only for the
+--       patterns (270,000 of 705,000 completers at 1M courses): the same rows, 0.66 -> 0.56 s.
 -- Used by: Providers, My practice (through queries/analytics/nonresponders.py).
 
-with final as (
+with grouped as (
+    select
+        severity_class,
+        adherence_class,
+        rehab,
+        lifestyle_support,
+        expectations,
+        overtraining_reported,
+        early_antioxidants_reported,
+        baseline_score,
+        age_band,
+        indication,
+        coalesce(is_responder, false) as is_responder,
+        count(*) as n
+    from scoped_outcomes($scope, $window)
+    where coalesce(is_eligible, false) and coalesce(has_followup, false)
+    group by all
+),
+final as (
     select
         severity_class::varchar as severity_class,
         adherence_class::varchar as adherence_class,
@@ -24,11 +44,9 @@ with final as (
         baseline_score,
         age_band::varchar as age_band,
         indication::varchar as indication,
-        coalesce(is_responder, false) as is_responder,
-        count(*) as n
-    from scoped_outcomes($scope, $window)
-    where coalesce(is_eligible, false) and coalesce(has_followup, false)
-    group by all
+        is_responder,
+        n
+    from grouped
 )
 select * from final
 order by all;
