@@ -362,6 +362,9 @@ def main() -> int:
         return 0
     sizes = args.courses or ([] if args.db else [6000, 100_000, 1_000_000])
     pages = args.pages or list(ROLES["director"])
+    unknown = [p for p in pages if p not in ROLES["director"]]
+    if unknown:  # a title such as "Providers" would time the Overview under its name
+        parser.error(f"unknown page {unknown[0]!r}; the keys are {', '.join(ROLES['director'])}")
     ran_on, clinics, profiles = machine(), [], []
     with tempfile.TemporaryDirectory(prefix="ozone-bench-pages-") as tmp:
         specs = [("n", n) for n in sizes] + [("db", i) for i in range(len(args.db))]
