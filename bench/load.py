@@ -20,18 +20,12 @@ Prints a markdown table with the machine it ran on (and writes it to ``--out``).
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from machine import machine, run  # bench/machine.py (bench/ is first on sys.path)
 
-ROOT = Path(__file__).resolve().parent.parent
 FILES = ("courses", "sessions", "assessments", "adverse_events")
 
 # DuckDB with no checks: each file straight into a table (the same threads and memory limit
@@ -64,63 +58,6 @@ def timed_step(self, message):
 db.execute_script, progress.StepProgress.__call__ = timed_script, timed_step
 raise SystemExit(main(sys.argv[1:]))
 """
-
-
-@dataclass(frozen=True)
-class Run:
-    seconds: float
-    cpu_seconds: float
-    peak_mb: float
-    ok: bool
-    tail: str
-
-
-def run(args: list[str], log: Path) -> Run:
-    """Run a command with the default settings; its wall time, CPU time and peak RSS."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTCOMES_")}
-    started = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=out)
-        _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    lines = log.read_text(errors="replace").strip().splitlines()
-    return Run(
-        seconds,
-        usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,  # KiB on Linux
-        proc.returncode == 0,
-        lines[-1] if lines else "",
-    )
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def memory_gb() -> float:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                return int(line.split()[1]) / 1024**2
-    except OSError:
-        pass
-    return float("nan")
-
-
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{cpu_name()}, {os.cpu_count()} cores, {memory_gb():.0f} GB RAM; Python "
-        f"{platform.python_version()}, duckdb {duckdb.__version__}; load average at start "
-        f"{load:.1f}"
-    )
 
 
 def measure(n: int, work: Path, extract: Path | None = None, profile: bool = False) -> list[str]:

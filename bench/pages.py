@@ -23,19 +23,17 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections import namedtuple
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support"), str(ROOT / "bench")]
 
-from load import machine  # noqa: E402  (bench/load.py)
+from machine import machine, run  # noqa: E402  (bench/machine.py)
 
 # The director's pages and their titles, from dashboard/menu.py in a process of its own.
 MENU = "import json; from dashboard import menu; print(json.dumps([menu.ROLE_PAGES, menu.PAGES]))"
@@ -47,25 +45,6 @@ TIMEOUT_S = 1800  # AppTest's default is 3 s
 FILES = ("courses", "sessions", "assessments", "adverse_events")
 CLI = [sys.executable, "-m", "queries.cli"]
 COUNTS = ["n_courses", "n_eligible", "n_followup", "n_responders", "n_not_yet_due"]
-
-
-Proc = namedtuple("Proc", "seconds peak_mb ok tail")  # wall s, peak RSS MB, exit 0, last line
-
-
-def run(args: list[str], log: Path, env: dict[str, str] | None = None) -> Proc:
-    """Run a command; its wall time, peak RSS and the last line it wrote."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OUTCOMES_")}
-    started = time.perf_counter()
-    with log.open("w") as out:
-        proc = subprocess.Popen(args, cwd=ROOT, env=base | (env or {}), stdout=out, stderr=out)
-        _, status, usage = os.wait4(proc.pid, 0)
-    lines = log.read_text(errors="replace").strip().splitlines()
-    return Proc(
-        time.perf_counter() - started,
-        usage.ru_maxrss / 1024,  # KiB on Linux
-        os.waitstatus_to_exitcode(status) == 0,
-        lines[-1] if lines else "",
-    )
 
 
 # -- the page worker: one process, one page ------------------------------------------------

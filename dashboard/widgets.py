@@ -20,7 +20,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.charts.base import PLOTLY_CONFIG, level_text
+from dashboard import headline
+from dashboard.charts.base import PLOTLY_CONFIG
 from dashboard.charts.safety import SERIOUS_EVENT_TABLE
 from dashboard.state import NO_MATCH, ROLE_PROVIDER, page_context
 from queries.core.errors import InsufficientData
@@ -30,11 +31,8 @@ from queries.disclosure.gate import (
     Policy,
     count_text,
     disclose,
-    format_interval,
-    format_percent,
     hidden_note,
     present,
-    rate_shown,
     redact,
     shown_count,
     to_csv,
@@ -44,7 +42,7 @@ from queries.stats.intervals import ProportionInterval
 # Columns whose name contains one of these are shares, shown as whole percentages.
 PERCENT_COLUMNS = ("_rate", "ci_lower", "ci_upper")
 NUMBERS_BEHIND = "Numbers behind this chart"  # the expander of a chart's table
-HIDDEN = "hidden"  # a count the gate hid so that a small one cannot be worked out
+HIDDEN = headline.HIDDEN  # a count the gate hid so that a small one cannot be worked out
 
 
 # --- sentences through the gate -----------------------------------------------------------
@@ -109,11 +107,6 @@ def gated_counts(
     row = frame.iloc[0]
     shown = {k: None if pd.isna(row[k]) else int(row[k]) for k in counts}
     return shown, hidden_note(frame)
-
-
-def hidden_rate_text(policy: Policy) -> str:
-    """What a metric says in place of a rate the gate may not show."""
-    return f"rate not shown: it would give away a count under {policy.min_cell_size}"
 
 
 # --- shared sentences ---------------------------------------------------------------------
@@ -201,7 +194,7 @@ def count_metric(
     """A count in a bordered box, with an optional note under it; a count from 1 to
     threshold-1 reads "fewer than N", one the gate hid (None, :func:`gated_counts`) "hidden"."""
     shown = _policy(policy)
-    _boxed_metric(label, HIDDEN if value is None else count_text(value, shown), note, help, shown)
+    _boxed_metric(label, headline.count_value(value, shown), note, help, shown)
 
 
 def rate_metric(
@@ -219,29 +212,8 @@ def rate_metric(
     ``gated``: its numerator and denominator as :func:`gated_counts` shows them on the same
     page (None: hidden there, so hidden here too, and the rate with it)."""
     shown = _policy(policy)
-    k, n = interval.successes, interval.n
-    if gated is not None and None in gated:
-        whole = (
-            f"{n_meaning.capitalize()}: {HIDDEN}"
-            if gated[1] is None
-            else f"{count_text(n, shown)} {n_meaning}"
-        )
-        note = f"{whole} · {hidden_rate_text(shown)}"
-        _boxed_metric(label, "–", note, help, shown)
-        return
-    if not rate_shown(k, n, shown):
-        note = f"{count_text(n, shown)} {n_meaning} · {hidden_rate_text(shown)}"
-        _boxed_metric(label, "–", note, help, shown)
-        return
-    bounds = format_interval(interval.lower, interval.upper, n)
-    _boxed_metric(
-        label,
-        format_percent(interval.rate, n),
-        f"{level_text(settings)} CI {bounds} · {count_text(k, shown)} of {count_text(n, shown)} "
-        f"{n_meaning}",
-        help,
-        shown,
-    )
+    box = headline.rate_box(interval, n_meaning, settings, shown, gated)
+    _boxed_metric(label, box.value, box.note, help, shown)
 
 
 def event_rate_metric(
@@ -260,11 +232,9 @@ def event_rate_metric(
     ``events`` are a count from 1 to threshold-1 (the rate times the units gives them back),
     or with ``hide`` (its counts hidden on the page: :func:`gated_counts`)."""
     shown = _policy(policy)
-    if hide or (events and shown_count(events, shown) is None):
-        rate = lower = upper = float("nan")
-    bounds = "–" if pd.isna(lower) else f"{lower:.1f}–{upper:.1f}"
-    value = "–" if pd.isna(rate) else f"{rate:.1f}"
-    _boxed_metric(label, value, f"{level_text(settings)} CI {bounds} · {note}", help, shown)
+    hide = hide or headline.gives_small_count_away(events, shown)
+    box = headline.event_rate_box(rate, lower, upper, note, settings, hide)
+    _boxed_metric(label, box.value, box.note, help, shown)
 
 
 # --- tables -------------------------------------------------------------------------------
