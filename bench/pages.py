@@ -248,8 +248,12 @@ def time_rates(clinic: Clinic, work: Path) -> list[str]:
         a = pd.read_csv(cli_out).set_index("group")[COUNTS]
         b = pd.read_csv(pd_out).set_index("group").reindex(a.index)[COUNTS]
         try:
-            same = "yes" if a.astype(float).equals(b.astype(float)) else "no"
-        except ValueError:  # a count the gate hid ("fewer than 11")
+            shown, cli_counts = a.notna(), a.astype(float)
+            agree = ((cli_counts - b.astype(float)).abs() < 1e-9) | ~shown
+            hidden = int((~shown).to_numpy().sum())  # cells the gate left empty
+            same = "yes" if agree.to_numpy().all() else "no"
+            same += f" ({hidden} cells hidden by the gate)" if hidden else ""
+        except ValueError:  # a count the gate wrote as text ("fewer than 11")
             same = "hidden cells"
     return [
         f"{cli.seconds:.1f} s, {cli.peak_mb / 1024:.2f} GB",
