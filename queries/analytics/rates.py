@@ -243,16 +243,38 @@ class Overview:
         }
 
 
-def overview(q: Query, window: str | None = None) -> Overview:
-    """Headline numbers: the scope's course totals (``sql/analytics/course_totals.sql``) and
-    its outcome counts in one group (``responder_counts.sql``); raises
-    :class:`InsufficientData` when nothing matches."""
-    totals = q.run("analytics/course_totals").iloc[0]
-    counts = {str(k): int(v) for k, v in totals.items()}
+def _stored_overview(q: Query, window: str | None) -> dict[str, int] | None:
+    """The Overview's counts of the unfiltered clinic as the load stored them
+    (``sql/analytics/clinic_overview.sql``, issue 10: no page view reads every course for
+    them); None for a provider's scope, a filtered view or another window than the load's
+    primary one: those are counted from the courses."""
+    frame = q.run("analytics/clinic_overview", window=q.settings.window(window).name)
+    if frame.empty:
+        return None
+    return {str(k): int(v) for k, v in frame.iloc[0].items()}
+
+
+def _overview_counts(q: Query, window: str | None = None) -> dict[str, int]:
+    """Every count of :class:`Overview`: stored at load for the unfiltered clinic
+    (:func:`_stored_overview`), else the scope's course totals
+    (``sql/analytics/course_totals.sql``) and its outcome counts in one group
+    (``responder_counts.sql``); raises :class:`InsufficientData` when nothing matches."""
+    counts = _stored_overview(q, window)
+    if counts is None:
+        totals = q.run("analytics/course_totals").iloc[0]
+        counts = {str(k): int(v) for k, v in totals.items()}
+        if counts["n_courses"] > 0:
+            outcomes = _responder_counts(q, "all", "all", window).iloc[0]
+            counts.update({k: int(outcomes[k]) for k in OUTCOME_COUNTS})
     if counts["n_courses"] == 0:
         raise InsufficientData("No courses match these filters.")
-    outcomes = _responder_counts(q, "all", "all", window).iloc[0]
-    counts.update({k: int(outcomes[k]) for k in OUTCOME_COUNTS})
+    return counts
+
+
+def overview(q: Query, window: str | None = None) -> Overview:
+    """Headline numbers (:func:`_overview_counts`) with their rates and intervals; raises
+    :class:`InsufficientData` when nothing matches."""
+    counts = _overview_counts(q, window)
     level = q.level
     rate, lower, upper = poisson_rate_interval(
         counts["n_adverse_events"], counts["n_sessions"], PER_SESSIONS, level
@@ -271,13 +293,19 @@ def overview(q: Query, window: str | None = None) -> Overview:
 
 def n_not_yet_due(q: Query, window: str | None = None) -> int:
     """Courses in view whose follow-up window (None: the primary one) had not closed by the
-    extract (methods.md section 1 "Not yet due"); 0 when no course matches."""
+    extract (methods.md section 1 "Not yet due"); 0 when no course matches. Stored at load
+    for the unfiltered clinic (:func:`_stored_overview`)."""
+    stored = _stored_overview(q, window)
+    if stored is not None:
+        return stored["n_not_yet_due"]
     counts = _responder_counts(q, "all", "all", window)
     return int(counts["n_not_yet_due"].sum())
 
 
 def filter_options(q: Query) -> dict[str, list]:
-    """Values each sidebar filter can take, from the data in scope (whatever the filters)."""
+    """Values each sidebar filter can take, from the data in scope (whatever the filters),
+    read from the few rows the load stored per provider (``sql/analytics/filter_options.sql``,
+    issue 10)."""
     frame = replace(q, filters=Filters()).run("analytics/filter_options")
     out: dict[str, list] = {"start_year": [], "site": [], "indication": [], "route": []}
     for name, values in frame.groupby("filter_name")["value"]:

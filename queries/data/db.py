@@ -106,6 +106,9 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
 #    course_trajectory_weeks, course_durability, course_escalation (and the Providers
 #    pages' case-mix marts); the contract tables lost their CHECK constraints (the loader
 #    checks every rule, with its line, before anything is written).
+# 8: course_casemix and casemix_model: the unfiltered clinic's case-mix model fitted at load.
+#    course_facts carries every column of courses (scoped_courses reads no join);
+#    clinic_overview and scope_filter_values: the unfiltered Overview and filter values.
 SCHEMA_VERSION = 8
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 from queries.core import responders
 from queries.core.settings import Settings
 from queries.data import contract, db
+from queries.data.casemix_mart import build_casemix_mart
 from queries.data.contract import FILES
 from queries.data.discovery import ignored_note
 from queries.data.new_file import (
@@ -161,6 +162,8 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         min_drop_fraction=settings.responder_min_drop_fraction,
     )
     db.execute_script(con, "marts/course_escalation")
+    db.execute_script(con, "marts/scope_summaries", primary_window=settings.primary_window)
+    build_casemix_mart(con, settings)  # the unfiltered clinic's case-mix model (issue 10)
     db.execute_script(con, "marts/assessment_duplicates")  # and the daily values dropped
 
 

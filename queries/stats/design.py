@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from queries.core.factors import natural_levels
 
@@ -171,6 +170,17 @@ def _median(series: pd.Series, weights: np.ndarray | None) -> float:
     return float(np.median(np.repeat(values[present], weights[present].astype(np.int64))))
 
 
+def _row_levels(series: pd.Series) -> pd.Series:
+    """:func:`as_levels`, kept a categorical of the level names when ``series`` is one (its
+    codes, not a text per row: the same levels, found far faster on many courses)."""
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return as_levels(series)
+    codes, names = level_codes(series)
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=pd.Index(names)), index=series.index
+    )
+
+
 def design_spec(
     frame: pd.DataFrame,
     covariates: Sequence[str],
@@ -204,10 +214,62 @@ def design_spec(
                 fills[name] = _median(series, weights)
                 columns.append(f"{name}_missing")
         else:
-            levels = ordered_levels(name, as_levels(series), refs.get(name), weights)
+            levels = ordered_levels(name, _row_levels(series), refs.get(name), weights)
             categorical[name] = levels
             columns.extend(f"{name}[{lv}]" for lv in levels[1:])
     return DesignSpec(tuple(numeric), categorical, fills, tuple(columns))
+
+
+def level_codes(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each row's level of a categorical covariate as a position in the returned level names
+    (the names of :func:`as_levels`, ``(missing)`` for a missing value), without turning
+    every row into text: a pandas categorical keeps its codes, anything else is factorised
+    once."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        names = [str(c) for c in series.cat.categories] + [MISSING_LEVEL]
+        codes = series.cat.codes.to_numpy().astype(np.intp)
+        codes[codes < 0] = len(names) - 1  # code -1: missing
+        return codes, names
+    codes, uniques = pd.factorize(as_levels(series))
+    return codes.astype(np.intp), [str(u) for u in uniques]
+
+
+def design_array(frame: pd.DataFrame, spec: DesignSpec) -> np.ndarray:
+    """The values of :func:`design_matrix` (column-major, float), built column by column from
+    numbers and category codes: each dummy is set by one scatter of the rows' codes, with no
+    comparison of text per row and level (700,000 courses cost 1.3 s so; issue 10)."""
+    position = {column: j for j, column in enumerate(spec.columns)}
+    x = np.zeros((len(frame), len(spec.columns)), order="F")
+    if "const" in position:
+        x[:, position["const"]] = 1.0
+    for name in spec.numeric:
+        values = frame[name].to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(values)
+        if name in spec.fill_values:
+            values = np.where(missing, spec.fill_values[name], values)
+            if f"{name}_missing" in position:
+                x[:, position[f"{name}_missing"]] = missing
+        elif missing.any():
+            raise CasemixSpecificationError(
+                f"{name} has missing values but the model was fitted without any"
+            )
+        if name in position:
+            x[:, position[name]] = values
+    for name, levels in spec.categorical.items():
+        codes, names = level_codes(frame[name])
+        seen = np.bincount(codes, minlength=len(names)) > 0
+        unseen = sorted(n for n, s in zip(names, seen, strict=True) if s and n not in levels)
+        if unseen:
+            raise CasemixSpecificationError(
+                f"{name} level(s) {', '.join(unseen)} were not in the data the model was "
+                f"fitted on (levels: {', '.join(levels)})"
+            )
+        # the design column of each level; -1: the reference level (or a dropped column)
+        column = np.array([position.get(f"{name}[{n}]", -1) for n in names], dtype=np.intp)
+        target = column[codes]
+        rows = np.flatnonzero(target >= 0)
+        x[rows, target[rows]] = 1.0
+    return x
 
 
 def design_matrix(frame: pd.DataFrame, spec: DesignSpec) -> pd.DataFrame:
@@ -215,39 +277,20 @@ def design_matrix(frame: pd.DataFrame, spec: DesignSpec) -> pd.DataFrame:
 
     A category not seen in training raises :class:`CasemixSpecificationError` (the model
     has no coefficient for it). A missing numeric value with no indicator in the spec is
-    filled with the training median when one was stored, else refused.
+    filled with the training median when one was stored, else refused. The values are those
+    of :func:`design_array`, not copied.
     """
-    out = pd.DataFrame(index=frame.index)
-    out["const"] = 1.0
-    for name in spec.numeric:
-        values = frame[name].astype(float)
-        if name in spec.fill_values:
-            out[name] = values.fillna(spec.fill_values[name])
-            out[f"{name}_missing"] = values.isna().astype(float)
-        else:
-            if values.isna().any():
-                raise CasemixSpecificationError(
-                    f"{name} has missing values but the model was fitted without any"
-                )
-            out[name] = values
-    for name, levels in spec.categorical.items():
-        labels = as_levels(frame[name])
-        unseen = sorted(set(labels) - set(levels))
-        if unseen:
-            raise CasemixSpecificationError(
-                f"{name} level(s) {', '.join(unseen)} were not in the data the model was "
-                f"fitted on (levels: {', '.join(levels)})"
-            )
-        for lv in levels[1:]:
-            out[f"{name}[{lv}]"] = (labels == lv).astype(float)
-    return out[list(spec.columns)]
+    return pd.DataFrame(
+        design_array(frame, spec), index=frame.index, columns=list(spec.columns), copy=False
+    )
 
 
 def outcome_rows(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """The courses with a value for ``outcome`` (no follow-up = no row in the model)."""
     if outcome not in frame.columns:
         raise CasemixSpecificationError(f"outcome column {outcome!r} is not in the data")
-    rows = frame[frame[outcome].notna()]
+    known = frame[outcome].notna()
+    rows = frame if known.all() else frame[known]  # every course known: no copy
     if rows.empty:
         raise CasemixSpecificationError(f"no course has a value for {outcome!r}")
     return rows
@@ -261,16 +304,20 @@ def outcome_values(rows: pd.DataFrame, outcome: str) -> np.ndarray:
     return y
 
 
-def aliased_columns(x: pd.DataFrame, tol: float = 1e-9) -> list[str]:
+def aliased_columns(
+    x: pd.DataFrame, tol: float = 1e-9, gram: np.ndarray | None = None
+) -> list[str]:
     """Design columns that are linear combinations of earlier columns (in column order).
 
     Greedy: a column is aliased when its squared residual after projection on the columns
-    kept so far is below ``tol`` times its squared norm (from the cross-product matrix).
+    kept so far is below ``tol`` times its squared norm (from the cross-product matrix X'X,
+    or ``gram`` when the caller has it: :meth:`queries.stats.logistic.CodedDesign.cross_product`).
     Example: every course of one indication given by one route, so the route dummy equals
     the indication dummy. Such a coefficient is not identifiable; it is dropped and reported.
     """
-    values = x.to_numpy(dtype=float)
-    gram = values.T @ values
+    if gram is None:
+        values = x.to_numpy(dtype=float)
+        gram = values.T @ values
     kept: list[int] = []
     aliased: list[str] = []
     for j, name in enumerate(x.columns):
@@ -295,12 +342,16 @@ class IdentifiableDesign(NamedTuple):
 
 
 def identifiable_design(
-    spec: DesignSpec, x: pd.DataFrame, weights: np.ndarray | None = None
+    spec: DesignSpec,
+    x: pd.DataFrame,
+    weights: np.ndarray | None = None,
+    gram: np.ndarray | None = None,
 ) -> IdentifiableDesign:
-    """Drop the aliased columns of ``x`` (:func:`aliased_columns`) from ``spec``; with
-    ``weights`` (courses per row), on the rows scaled by their square roots, whose
-    cross-product is that of the courses."""
-    dropped = aliased_columns(x if weights is None else x.mul(np.sqrt(weights), axis=0))
+    """Drop the aliased columns of ``x`` (:func:`aliased_columns`, from ``gram`` = X'X when
+    given) from ``spec``; with ``weights`` (courses per row), on the rows scaled by their
+    square roots, whose cross-product is that of the courses."""
+    scaled = x if weights is None else x.mul(np.sqrt(weights), axis=0)
+    dropped = aliased_columns(scaled, gram=gram)
     if not dropped:
         return IdentifiableDesign(spec, [])
     kept = tuple(c for c in spec.columns if c not in dropped)
@@ -312,6 +363,10 @@ def fit_logistic(y: np.ndarray, x: pd.DataFrame, weights: np.ndarray | None = No
 
     ``weights``: frequency weights (each row stands for that many courses with the same
     covariates and outcome): the same likelihood as the courses themselves, so the same
-    estimates and standard errors (the binomial scale is fixed at 1)."""
+    estimates and standard errors (the binomial scale is fixed at 1). statsmodels is
+    imported here, when an IRLS fit is asked for: a load that fits a large clinic by Newton's
+    method (:mod:`queries.stats.logistic`) does not pay for its import (0.4 s)."""
+    import statsmodels.api as sm
+
     model = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=weights)
     return model.fit(tol=1e-10, maxiter=100)

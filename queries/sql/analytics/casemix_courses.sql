@@ -1,13 +1,17 @@
 -- casemix_courses.sql: the courses the case-mix model is fitted on and the CUSUM reads
 -- (methods.md section 4), with only the columns they use.
 -- Purpose: eligible courses with a primary follow-up value (the responder denominator, as
---          queries/analytics/courses.completers keeps them), their case-mix covariates, the
---          keys that put a provider's courses in start order, and the outcome; fewer columns
---          than course_factors.sql, so that a million courses cost little to fetch.
+--          queries/analytics/courses.completers keeps them), their case-mix covariates (the
+--          categorical ones as their enums: codes, not text, reach pandas), the keys that put
+--          a provider's courses in start order (queries/data/casemix_mart.py start_order),
+--          and the outcome; fewer columns than course_factors.sql, so that a million courses
+--          cost little to fetch. In course_id order: the order the model is fitted in (and
+--          the last key of the start order).
 -- Grain: one row per course.
 -- Parameters: $scope (scope and filters, see macros.sql), $window.
--- Used by: Providers, My practice and the providers command (through
---          queries/analytics/casemix_courses.py).
+-- Used by: Providers, My practice and the providers command with filters (through
+--          queries/analytics/casemix_courses.py), and the load, which fits the unfiltered
+--          clinic once with the same expressions (marts/course_casemix.sql).
 
 with final as (
     select
@@ -16,12 +20,12 @@ with final as (
         start_year,
         start_quarter,
         observed_days,
-        severity_class::varchar as severity_class,
+        severity_class,
         baseline_score,
-        age_band::varchar as age_band,
-        sex::varchar as sex,
-        indication::varchar as indication,
-        route::varchar as route,
+        age_band,
+        sex,
+        indication,
+        route,
         symptom_months,
         is_responder
     from scoped_outcomes($scope, $window)

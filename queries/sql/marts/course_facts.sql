@@ -10,7 +10,12 @@
 --          session or an assessment of any instrument on or after that day), and the
 --          adherence reached by then (sessions on day 0..$landmark_day against planned,
 --          classed by the same rule as adherence_class: macros.sql adherence_class_of).
--- Grain: one row per course.
+-- Grain: one row per course, in the order of courses (the k-th row is the k-th course of a
+--        scan of courses: numbered by row_number() over the scan itself, the only order
+--        that needs no sort): sql/macros.sql scoped_courses pairs the two tables by
+--        position (positional join) instead of joining them on course_id on every page
+--        view (issue 10: a million courses). The last statement checks the pairing and
+--        fails the load (nothing is swapped in) if one row is out of place.
 -- Parameters: $instrument, $primary_window, $flare_first_day, $flare_last_day,
 --             $flare_min_rise, $landmark_day. Reads staging (stg_courses, stg_sessions,
 --             stg_adverse_events), assessment_daily and course_outcomes; run by
@@ -18,7 +23,11 @@
 --             from there: one definition of baseline).
 
 insert into course_facts by name
-with session_counts as (
+with numbered_courses as (
+    select *, row_number() over () as course_row
+    from stg_courses
+),
+session_counts as (
     select
         course_id,
         count(*) as n_sessions_completed,
@@ -63,6 +72,7 @@ early_rises as (
 classified as (
     select
         c.course_id,
+        c.course_row,
         c.planned_sessions,
         case
             when c.severity_scale = 'none' or c.severity_grade is null then 'unknown'
@@ -91,7 +101,7 @@ classified as (
         coalesce(e.n_serious_adverse_events, 0) as n_serious_adverse_events,
         r.course_id is not null as has_nrs_flare,
         coalesce(e.has_flare_event, false) as has_flare_event
-    from stg_courses as c
+    from numbered_courses as c
     left join session_counts as s using (course_id)
     left join last_assessments as a using (course_id)
     left join event_counts as e using (course_id)
@@ -99,8 +109,9 @@ classified as (
 ),
 final as (
     select
-        course_id, severity_class, n_sessions_completed, adherence_class, last_session_day,
-        n_sessions_by_landmark, landmark_adherence_class, is_in_care_at_landmark,
+        course_row, course_id, severity_class, n_sessions_completed, adherence_class,
+        last_session_day, n_sessions_by_landmark, landmark_adherence_class,
+        is_in_care_at_landmark,
         n_adverse_events, n_serious_adverse_events, has_nrs_flare, has_flare_event,
         has_nrs_flare or has_flare_event as is_early_flare,
         n_sessions_completed between 1 and 2 and planned_sessions > n_sessions_completed
@@ -109,4 +120,15 @@ final as (
             and planned_sessions > n_sessions_completed as is_quit_after_flare
     from classified
 )
-select * from final;
+select * exclude (course_row) from final
+order by course_row;
+
+select case
+    when count(*) > 0 then error(
+        'The per-course facts came out of the order of the courses, so nothing was loaded: '
+        || 'run the load again.'
+    )
+end
+from stg_courses as c
+positional join course_facts as f
+where c.course_id is distinct from f.course_id;

@@ -96,7 +96,9 @@ create table assessment_duplicates (
 );
 
 -- Derived, one row per course: the contract's derived columns and the early-flare flags of
--- methods.md section 5 (computed by sql/marts/course_facts.sql at load time, never supplied).
+-- methods.md section 5 (computed by sql/marts/course_facts.sql at load time, never supplied),
+-- stored in the order of courses: the k-th row is the k-th course, so that sql/macros.sql
+-- scoped_courses pairs them by position, not by a join on course_id (issue 10).
 create table course_facts (
     course_id varchar not null,
     severity_class severity_class not null,
@@ -190,6 +192,68 @@ create table course_escalation (
     last_observed_day integer not null,
     is_escalated boolean not null,
     duration_days integer not null
+);
+
+-- Derived for every page (issue 10: what does not depend on the viewer's filters is
+-- computed once per load), by sql/marts/scope_summaries.sql: the unfiltered clinic's
+-- Overview counts and each provider's sidebar filter values, read through the $scope of
+-- macros.sql (analytics/clinic_overview.sql, analytics/filter_options.sql).
+-- One row: the whole clinic at the primary follow-up window.
+create table clinic_overview (
+    window_name varchar not null,
+    n_courses bigint not null,
+    n_patients bigint not null,
+    n_sessions bigint not null,
+    n_adverse_events bigint not null,
+    n_serious_adverse_events bigint not null,
+    n_no_baseline bigint not null,
+    n_low_baseline bigint not null,
+    n_eligible bigint not null,
+    n_followup bigint not null,
+    n_responders bigint not null,
+    n_substantial_responders bigint not null,
+    n_not_yet_due bigint not null
+);
+
+-- One row per provider x sidebar filter (start_year, site, indication, route) x value.
+create table scope_filter_values (
+    provider_id varchar not null,
+    filter_name varchar not null,
+    value varchar not null
+);
+
+-- Derived for the Providers and My practice pages and the CUSUM (issue 10: the case-mix
+-- model of the unfiltered clinic fitted once per load, methods.md section 4), by
+-- queries/data/casemix_mart.py (sql/marts/course_casemix.sql, casemix_model.sql).
+-- One row per eligible course with primary follow-up: the columns of
+-- analytics/casemix_courses.sql, fit_row (course_id order), and start_rank (1..n in start
+-- order) and p_response, filled once the model is fitted (marts/course_casemix_p.sql).
+create table course_casemix (
+    fit_row bigint not null,
+    start_rank bigint,
+    course_id varchar not null,
+    provider_id varchar,
+    start_year integer,
+    start_quarter integer,
+    observed_days integer,
+    severity_class severity_class,
+    baseline_score double,
+    age_band age_band,
+    sex sex,
+    indication indication,
+    route route,
+    symptom_months integer,
+    is_responder boolean not null,
+    p_response double
+);
+
+-- At most one row: the model of the primary window (status 'fitted', the model as JSON), or
+-- 'too_few' with the page's sentence (no completers, or one outcome only).
+create table casemix_model (
+    window_name varchar not null,
+    status varchar not null,
+    message varchar,
+    model varchar
 );
 
 -- One row per load (methods: every load recorded: time, file hashes, row counts).
