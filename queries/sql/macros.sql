@@ -32,6 +32,18 @@ create or replace macro scoped_courses(scope) as table
     )
     select * from final;
 
+-- is_like_case(wanted, indication, severity_class, age_band, rehab): whether a course is like
+-- one case (issue 3 "Cases like this"): wanted (the queries' $like) is a STRUCT of those four
+-- fields, each NULL (any value) or a level the course's must equal. Used by
+-- analytics/cases_like_this_counts.sql and analytics/timeline_trajectory.sql (one rule).
+create or replace macro is_like_case(wanted, indication, severity_class, age_band, rehab) as
+    (wanted['indication']::varchar is null
+        or indication::varchar = wanted['indication']::varchar)
+    and (wanted['severity_class']::varchar is null
+        or severity_class::varchar = wanted['severity_class']::varchar)
+    and (wanted['age_band']::varchar is null or age_band::varchar = wanted['age_band']::varchar)
+    and (wanted['rehab']::varchar is null or rehab::varchar = wanted['rehab']::varchar);
+
 -- adherence_class_of(n_sessions, planned_sessions): the data contract's adherence rule
 -- ("Derived", first match wins): not_started (0 sessions), full_protocol (>= planned),
 -- one_and_done (exactly 1), partial (the rest). Used by marts/course_facts.sql for

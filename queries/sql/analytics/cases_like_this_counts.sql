@@ -12,13 +12,7 @@
 with like_courses as (
     select provider_id, is_eligible, has_followup, is_responder
     from scoped_outcomes($scope, $window)
-    where ($like['indication']::varchar is null
-           or indication::varchar = $like['indication']::varchar)
-      and ($like['severity_class']::varchar is null
-           or severity_class::varchar = $like['severity_class']::varchar)
-      and ($like['age_band']::varchar is null
-           or age_band::varchar = $like['age_band']::varchar)
-      and ($like['rehab']::varchar is null or rehab::varchar = $like['rehab']::varchar)
+    where is_like_case($like, indication, severity_class, age_band, rehab)
 ),
 final as (
     select

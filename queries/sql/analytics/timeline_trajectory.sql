@@ -16,13 +16,7 @@
 with courses as (
     select course_id, group_value
     from grouped_courses($scope, $by, 'all')
-    where ($like['indication']::varchar is null
-           or indication::varchar = $like['indication']::varchar)
-      and ($like['severity_class']::varchar is null
-           or severity_class::varchar = $like['severity_class']::varchar)
-      and ($like['age_band']::varchar is null
-           or age_band::varchar = $like['age_band']::varchar)
-      and ($like['rehab']::varchar is null or rehab::varchar = $like['rehab']::varchar)
+    where is_like_case($like, indication, severity_class, age_band, rehab)
 ),
 final as (
     select
