@@ -35,9 +35,9 @@ check: lint typecheck
 serve: $(PY)
 	$(BIN)/ozone-outcomes serve
 
-## bench: the benchmarks (not tests); results in bench/results/
+## bench: the benchmarks (not tests): 6k, 10k, 100k and 1M clinics, written into docs/performance.md
 bench: $(PY)
-	$(PY) bench/bench_rates.py
+	$(PY) bench/all.py
 
 ## screenshots: walk every role in Chromium and publish the README's page list and screenshots
 screenshots: $(PY)

@@ -60,9 +60,16 @@ raise SystemExit(main(sys.argv[1:]))
 """
 
 
-def measure(n: int, work: Path, extract: Path | None = None, profile: bool = False) -> list[str]:
+def measure(
+    n: int,
+    work: Path,
+    extract: Path | None = None,
+    profile: bool = False,
+    steps: list[str] | None = None,
+) -> list[str]:
     """One row of the table for a clinic of ``n`` courses (generated, unless ``extract`` is a
-    folder that holds it already)."""
+    folder that holds it already); with ``profile``, the load's steps are printed (and added
+    to ``steps`` when given)."""
     cli = [sys.executable, "-m", "queries.cli"]
     if extract is None:
         extract = work / "extract"
@@ -76,8 +83,10 @@ def measure(n: int, work: Path, extract: Path | None = None, profile: bool = Fal
     command = [sys.executable, "-c", PROFILED_LOAD] if profile else cli
     load = run([*command, "load", str(extract), "--db", str(work / "o.duckdb")], work / "l")
     if profile:
-        steps = [line for line in (work / "l").read_text().splitlines() if "[profile]" in line]
-        print("\n".join(steps), file=sys.stderr, flush=True)
+        lines = [line for line in (work / "l").read_text().splitlines() if "[profile]" in line]
+        print("\n".join(lines), file=sys.stderr, flush=True)
+        if steps is not None:
+            steps += lines
     ratio = f"{load.seconds / plain.seconds:.1f}x" if load.ok else "failed"
     return [
         f"{n:,}",
