@@ -10,8 +10,6 @@ Prints the machine (CPU, cores), absolute times and the DuckDB/pandas ratio.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -22,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support")]  # the project and ozone_testkit
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support"), str(ROOT / "bench")]
+
+from machine import machine  # noqa: E402  (bench/machine.py)
 
 from ozone_testkit.reference_outcomes import rates_by  # noqa: E402
 from queries.analytics import rates as analytics  # noqa: E402
@@ -33,16 +33,6 @@ from queries.data.validation import read_extract  # noqa: E402
 from sample_data.generator import generate_clinic, write_clinic  # noqa: E402
 
 GROUPINGS = ("severity", "adherence", "rehab", "provider")
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 @dataclass(frozen=True)
@@ -68,7 +58,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         gen = timed(lambda: generate_clinic(args.courses, args.seed), 1)

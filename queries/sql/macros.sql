@@ -112,3 +112,27 @@ create or replace macro grouped_outcomes(scope, by_key, by_key_2, followup_windo
 -- that count or list courses without a grouping key.
 create or replace macro scoped_outcomes(scope, followup_window) as table
     select * from grouped_outcomes(scope, 'all', 'all', followup_window);
+
+-- casemix_completers(scope, followup_window): the courses the case-mix model is fitted on and
+-- the CUSUM reads (methods.md section 4): eligible with a follow-up value in the window (the
+-- responder denominator), with only the columns the fit and the start order use: the
+-- covariates (the categorical ones as their enums), the start keys and the outcome. One
+-- statement for analytics/casemix_courses.sql (page time, with the viewer's filters) and
+-- marts/course_casemix.sql (the load's fit of the unfiltered clinic).
+create or replace macro casemix_completers(scope, followup_window) as table
+    select
+        course_id,
+        provider_id,
+        start_year,
+        start_quarter,
+        observed_days,
+        severity_class,
+        baseline_score,
+        age_band,
+        sex,
+        indication,
+        route,
+        symptom_months,
+        is_responder
+    from scoped_outcomes(scope, followup_window)
+    where coalesce(is_eligible, false) and coalesce(has_followup, false);

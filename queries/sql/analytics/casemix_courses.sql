@@ -10,26 +10,12 @@
 -- Grain: one row per course.
 -- Parameters: $scope (scope and filters, see macros.sql), $window.
 -- Used by: Providers, My practice and the providers command with filters (through
---          queries/analytics/casemix_courses.py), and the load, which fits the unfiltered
---          clinic once with the same expressions (marts/course_casemix.sql).
+--          queries/analytics/casemix_courses.py); the load fits the unfiltered clinic once on
+--          the same rows (marts/course_casemix.sql): both read macros.sql casemix_completers.
 
 with final as (
-    select
-        course_id,
-        provider_id,
-        start_year,
-        start_quarter,
-        observed_days,
-        severity_class,
-        baseline_score,
-        age_band,
-        sex,
-        indication,
-        route,
-        symptom_months,
-        is_responder
-    from scoped_outcomes($scope, $window)
-    where coalesce(is_eligible, false) and coalesce(has_followup, false)
+    select *
+    from casemix_completers($scope, $window)
 )
 select * from final
 order by course_id;

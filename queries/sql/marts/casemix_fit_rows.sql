@@ -5,17 +5,6 @@
 -- Grain: one row per eligible course with a primary follow-up value. Parameters: none.
 -- Used by: queries/data/casemix_mart.py (build_casemix_mart).
 
-select
-    start_year,
-    start_quarter,
-    observed_days,
-    severity_class,
-    baseline_score,
-    age_band,
-    sex,
-    indication,
-    route,
-    symptom_months,
-    is_responder
+select * exclude (fit_row, start_rank, course_id, provider_id, p_response)
 from course_casemix
 order by fit_row;

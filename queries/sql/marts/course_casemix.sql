@@ -2,10 +2,10 @@
 -- (methods.md section 4; issue 10), written once; their p and start rank follow the fit
 -- (marts/course_casemix_p.sql).
 -- Purpose: the rows and columns of analytics/casemix_courses.sql for the whole clinic with
---          no filter (the same expressions: tests/test_casemix_mart.py checks that what the
---          load stores is what the page-time fit returns), with fit_row, their rank in
---          course_id order (the order the model is fitted in, as at page time). Only the
---          covariates, the outcome and the start keys go to Python
+--          no filter (the same macro, macros.sql casemix_completers; tests/test_casemix_mart.py
+--          checks that what the load stores is what the page-time fit returns), with fit_row,
+--          their rank in course_id order (the order the model is fitted in, as at page
+--          time). Only the covariates, the outcome and the start keys go to Python
 --          (marts/casemix_fit_rows.sql); the text columns are written once, here.
 -- Grain: one row per eligible course with a primary follow-up value.
 -- Parameters: $scope (the whole clinic, no filter), $window (Settings.primary_window).
@@ -15,22 +15,7 @@
 
 insert into course_casemix by name
 with final as (
-    select
-        row_number() over (order by course_id) as fit_row,
-        course_id,
-        provider_id,
-        start_year,
-        start_quarter,
-        observed_days,
-        severity_class,
-        baseline_score,
-        age_band,
-        sex,
-        indication,
-        route,
-        symptom_months,
-        is_responder
-    from scoped_outcomes($scope, $window)
-    where coalesce(is_eligible, false) and coalesce(has_followup, false)
+    select row_number() over (order by course_id) as fit_row, *
+    from casemix_completers($scope, $window)
 )
 select * from final;
