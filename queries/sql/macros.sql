@@ -136,3 +136,23 @@ create or replace macro casemix_completers(scope, followup_window) as table
         is_responder
     from scoped_outcomes(scope, followup_window)
     where coalesce(is_eligible, false) and coalesce(has_followup, false);
+
+-- window_days(windows): each day of each follow-up window, so that a value finds its windows by
+-- an equality join on its day (a small hash table) instead of a range join (issue 10).
+-- windows: the list of {window_name, target_day, half_width_days} the outcome marts take as
+-- $windows (queries/data/loading.py build_marts). Used by marts/course_outcomes.sql and
+-- marts/course_secondary_outcomes.sql.
+create or replace macro window_days(windows) as table
+    with listed as (
+        select unnest(windows, recursive := true)
+    )
+    select
+        window_name, target_day,
+        unnest(range(target_day - half_width_days, target_day + half_width_days + 1)) as day
+    from listed;
+
+-- nearness(day, target_day): how near a value's day is to a window's target day, as one number
+-- to take the smallest of (methods.md section 1: the value nearest the target day, the later
+-- one on a tie): distance x 10000 - day (days lie in -60..730, the contract's range, so -day
+-- never outweighs one day of distance). Used by the same two marts.
+create or replace macro nearness(day, target_day) as abs(day - target_day) * 10000 - day;

@@ -33,23 +33,11 @@ baseline as (
     where day <= 0
     group by course_id
 ),
-window_days as (
-    -- each day of each window, so that a value finds its windows by an equality join on the
-    -- day (a small hash table) instead of a range join (issue 10)
-    select
-        window_name, target_day,
-        unnest(range(target_day - half_width_days, target_day + half_width_days + 1)) as day
-    from windows
-),
 window_values as (
-    -- a value inside a window, with its nearness to the target day: distance x 10000 - day
-    -- (days lie in -60..730, the contract's range, so the smallest nearness is the nearest day,
-    -- the later one on a tie)
-    select
-        w.window_name, d.course_id, d.day, d.score,
-        abs(d.day - w.target_day) * 10000 - d.day as nearness
+    -- a value inside a window, with its nearness to the target day (macros.sql nearness)
+    select w.window_name, d.course_id, d.day, d.score, nearness(d.day, w.target_day) as nearness
     from daily as d
-    join window_days as w using (day)
+    join window_days($windows) as w using (day)
 ),
 followup as (
     select

@@ -74,22 +74,13 @@ by_course as (
     from domain_values
     group by course_id
 ),
-window_days as (
-    -- each day of each window: a value finds its windows by an equality join on the day
-    select
-        window_name, target_day,
-        unnest(range(target_day - half_width_days, target_day + half_width_days + 1)) as day
-    from windows
-),
 window_values as (
-    -- a value inside a window, with its nearness to the target day: distance x 10000 - day
-    -- (days lie in -60..730, the contract's range, so the smallest nearness is the nearest day,
-    -- the later one on a tie)
+    -- a value inside a window, with its nearness to the target day (macros.sql nearness)
     select
         v.course_id, w.window_name, v.instrument, v.score,
-        abs(v.day - w.target_day) * 10000 - v.day as nearness
+        nearness(v.day, w.target_day) as nearness
     from domain_values as v
-    join window_days as w using (day)
+    join window_days($windows) as w using (day)
 ),
 by_window as (
     -- each instrument's follow-up in each window: its value of the smallest nearness
