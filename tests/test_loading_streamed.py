@@ -238,3 +238,22 @@ def test_a_refused_extract_is_refused_with_the_careful_paths_own_message(
     else:
         assert refused.value.summary() == expected
     assert not database.exists()
+
+
+def test_a_repeated_course_id_goes_to_the_careful_path_which_names_its_line(tmp_path):
+    """courses.course_id has no key's index (schema.sql, issue 10): the streamed read counts
+    repeated ids itself (meta/stream_rules.sql) and hands over, and the careful path names the
+    line of the repeat; nothing is written."""
+    folder = fixture_clinic.write(tmp_path / "x")
+    path = folder / "courses.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[1]]) + "\n")  # the first course again, at the end
+    assert streaming.scan(folder) is not None  # the text is fine: only the rule is broken
+    assert streamed(folder, tmp_path) is None
+    database = tmp_path / "o.duckdb"
+    with pytest.raises(ContractViolation) as refused:
+        loading.load_folder(folder, database)
+    message = refused.value.summary()
+    assert "course_id must be unique" in message
+    assert f"line {len(lines) + 1}" in message
+    assert not database.exists()

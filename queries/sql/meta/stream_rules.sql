@@ -1,6 +1,7 @@
 -- stream_rules.sql: the data contract's rules across rows and files, counted over the tables a
 -- streamed read just filled (queries/data/streaming.py), as validation.py states them: every
--- file but adverse_events has rows; a severity_grade is one of its scale's grades (none for
+-- file but adverse_events has rows; each course_id is in courses once (counted here rather
+-- than kept by a key's index: schema.sql); a severity_grade is one of its scale's grades (none for
 -- the scale none); every course_id of sessions, assessments and adverse_events is in courses;
 -- a course's sessions are numbered 1..n once each, session 1 is on day 0, and the days increase
 -- with session_number. Any count above 0 sends the load to the careful path, which names every
@@ -27,6 +28,7 @@ final as (
         (select count(*) = 0 from courses)::int as no_courses,
         (select count(*) = 0 from sessions)::int as no_sessions,
         (select count(*) = 0 from assessments)::int as no_assessments,
+        (select count(*) - count(distinct course_id) from courses) as repeated_course_ids,
         (
             select count(*)
             from courses as c
