@@ -200,9 +200,10 @@ def test_trajectory_mart_by_hand():
     """The load's week assignment on hand-made rows (methods.md section 5): baseline 6 on day
     -3; day 5 and day 9 both two days from week 1's target (7): the later, day 9 (5: -1);
     day 2 is in no week; day 45 is week 6's (3: -3); day 49, a tie between weeks 6 and 8,
-    is week 8's (2: -4). A course without a baseline has no rows."""
+    is week 8's (2: -4). A course without a baseline (B: no value on day <= 0) has no rows."""
     con = duckdb.connect()
     db.execute_script(con, "meta/schema")
+    db.execute_script(con, "macros")
     con.execute(  # the load's temporary table (marts/assessment_daily.sql)
         "create temp table assessment_daily (course_id varchar, instrument instrument, "
         "day integer, score double, n_values integer)"
@@ -213,20 +214,16 @@ def test_trajectory_mart_by_hand():
         con.execute(
             "insert into assessment_daily values (?, 'nrs_pain', ?, ?, 1)", [course, day, score]
         )
-    for course, baseline in (("A", 6.0), ("B", None)):
-        con.execute(
-            "insert into course_outcomes (course_id, window_name, window_first_day, "
-            "window_last_day, baseline_score, has_baseline, is_eligible, has_followup, "
-            "is_not_yet_due) values (?, 'primary', 56, 112, ?, ?, false, false, false)",
-            [course, baseline, baseline is not None],
-        )
-    db.execute_script(
+    db.execute_script(  # the load's order (queries/data/loading.py build_marts)
         con,
-        "marts/course_trajectory_weeks",
+        "marts/primary_course_values",
         instrument="nrs_pain",
-        primary_window="primary",
-        weeks=mart_weeks(),
+        followup_slots=[{"target_day": 84, "first_day": 56, "last_day": 112}],
+        week_slots=mart_weeks(),
+        flare_first_day=1,
+        flare_last_day=10,
     )
+    db.execute_script(con, "marts/course_trajectory_weeks", week_slots=mart_weeks())
     got = con.execute("select * from course_trajectory_weeks order by week").fetchall()
     assert got == [("A", 0, -3, 0.0), ("A", 1, 9, -1.0), ("A", 6, 45, -3.0), ("A", 8, 49, -4.0)]
 

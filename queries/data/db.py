@@ -83,12 +83,39 @@ def run_here(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.Dat
     return con.execute(sql_text(name), params or None).df()
 
 
+# A call with an argument ``$name[*]`` (no parentheses inside the call): one copy per element of
+# the list parameter ``name``, ``$name[1]``, ``$name[2]``, ... (see expand_slots).
+_SLOT_CALL = re.compile(r"\b\w+\([^()]*\$(\w+)\[\*\][^()]*\)")
+
+
+def expand_slots(stmt: str, params: dict[str, Any]) -> str:
+    """``stmt`` with every call that takes ``$name[*]`` repeated once per element of the list
+    parameter ``name``, comma-separated: ``f(x, $slots[*])`` with two slots is
+    ``f(x, $slots[1]), f(x, $slots[2])``. A mart that keeps one column per follow-up window or
+    trajectory week in one aggregation (marts/primary_course_values.sql) is written once for
+    any number of them; only the indices are generated, every value stays a bound parameter."""
+
+    def repeat(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if not params.get(name):
+            raise ValueError(f"${name}[*] needs a non-empty list parameter {name!r}")
+        call = match.group(0)
+        return ", ".join(
+            call.replace(f"${name}[*]", f"${name}[{i}]") for i in range(1, len(params[name]) + 1)
+        )
+
+    return _SLOT_CALL.sub(repeat, stmt)
+
+
 def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
     """Run every statement of ``sql/<name>.sql`` (DDL or a mart build) with ``params``.
 
-    Each statement is given only the parameters it mentions, since DuckDB refuses unused ones.
+    Each statement is given only the parameters it mentions, since DuckDB refuses unused ones;
+    a call with a ``$name[*]`` argument is repeated per element first (:func:`expand_slots`).
     """
     for stmt in statements(name):
+        if "[*]" in stmt:
+            stmt = expand_slots(stmt, params)
         used = {k: v for k, v in params.items() if f"${k}" in stmt}
         con.execute(stmt, used or None)
 

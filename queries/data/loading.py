@@ -119,10 +119,26 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     ]
     for instrument in contract.INSTRUMENTS:  # one at a time: stored together (issue 10)
         db.execute_script(con, "marts/assessment_daily", instrument=instrument)
+    week_slots = trajectory.mart_weeks()
+    db.execute_script(  # one aggregation per course for the three marts after it (issue 10)
+        con,
+        "marts/primary_course_values",
+        instrument=settings.primary_instrument,
+        followup_slots=[
+            {
+                "target_day": w.target_day,
+                "first_day": w.target_day - w.half_width_days,
+                "last_day": w.target_day + w.half_width_days,
+            }
+            for w in settings.windows
+        ],
+        week_slots=week_slots,
+        flare_first_day=settings.flare_first_day,
+        flare_last_day=settings.flare_last_day,
+    )
     db.execute_script(
         con,
         "marts/course_outcomes",
-        instrument=settings.primary_instrument,
         windows=windows,
         min_baseline=settings.min_baseline,
         min_drop_points=settings.responder_min_drop_points,
@@ -132,9 +148,6 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     db.execute_script(
         con,
         "marts/course_facts",
-        instrument=settings.primary_instrument,
-        primary_window=settings.primary_window,
-        flare_first_day=settings.flare_first_day,
         flare_last_day=settings.flare_last_day,
         flare_min_rise=settings.flare_min_rise,
         landmark_day=settings.landmark_day,
@@ -149,9 +162,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     db.execute_script(
         con,
         "marts/course_trajectory_weeks",
-        instrument=settings.primary_instrument,
-        primary_window=settings.primary_window,
-        weeks=trajectory.mart_weeks(),
+        week_slots=week_slots,
     )
     db.execute_script(
         con,

@@ -156,3 +156,11 @@ create or replace macro window_days(windows) as table
 -- one on a tie): distance x 10000 - day (days lie in -60..730, the contract's range, so -day
 -- never outweighs one day of distance). Used by the same two marts.
 create or replace macro nearness(day, target_day) as abs(day - target_day) * 10000 - day;
+
+-- nearness_day(nearness): the day a nearness was computed from, given its target day's
+-- nearness formula above: the distance is nearness / 10000 rounded (the -day term lies in
+-- -730..60, less than half of 10000), so day = distance x 10000 - nearness. It lets the
+-- smallest nearness of a window stand for the day of its value (marts/primary_course_values.sql:
+-- one aggregate per window instead of two).
+create or replace macro nearness_day(nearness) as
+    (round(nearness / 10000) * 10000 - nearness)::integer;

@@ -2,21 +2,16 @@
 -- computed once per load (methods.md section 5: escalation within 12 months; issue 10).
 -- Purpose: escalated courses at escalated_day (never negative: the loader refuses a negative
 --          one, data-contract.md), the others censored at the last day they were seen (last
---          assessment of any instrument or last session, floored at 0). The last day is read
---          from stg_assessments (the same days as assessment_daily, and at a million courses
---          several times faster to group than the daily mart).
+--          assessment of any instrument or last session, floored at 0). The last assessment
+--          day is course_facts.sql's temporary course_last_assessment (one grouping of the
+--          assessments for both marts).
 -- Grain: one row per course.
--- Parameters: none. Reads stg_courses, stg_assessments and course_facts; run by
+-- Parameters: none. Reads stg_courses, course_last_assessment and course_facts; run by
 --             queries/data/loading.py after course_facts.
 -- Used by: analytics/timeline_escalation.sql, analytics/timeline_escalation_counts.sql.
 
 insert into course_escalation by name
-with last_assessment as (
-    select course_id, max(assessment_day) as last_assessment_day
-    from stg_assessments
-    group by course_id
-),
-observed as (
+with observed as (
     select
         c.course_id,
         c.escalated_day,
@@ -26,7 +21,7 @@ observed as (
             as last_observed_day
     from stg_courses as c
     join course_facts as f using (course_id)
-    left join last_assessment as l using (course_id)
+    left join course_last_assessment as l using (course_id)
 ),
 final as (
     select

@@ -16,11 +16,19 @@
 --        position (positional join) instead of joining them on course_id on every page
 --        view (issue 10: a million courses). The last statement checks the pairing and
 --        fails the load (nothing is swapped in) if one row is out of place.
--- Parameters: $instrument, $primary_window, $flare_first_day, $flare_last_day,
---             $flare_min_rise, $landmark_day. Reads staging (stg_courses, stg_sessions,
---             stg_adverse_events), assessment_daily and course_outcomes; run by
---             queries/data/loading.py after course_outcomes is built (it reads the baseline
---             from there: one definition of baseline).
+-- Parameters: $flare_last_day, $flare_min_rise, $landmark_day. Reads staging (stg_courses,
+--             stg_sessions, stg_adverse_events, stg_assessments) and primary_course_values
+--             (the baseline of course_outcomes and the highest value of the early-flare days,
+--             $flare_first_day..$flare_last_day: one definition of baseline); run by
+--             queries/data/loading.py after marts/primary_course_values.sql.
+
+-- The last assessment day of each course (any instrument: the days of assessment_daily, read
+-- from stg_assessments, which is several times faster to group): a temporary table that
+-- marts/course_escalation.sql reads too (one grouping of the assessments, not two).
+create or replace temp table course_last_assessment as
+select course_id, max(assessment_day) as last_assessment_day
+from stg_assessments
+group by course_id;
 
 insert into course_facts by name
 with numbered_courses as (
@@ -37,11 +45,6 @@ session_counts as (
     from stg_sessions
     group by course_id
 ),
-last_assessments as (
-    select course_id, max(day) as last_assessment_day
-    from assessment_daily
-    group by course_id
-),
 event_counts as (
     select
         course_id,
@@ -53,21 +56,12 @@ event_counts as (
     from stg_adverse_events
     group by course_id
 ),
-baselines as (
-    select course_id, baseline_score
-    from course_outcomes
-    where window_name = $primary_window and has_baseline
-),
-early_daily as (
-    select course_id, day, score
-    from assessment_daily
-    where instrument = $instrument and day between $flare_first_day and $flare_last_day
-),
 early_rises as (
-    select distinct d.course_id
-    from early_daily as d
-    join baselines as b using (course_id)
-    where d.score >= b.baseline_score + $flare_min_rise - 1e-9
+    -- a primary-instrument value on the early-flare days at least $flare_min_rise above the
+    -- baseline: the highest such value against the baseline (primary_course_values)
+    select course_id
+    from primary_course_values
+    where early_max_score >= baseline_score + $flare_min_rise - 1e-9
 ),
 classified as (
     select
@@ -103,7 +97,7 @@ classified as (
         coalesce(e.has_flare_event, false) as has_flare_event
     from numbered_courses as c
     left join session_counts as s using (course_id)
-    left join last_assessments as a using (course_id)
+    left join course_last_assessment as a using (course_id)
     left join event_counts as e using (course_id)
     left join early_rises as r using (course_id)
 ),

@@ -11,65 +11,42 @@
 --          is counted on its own (is_not_yet_due); has_baseline and has_followup still say
 --          what the extract holds.
 -- Grain: one row per course x follow-up window.
--- Parameters: $instrument, $windows (list of {window_name, target_day, half_width_days}),
---             $min_baseline, $min_drop_points, $min_drop_fraction, $substantial_fraction.
--- Scores come from assessment_daily (same-day duplicates already averaged), courses from
--- staging/stg_courses.sql. A tiny tolerance (1e-9) keeps exact thresholds exact under
--- floating point.
+-- Parameters: $windows (list of {window_name, target_day, half_width_days}, the order of
+--             marts/primary_course_values.sql's lists), $min_baseline, $min_drop_points,
+--             $min_drop_fraction, $substantial_fraction.
+-- Baseline and follow-up values come from primary_course_values (one aggregation per course
+-- over assessment_daily: same-day duplicates averaged), courses from staging/stg_courses.sql.
+-- A tiny tolerance (1e-9) keeps exact thresholds exact under floating point.
 -- Used by: every responder rate (analytics/*), through the course_outcomes table.
 
 insert into course_outcomes by name
 with windows as (
-    select unnest($windows, recursive := true)
-),
-daily as (
-    select course_id, day, score
-    from assessment_daily
-    where instrument = $instrument
-),
-baseline as (
-    select course_id, arg_max(score, day) as baseline_score, max(day) as baseline_day
-    from daily
-    where day <= 0
-    group by course_id
-),
-window_values as (
-    -- a value inside a window, with its nearness to the target day (macros.sql nearness)
-    select w.window_name, d.course_id, d.day, d.score, nearness(d.day, w.target_day) as nearness
-    from daily as d
-    join window_days($windows) as w using (day)
-),
-followup as (
-    select
-        window_name, course_id,
-        arg_min(score, nearness) as followup_score,
-        arg_min(day, nearness) as followup_day
-    from window_values
-    group by window_name, course_id
+    -- slot k is the k-th window: the k-th element of primary_course_values' lists
+    select unnest($windows, recursive := true), generate_subscripts($windows, 1) as slot
 ),
 course_windows as (
-    select c.course_id, c.observed_days, w.window_name, w.target_day, w.half_width_days
+    select
+        c.course_id, c.observed_days, w.window_name, w.target_day, w.half_width_days, w.slot,
+        v.baseline_score, v.baseline_day, v.followup_scores, v.followup_days
     from stg_courses as c
+    left join primary_course_values as v using (course_id)
     cross join windows as w
 ),
 joined as (
     select
-        cw.course_id,
-        cw.window_name,
-        cw.target_day - cw.half_width_days as window_first_day,
-        cw.target_day + cw.half_width_days as window_last_day,
-        b.baseline_score,
-        b.baseline_day,
-        f.followup_score,
-        f.followup_day,
-        b.baseline_score is not null as has_baseline,
-        coalesce(cw.observed_days < cw.target_day + cw.half_width_days, false)
-            as is_not_yet_due,
-        coalesce(b.baseline_score >= $min_baseline, false) as has_eligible_baseline,
-        f.followup_score is not null as has_followup
-    from course_windows as cw
-    left join baseline as b using (course_id)
-    left join followup as f using (course_id, window_name)
+        course_id,
+        window_name,
+        target_day - half_width_days as window_first_day,
+        target_day + half_width_days as window_last_day,
+        baseline_score,
+        baseline_day,
+        followup_scores[slot] as followup_score,
+        followup_days[slot] as followup_day,
+        baseline_score is not null as has_baseline,
+        coalesce(observed_days < target_day + half_width_days, false) as is_not_yet_due,
+        coalesce(baseline_score >= $min_baseline, false) as has_eligible_baseline,
+        followup_scores[slot] is not null as has_followup
+    from course_windows
 ),
 due as (
     select

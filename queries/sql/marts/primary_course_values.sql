@@ -1,0 +1,55 @@
+-- primary_course_values.sql: each course's primary-instrument values that the outcome, trajectory
+-- and early-flare marts take, found in one aggregation per course (issue 10: a million courses).
+-- Purpose: the baseline (methods.md section 1: the latest value with day <= 0), the follow-up
+--          of each window (the value nearest the window's target day inside the window, the
+--          later one on a tie: macros.sql nearness), the value of each trajectory week
+--          (methods.md section 5: the days each week takes, queries.stats.trajectory
+--          week_day_ranges, and the same nearest-then-later rule) and the highest value of the
+--          early-flare days (methods.md section 5). Scores are the day's values averaged
+--          (assessment_daily). Grouping by course alone, with one filtered aggregate per window
+--          and week, replaced a grouping by course x window and one by course x week: nearly
+--          every such group holds one value, and at a million courses the two took about 4 s
+--          more of CPU than this one.
+-- Grain: one row per course with a value of the instrument; a temporary table of the load's
+--        connection (read by marts/course_outcomes.sql, course_trajectory_weeks.sql and
+--        course_facts.sql, gone with the connection).
+-- Parameters: $instrument; $followup_slots (one {target_day, first_day, last_day} per
+--             follow-up window, in the order of $windows: queries/data/loading.py
+--             build_marts); $week_slots (one {week, target_day, first_day, last_day} per
+--             trajectory week: trajectory.mart_weeks); $flare_first_day, $flare_last_day.
+--             A call with an argument `$name[*]` is repeated once per element of the list
+--             (queries/data/db.py expand_slots): list element k is window or week k.
+
+create or replace temp macro nearest_in(x, day, slot) as
+    arg_min(x, nearness(day, slot.target_day))
+        filter (where day between slot.first_day and slot.last_day);
+
+-- the day of that value, from the smallest nearness (macros.sql nearness_day): a min is
+-- cheaper than a second arg_min
+create or replace temp macro nearest_day_in(day, slot) as
+    nearness_day(
+        min(nearness(day, slot.target_day))
+            filter (where day between slot.first_day and slot.last_day)
+    );
+
+create or replace temp table primary_course_values as
+with daily as (
+    select course_id, day, score
+    from assessment_daily
+    where instrument = $instrument
+),
+final as (
+    select
+        course_id,
+        arg_max(score, day) filter (where day <= 0) as baseline_score,
+        max(day) filter (where day <= 0) as baseline_day,
+        list_value(nearest_in(score, day, $followup_slots[*])) as followup_scores,
+        list_value(nearest_day_in(day, $followup_slots[*])) as followup_days,
+        list_value(nearest_in(score, day, $week_slots[*])) as week_scores,
+        list_value(nearest_day_in(day, $week_slots[*])) as week_days,
+        max(score) filter (where day between $flare_first_day and $flare_last_day)
+            as early_max_score
+    from daily
+    group by course_id
+)
+select * from final;
