@@ -25,7 +25,7 @@ import pandas as pd
 
 from queries.core import responders
 from queries.core.settings import Settings
-from queries.data import contract, db
+from queries.data import db
 from queries.data.casemix_mart import build_casemix_mart
 from queries.data.contract import FILES
 from queries.data.discovery import ignored_note
@@ -117,21 +117,22 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         {"window_name": w.name, "target_day": w.target_day, "half_width_days": w.half_width_days}
         for w in settings.windows
     ]
-    for instrument in contract.INSTRUMENTS:  # one at a time: stored together (issue 10)
-        db.execute_script(con, "marts/assessment_daily", instrument=instrument)
+    db.execute_script(con, "marts/assessment_repeats")  # then the daily values, a view
+    db.execute_script(con, "marts/assessment_daily")
+    followup_slots = [  # the same windows, as the days each takes (macros.sql nearest_in)
+        {
+            "target_day": w.target_day,
+            "first_day": w.target_day - w.half_width_days,
+            "last_day": w.target_day + w.half_width_days,
+        }
+        for w in settings.windows
+    ]
     week_slots = trajectory.mart_weeks()
     db.execute_script(  # one aggregation per course for the three marts after it (issue 10)
         con,
         "marts/primary_course_values",
         instrument=settings.primary_instrument,
-        followup_slots=[
-            {
-                "target_day": w.target_day,
-                "first_day": w.target_day - w.half_width_days,
-                "last_day": w.target_day + w.half_width_days,
-            }
-            for w in settings.windows
-        ],
+        followup_slots=followup_slots,
         week_slots=week_slots,
         flare_first_day=settings.flare_first_day,
         flare_last_day=settings.flare_last_day,
@@ -156,6 +157,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         con,
         "marts/course_secondary_outcomes",
         windows=windows,
+        followup_slots=followup_slots,
         **responders.mart_parameters(),
     )
     # Timeline and Cases like this (issue 10): trajectory weeks, durability, escalation

@@ -137,24 +137,10 @@ create or replace macro casemix_completers(scope, followup_window) as table
     from scoped_outcomes(scope, followup_window)
     where coalesce(is_eligible, false) and coalesce(has_followup, false);
 
--- window_days(windows): each day of each follow-up window, so that a value finds its windows by
--- an equality join on its day (a small hash table) instead of a range join (issue 10).
--- windows: the list of {window_name, target_day, half_width_days} the outcome marts take as
--- $windows (queries/data/loading.py build_marts). Used by marts/course_outcomes.sql and
--- marts/course_secondary_outcomes.sql.
-create or replace macro window_days(windows) as table
-    with listed as (
-        select unnest(windows, recursive := true)
-    )
-    select
-        window_name, target_day,
-        unnest(range(target_day - half_width_days, target_day + half_width_days + 1)) as day
-    from listed;
-
 -- nearness(day, target_day): how near a value's day is to a window's target day, as one number
 -- to take the smallest of (methods.md section 1: the value nearest the target day, the later
 -- one on a tie): distance x 10000 - day (days lie in -60..730, the contract's range, so -day
--- never outweighs one day of distance). Used by the same two marts.
+-- never outweighs one day of distance). Used through nearest_in and nearest_day_in below.
 create or replace macro nearness(day, target_day) as abs(day - target_day) * 10000 - day;
 
 -- nearness_day(nearness): the day a nearness was computed from, given its target day's
@@ -164,3 +150,19 @@ create or replace macro nearness(day, target_day) as abs(day - target_day) * 100
 -- one aggregate per window instead of two).
 create or replace macro nearness_day(nearness) as
     (round(nearness / 10000) * 10000 - nearness)::integer;
+
+-- nearest_in(x, day, slot): the aggregate of the value x nearest slot.target_day among the days
+-- slot.first_day..slot.last_day (a follow-up window or a trajectory week), the later one on a
+-- tie (nearness); nearest_day_in(day, slot): the day of that value, from the smallest nearness
+-- (nearness_day: a min is cheaper than a second arg_min). One filtered aggregate per window
+-- inside a grouping by course (issue 10). Used by marts/primary_course_values.sql and
+-- marts/course_secondary_outcomes.sql.
+create or replace macro nearest_in(x, day, slot) as
+    arg_min(x, nearness(day, slot.target_day))
+        filter (where day between slot.first_day and slot.last_day);
+
+create or replace macro nearest_day_in(day, slot) as
+    nearness_day(
+        min(nearness(day, slot.target_day))
+            filter (where day between slot.first_day and slot.last_day)
+    );

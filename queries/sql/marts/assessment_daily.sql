@@ -2,30 +2,35 @@
 -- Purpose: the single place where duplicate measurements are resolved, once per load; the
 --          outcome, flare, trajectory and durability marts read their scores from here.
 -- Grain: one row per course x instrument x day.
--- Parameters: $instrument (one of the contract's instruments). Reads
--- staging/stg_assessments.sql. Run by queries/data/loading.py first among the marts, once per
--- instrument (issue 10): the rows of one instrument are then stored together, so a mart that
--- reads one instrument skips the others' row groups (DuckDB's min/max per row group), and each
--- grouping's hash table is a fraction of the whole (17 M assessments at a million courses).
--- The table is a temporary one of the load's connection: the marts are built from it, the
--- days with duplicates are kept (marts/assessment_duplicates.sql), and it is gone with the
--- connection (writing it to the file cost 3 s at a million courses, issue 10).
+-- Parameters: none. Reads staging/stg_assessments.sql and marts/assessment_repeats.sql (the
+-- pairs that may repeat a day: only their values are grouped by day; every other value is one
+-- day's value as it is). Run by queries/data/loading.py after assessment_repeats (issue 10):
+-- grouping all 17 M assessments by course x instrument x day, nearly one group per value, cost
+-- about 2.5 s at a million courses, and storing them 0.5 s more; as a view, each mart's read of
+-- one instrument costs a scan and a probe of the small table of repeats.
+-- The view is a temporary one of the load's connection: the marts are built from it, the days
+-- with duplicates are kept (marts/assessment_duplicates.sql), and it is gone with the
+-- connection.
 
-create temp table if not exists assessment_daily (
-    course_id varchar not null,
-    instrument instrument not null,
-    day integer not null,
-    score double not null,
-    n_values integer not null
-);
-
-insert into assessment_daily by name
-with final as (
+create or replace temp view assessment_daily as
+with kept as (
+    -- the values of a pair with every value on its own day (most): as they are
+    select a.course_id, a.instrument, a.assessment_day as day, a.score, 1 as n_values
+    from stg_assessments as a
+    anti join assessment_repeats as r using (course_id, instrument)
+),
+averaged as (
+    -- the pairs that may repeat a day: one value per day, the day's values averaged
     select
-        course_id, instrument, assessment_day as day, avg(score) as score,
+        a.course_id, a.instrument, a.assessment_day as day, avg(a.score) as score,
         count(*) as n_values
-    from stg_assessments
-    where instrument = $instrument
-    group by course_id, instrument, assessment_day
+    from stg_assessments as a
+    semi join assessment_repeats as r using (course_id, instrument)
+    group by a.course_id, a.instrument, a.assessment_day
+),
+final as (
+    select * from kept
+    union all
+    select * from averaged
 )
 select * from final;

@@ -13,4 +13,4 @@ with final as (
 )
 select * from final;
 
-drop table assessment_daily;
+drop view assessment_daily;

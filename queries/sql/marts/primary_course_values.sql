@@ -2,7 +2,7 @@
 -- and early-flare marts take, found in one aggregation per course (issue 10: a million courses).
 -- Purpose: the baseline (methods.md section 1: the latest value with day <= 0), the follow-up
 --          of each window (the value nearest the window's target day inside the window, the
---          later one on a tie: macros.sql nearness), the value of each trajectory week
+--          later one on a tie: macros.sql nearest_in), the value of each trajectory week
 --          (methods.md section 5: the days each week takes, queries.stats.trajectory
 --          week_day_ranges, and the same nearest-then-later rule) and the highest value of the
 --          early-flare days (methods.md section 5). Scores are the day's values averaged
@@ -19,18 +19,6 @@
 --             trajectory week: trajectory.mart_weeks); $flare_first_day, $flare_last_day.
 --             A call with an argument `$name[*]` is repeated once per element of the list
 --             (queries/data/db.py expand_slots): list element k is window or week k.
-
-create or replace temp macro nearest_in(x, day, slot) as
-    arg_min(x, nearness(day, slot.target_day))
-        filter (where day between slot.first_day and slot.last_day);
-
--- the day of that value, from the smallest nearness (macros.sql nearness_day): a min is
--- cheaper than a second arg_min
-create or replace temp macro nearest_day_in(day, slot) as
-    nearness_day(
-        min(nearness(day, slot.target_day))
-            filter (where day between slot.first_day and slot.last_day)
-    );
 
 create or replace temp table primary_course_values as
 with daily as (
