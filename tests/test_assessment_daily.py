@@ -31,7 +31,9 @@ def _daily() -> tuple[list[tuple], list[tuple]]:
     con.execute("insert into assessments values ('A', 0, 'pgic', 3)")  # another instrument
     for name in ("staging/stg_assessments", "marts/assessment_repeats", "marts/assessment_daily"):
         db.execute_script(con, name)
-    repeats = con.execute("select course_id, instrument::varchar from assessment_repeats").fetchall()
+    repeats = con.execute(
+        "select course_id, instrument::varchar from assessment_repeats"
+    ).fetchall()
     daily = con.execute(
         "select course_id, instrument::varchar, day, score, n_values from assessment_daily "
         "order by all"
