@@ -136,7 +136,9 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
 # 8: course_casemix and casemix_model: the unfiltered clinic's case-mix model fitted at load.
 #    course_facts carries every column of courses (scoped_courses reads no join);
 #    clinic_overview and scope_filter_values: the unfiltered Overview and filter values.
-SCHEMA_VERSION = 8
+# 9: course_outcomes is a view over course_outcome_values (one row per course, the windows'
+#    follow-ups as lists) and outcome_windows (the windows and thresholds of the load).
+SCHEMA_VERSION = 9
 
 
 class SchemaOutdated(RuntimeError):

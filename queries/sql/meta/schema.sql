@@ -121,24 +121,80 @@ create table course_facts (
     is_quit_after_flare boolean not null
 );
 
--- Derived, one row per course x follow-up window (methods.md section 1), computed by
--- sql/marts/course_outcomes.sql at load time with the windows of the settings.
-create table course_outcomes (
+-- Derived, one row per course (methods.md section 1), computed by sql/marts/course_outcomes.sql
+-- at load time: the primary instrument's baseline and, per follow-up window, the follow-up
+-- value and its day (list element k: the window of outcome_windows.slot k), with the course's
+-- observed_days. Stored per course, not per course x window: a quarter of the rows to write
+-- (issue 10: a million courses); the view course_outcomes gives one row per course x window.
+create table course_outcome_values (
     course_id varchar not null,
+    observed_days integer,
+    baseline_score double,
+    baseline_day integer,
+    followup_scores double[],
+    followup_days integer[]
+);
+
+-- The follow-up windows and the responder thresholds of the load (queries/core/settings.py),
+-- one row per window, written by sql/marts/course_outcomes.sql with course_outcome_values.
+create table outcome_windows (
+    slot integer not null,
     window_name varchar not null,
     window_first_day integer not null,
     window_last_day integer not null,
-    baseline_score double,
-    baseline_day integer,
-    followup_score double,
-    followup_day integer,
-    has_baseline boolean not null,
-    is_eligible boolean not null,
-    has_followup boolean not null,
-    is_responder boolean,
-    is_substantial_responder boolean,
-    is_not_yet_due boolean not null  -- methods.md section 1 "Not yet due" (observed_days)
+    min_baseline double not null,
+    min_drop_points double not null,
+    min_drop_fraction double not null,
+    substantial_fraction double not null
 );
+
+-- One row per course x follow-up window: the per-course outcome of methods.md section 1.
+-- Eligibility: a baseline >= min_baseline; responder (IMMPACT, Dworkin 2008): drop >=
+-- min_drop_points AND drop >= min_drop_fraction of baseline; substantial responder: drop >=
+-- substantial_fraction of baseline. Not yet due (methods.md section 1 "Not yet due"):
+-- observed_days < the window's last day, so the window had not closed by the extract (an empty
+-- observed_days counts as due). A not-yet-due course leaves every denominator of its window:
+-- it is never eligible (is_eligible false, is_responder and is_substantial_responder NULL) and
+-- is counted on its own (is_not_yet_due); has_baseline and has_followup still say what the
+-- extract holds. A tiny tolerance (1e-9) keeps exact thresholds exact under floating point.
+-- Used by: every responder rate (analytics/*, macros.sql grouped_outcomes).
+create view course_outcomes as
+with joined as (
+    select
+        v.course_id,
+        w.window_name,
+        w.window_first_day,
+        w.window_last_day,
+        v.baseline_score,
+        v.baseline_day,
+        v.followup_scores[w.slot] as followup_score,
+        v.followup_days[w.slot] as followup_day,
+        v.baseline_score is not null as has_baseline,
+        coalesce(v.baseline_score >= w.min_baseline, false)
+            and not coalesce(v.observed_days < w.window_last_day, false) as is_eligible,
+        v.followup_scores[w.slot] is not null as has_followup,
+        coalesce(v.observed_days < w.window_last_day, false) as is_not_yet_due,
+        w.min_drop_points,
+        w.min_drop_fraction,
+        w.substantial_fraction
+    from course_outcome_values as v
+    cross join outcome_windows as w
+),
+final as (
+    select
+        course_id, window_name, window_first_day, window_last_day, baseline_score,
+        baseline_day, followup_score, followup_day, has_baseline, is_eligible, has_followup,
+        case when is_eligible and has_followup then
+            baseline_score - followup_score >= min_drop_points - 1e-9
+            and baseline_score - followup_score >= min_drop_fraction * baseline_score - 1e-9
+        end as is_responder,
+        case when is_eligible and has_followup then
+            baseline_score - followup_score >= substantial_fraction * baseline_score - 1e-9
+        end as is_substantial_responder,
+        is_not_yet_due  -- methods.md section 1 "Not yet due" (observed_days)
+    from joined
+)
+select * from final;
 
 -- Derived, one row per course x secondary responder definition x follow-up window, for the
 -- courses with a value of the definition's instruments (methods.md section 1: ODI, Ostelo
