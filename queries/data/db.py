@@ -137,7 +137,9 @@ def execute_script(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> 
 #    course_facts carries every column of courses (scoped_courses reads no join);
 #    clinic_overview and scope_filter_values: the unfiltered Overview and filter values.
 # 9: course_outcomes is a view over course_outcome_values (one row per course, the windows'
-#    follow-ups as lists) and outcome_windows (the windows and thresholds of the load).
+#    follow-ups as lists) and outcome_windows (the windows and thresholds of the load);
+#    course_secondary_outcomes a view over course_secondary_values (one row per course) and
+#    secondary_thresholds.
 SCHEMA_VERSION = 9
 
 

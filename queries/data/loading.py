@@ -156,7 +156,6 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     db.execute_script(
         con,
         "marts/course_secondary_outcomes",
-        windows=windows,
         followup_slots=followup_slots,
         **responders.mart_parameters(),
     )

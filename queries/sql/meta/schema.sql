@@ -196,31 +196,175 @@ final as (
 )
 select * from final;
 
--- Derived, one row per course x secondary responder definition x follow-up window, for the
--- courses with a value of the definition's instruments (methods.md section 1: ODI, Ostelo
--- 2008; OMERACT-OARSI, Pham 2004), computed by sql/marts/course_secondary_outcomes.sql at
--- load time. Scores on 0-100, higher = worse; the domain columns are those of the
--- definition (ODI: function_* holds the ODI; OMERACT-OARSI: pain, function and global).
-create table course_secondary_outcomes (
+-- Derived, one row per course with a value of the six secondary instruments (methods.md
+-- section 1: ODI, Ostelo 2008; OMERACT-OARSI, Pham 2004), computed by
+-- sql/marts/course_secondary_outcomes.sql at load time: per instrument the course has (NULL
+-- where it has none) the baseline and each window's follow-up (list element k: the window of
+-- outcome_windows.slot k), on 0-100 with higher = worse (KOOS reversed, the patient global
+-- rescaled); with the course's observed_days.
+create table course_secondary_values (
     course_id varchar not null,
-    definition varchar not null,
-    window_name varchar not null,
-    window_first_day integer not null,
-    window_last_day integer not null,
-    pain_instrument varchar,
-    function_instrument varchar,
-    pain_baseline double,
-    pain_followup double,
-    function_baseline double,
-    function_followup double,
-    global_baseline double,
-    global_followup double,
-    has_baseline boolean not null,
-    is_not_yet_due boolean not null,
-    is_eligible boolean not null,
-    has_followup boolean not null,
-    is_responder boolean
+    observed_days integer,
+    odi struct(baseline double, followups double[]),
+    womac_pain struct(baseline double, followups double[]),
+    koos_pain struct(baseline double, followups double[]),
+    womac_function struct(baseline double, followups double[]),
+    koos_adl struct(baseline double, followups double[]),
+    ptga struct(baseline double, followups double[])
 );
+
+-- The secondary responder thresholds of the load (queries/core/responders.py), one row.
+create table secondary_thresholds (
+    odi_min_drop_points double not null,
+    odi_min_drop_fraction double not null,
+    high_min_points double not null,
+    high_min_fraction double not null,
+    moderate_min_points double not null,
+    moderate_min_fraction double not null,
+    moderate_min_domains integer not null
+);
+
+-- One row per course x secondary responder definition x follow-up window, for the courses
+-- with a value of the definition's instruments: baseline and follow-up of each domain, then
+-- eligibility and response:
+-- * odi (spine; Ostelo 2008): the ODI (function_*); eligible = a baseline above 0 (room to
+--   improve); responder = drop >= odi_min_drop_points OR drop >= odi_min_drop_fraction of
+--   baseline.
+-- * omeract_oarsi (knee/hip; Pham 2004): pain = WOMAC pain, else 100 - KOOS pain; function =
+--   WOMAC function, else 100 - KOOS ADL (WOMAC where the course has it); global = ptga
+--   rescaled to 0-100. Eligible = a baseline of all three; follow-up = a value of all three in
+--   the window; responder = pain or function improved >= high_min_fraction and >=
+--   high_min_points, OR at least moderate_min_domains of pain, function, global improved >=
+--   moderate_min_fraction and >= moderate_min_points.
+-- Not yet due (methods.md section 1): observed_days < the window's last day; such a course is
+-- never eligible (it leaves every denominator) and is counted on its own. A 1e-9 tolerance
+-- keeps exact thresholds exact under floating point. The domain columns are those of the
+-- definition (ODI: function_* holds the ODI; OMERACT-OARSI: pain, function and global).
+-- Used by: Patterns (the responder-definition switch, the landmark view), through
+--          sql/analytics/definition_responder_counts.sql.
+create view course_secondary_outcomes as
+with course_windows as (
+    select
+        v.course_id,
+        v.observed_days,
+        w.window_name,
+        w.window_first_day,
+        w.window_last_day,
+        v.odi is not null as has_odi,
+        v.womac_pain is not null as has_womac_pain,
+        v.koos_pain is not null as has_koos_pain,
+        v.womac_function is not null as has_womac_function,
+        v.koos_adl is not null as has_koos_adl,
+        v.ptga is not null as has_ptga,
+        v.odi.baseline as odi_baseline,
+        v.womac_pain.baseline as womac_pain_baseline,
+        v.koos_pain.baseline as koos_pain_baseline,
+        v.womac_function.baseline as womac_function_baseline,
+        v.koos_adl.baseline as koos_adl_baseline,
+        v.ptga.baseline as ptga_baseline,
+        v.odi.followups[w.slot] as odi_followup,
+        v.womac_pain.followups[w.slot] as womac_pain_followup,
+        v.koos_pain.followups[w.slot] as koos_pain_followup,
+        v.womac_function.followups[w.slot] as womac_function_followup,
+        v.koos_adl.followups[w.slot] as koos_adl_followup,
+        v.ptga.followups[w.slot] as ptga_followup
+    from course_secondary_values as v
+    cross join outcome_windows as w
+),
+pivoted as (
+    select
+        course_id, observed_days, 'odi' as definition, window_name, window_first_day,
+        window_last_day,
+        null::varchar as pain_instrument,
+        'odi' as function_instrument,
+        null::double as pain_baseline,
+        null::double as pain_followup,
+        odi_baseline as function_baseline,
+        odi_followup as function_followup,
+        null::double as global_baseline,
+        null::double as global_followup
+    from course_windows
+    where has_odi
+    union all
+    select
+        course_id, observed_days, 'omeract_oarsi' as definition, window_name, window_first_day,
+        window_last_day,
+        case when has_womac_pain then 'womac_pain' when has_koos_pain then 'koos_pain' end
+            as pain_instrument,
+        case
+            when has_womac_function then 'womac_function' when has_koos_adl then 'koos_adl'
+        end as function_instrument,
+        case when has_womac_pain then womac_pain_baseline else koos_pain_baseline end
+            as pain_baseline,
+        case when has_womac_pain then womac_pain_followup else koos_pain_followup end
+            as pain_followup,
+        case when has_womac_function then womac_function_baseline else koos_adl_baseline end
+            as function_baseline,
+        case when has_womac_function then womac_function_followup else koos_adl_followup end
+            as function_followup,
+        ptga_baseline as global_baseline,
+        ptga_followup as global_followup
+    from course_windows
+    where has_womac_pain or has_koos_pain or has_womac_function or has_koos_adl or has_ptga
+),
+available as (
+    select
+        *,
+        case definition
+            when 'odi' then function_baseline is not null
+            else pain_baseline is not null and function_baseline is not null
+                and global_baseline is not null
+        end as has_baseline,
+        case definition
+            when 'odi' then function_followup is not null
+            else pain_followup is not null and function_followup is not null
+                and global_followup is not null
+        end as has_followup,
+        coalesce(observed_days < window_last_day, false) as is_not_yet_due
+    from pivoted
+),
+eligible as (
+    select
+        * exclude (observed_days),
+        has_baseline and not is_not_yet_due
+            and (definition <> 'odi' or function_baseline > 0) as is_eligible,
+        pain_baseline - pain_followup as pain_drop,
+        function_baseline - function_followup as function_drop,
+        global_baseline - global_followup as global_drop
+    from available
+),
+final as (
+    select
+        * exclude (pain_drop, function_drop, global_drop),
+        case when is_eligible and has_followup then
+            case definition
+                when 'odi' then
+                    function_drop >= odi_min_drop_points - 1e-9
+                    or function_drop >= odi_min_drop_fraction * function_baseline - 1e-9
+                else
+                    (pain_drop >= high_min_points - 1e-9
+                        and pain_drop >= high_min_fraction * pain_baseline - 1e-9)
+                    or (function_drop >= high_min_points - 1e-9
+                        and function_drop >= high_min_fraction * function_baseline - 1e-9)
+                    or (pain_drop >= moderate_min_points - 1e-9
+                        and pain_drop >= moderate_min_fraction * pain_baseline - 1e-9)::int
+                    + (function_drop >= moderate_min_points - 1e-9
+                        and function_drop >= moderate_min_fraction * function_baseline
+                            - 1e-9)::int
+                    + (global_drop >= moderate_min_points - 1e-9
+                        and global_drop >= moderate_min_fraction * global_baseline - 1e-9)::int
+                    >= moderate_min_domains
+            end
+        end as is_responder
+    from eligible
+    cross join secondary_thresholds
+)
+select
+    course_id, definition, window_name, window_first_day, window_last_day, pain_instrument,
+    function_instrument, pain_baseline, pain_followup, function_baseline, function_followup,
+    global_baseline, global_followup, has_baseline, is_not_yet_due, is_eligible, has_followup,
+    is_responder
+from final;
 
 -- Derived for the Timeline and Cases like this pages (issue 10: what does not depend on the
 -- viewer's filters is computed once per load), by sql/marts/course_trajectory_weeks.sql,
