@@ -7,6 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from ozone_testkit.daily_values import daily_connection
 from queries.data import db
 
 SLOTS = [  # two overlapping windows, so one value can be the follow-up of both
@@ -31,17 +32,7 @@ def test_a_slot_call_is_repeated_once_per_element_and_nothing_else_changes():
 
 
 def _values(daily: list[tuple[str, int, float]]) -> dict[str, tuple]:
-    con = duckdb.connect()
-    db.execute_script(con, "meta/schema")
-    db.execute_script(con, "macros")
-    con.execute(  # the load's temporary table (marts/assessment_daily.sql)
-        "create temp table assessment_daily (course_id varchar, instrument instrument, "
-        "day integer, score double, n_values integer)"
-    )
-    for course, day, score in daily:
-        con.execute(
-            "insert into assessment_daily values (?, 'nrs_pain', ?, ?, 1)", [course, day, score]
-        )
+    con = daily_connection(daily)
     con.execute(  # another instrument's values are never read
         "insert into assessment_daily values ('A', 'odi', 28, 99.0, 1), ('A', 'odi', -1, 99, 1)"
     )

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
+from ozone_testkit.daily_values import daily_connection
 from queries.analytics import cases, durability, flare, trajectories
 from queries.analytics.courses import course_factors
 from queries.analytics.query import Query
@@ -201,19 +201,9 @@ def test_trajectory_mart_by_hand():
     -3; day 5 and day 9 both two days from week 1's target (7): the later, day 9 (5: -1);
     day 2 is in no week; day 45 is week 6's (3: -3); day 49, a tie between weeks 6 and 8,
     is week 8's (2: -4). A course without a baseline (B: no value on day <= 0) has no rows."""
-    con = duckdb.connect()
-    db.execute_script(con, "meta/schema")
-    db.execute_script(con, "macros")
-    con.execute(  # the load's temporary table (marts/assessment_daily.sql)
-        "create temp table assessment_daily (course_id varchar, instrument instrument, "
-        "day integer, score double, n_values integer)"
-    )
     daily = [("A", -3, 6.0), ("A", 2, 3.0), ("A", 5, 4.0), ("A", 9, 5.0), ("A", 45, 3.0)]
     daily += [("A", 49, 2.0), ("B", 7, 4.0)]
-    for course, day, score in daily:
-        con.execute(
-            "insert into assessment_daily values (?, 'nrs_pain', ?, ?, 1)", [course, day, score]
-        )
+    con = daily_connection(daily)
     db.execute_script(  # the load's order (queries/data/loading.py build_marts)
         con,
         "marts/primary_course_values",
