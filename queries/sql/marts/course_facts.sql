@@ -30,10 +30,18 @@ select course_id, max(assessment_day) as last_assessment_day
 from stg_assessments
 group by course_id;
 
+-- Each course's position in a scan of courses, numbered apart: row_number() over () runs on
+-- one thread, and inside the statement below it held every join of the courses to one thread
+-- too (issue 10).
+create or replace temp table course_positions as
+select course_id, row_number() over () as course_row
+from stg_courses;
+
 insert into course_facts by name
 with numbered_courses as (
-    select *, row_number() over () as course_row
-    from stg_courses
+    select c.*, p.course_row
+    from stg_courses as c
+    join course_positions as p using (course_id)
 ),
 session_counts as (
     select
