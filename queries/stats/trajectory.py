@@ -206,7 +206,8 @@ def week_day_ranges(
 
 
 def mart_weeks(windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS) -> list[dict[str, int]]:
-    """:func:`week_day_ranges` as the ``$weeks`` parameter of the trajectory mart."""
+    """:func:`week_day_ranges` as the ``$week_slots`` parameter of the load's marts
+    (marts/primary_course_values.sql, course_trajectory_weeks.sql)."""
     return [
         {
             "week": w.week,
