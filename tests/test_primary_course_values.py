@@ -40,7 +40,7 @@ def _values(daily: list[tuple[str, int, float]]) -> dict[str, tuple]:
         con,
         "marts/primary_course_values",
         instrument="nrs_pain",
-        followup_slots=SLOTS,
+        windows=SLOTS,
         week_slots=WEEKS,
         flare_first_day=1,
         flare_last_day=10,

@@ -208,7 +208,7 @@ def test_trajectory_mart_by_hand():
         con,
         "marts/primary_course_values",
         instrument="nrs_pain",
-        followup_slots=[{"target_day": 84, "first_day": 56, "last_day": 112}],
+        windows=[{"target_day": 84, "first_day": 56, "last_day": 112}],
         week_slots=mart_weeks(),
         flare_first_day=1,
         flare_last_day=10,

@@ -113,26 +113,23 @@ def _last_load_hashes(db_path: Path) -> dict[str, str] | None:
 def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Compute the derived tables once per load (data-contract "Derived", methods.md 1, 2
     and 5): daily values, primary and secondary outcomes, the per-course facts."""
-    windows = [
-        {"window_name": w.name, "target_day": w.target_day, "half_width_days": w.half_width_days}
+    windows = [  # the days each takes: FollowupWindow.first_day..last_day (macros.sql nearest_in)
+        {
+            "window_name": w.name,
+            "target_day": w.target_day,
+            "first_day": w.first_day,
+            "last_day": w.last_day,
+        }
         for w in settings.windows
     ]
     db.execute_script(con, "marts/assessment_repeats")  # then the daily values, a view
     db.execute_script(con, "marts/assessment_daily")
-    followup_slots = [  # the same windows, as the days each takes (macros.sql nearest_in)
-        {
-            "target_day": w.target_day,
-            "first_day": w.target_day - w.half_width_days,
-            "last_day": w.target_day + w.half_width_days,
-        }
-        for w in settings.windows
-    ]
     week_slots = trajectory.mart_weeks()
     db.execute_script(  # one aggregation per course for the three marts after it (issue 10)
         con,
         "marts/primary_course_values",
         instrument=settings.primary_instrument,
-        followup_slots=followup_slots,
+        windows=windows,
         week_slots=week_slots,
         flare_first_day=settings.flare_first_day,
         flare_last_day=settings.flare_last_day,
@@ -156,7 +153,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     db.execute_script(
         con,
         "marts/course_secondary_outcomes",
-        followup_slots=followup_slots,
+        windows=windows,
         **responders.mart_parameters(),
     )
     # Timeline and Cases like this (issue 10): trajectory weeks, durability, escalation

@@ -8,7 +8,7 @@
 --          nearest the window's target day inside the window, the later one on a tie), from
 --          primary_course_values (same-day duplicates averaged in assessment_daily).
 -- Grain: one row per window; one row per course (a course without a value has NULLs).
--- Parameters: $windows (list of {window_name, target_day, half_width_days}), $min_baseline,
+-- Parameters: $windows (list of {window_name, target_day, first_day, last_day}), $min_baseline,
 --             $min_drop_points, $min_drop_fraction, $substantial_fraction. Reads
 --             staging/stg_courses.sql and primary_course_values; run by queries/data/loading.py
 --             after marts/primary_course_values.sql.
@@ -22,8 +22,8 @@ final as (
     select
         slot,
         window_name,
-        target_day - half_width_days as window_first_day,
-        target_day + half_width_days as window_last_day,
+        first_day as window_first_day,
+        last_day as window_last_day,
         $min_baseline as min_baseline,
         $min_drop_points as min_drop_points,
         $min_drop_fraction as min_drop_fraction,

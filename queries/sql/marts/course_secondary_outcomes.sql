@@ -9,8 +9,9 @@
 --          the later one on a tie), all on 0-100 with higher = worse (KOOS reversed, the
 --          patient global x $ptga_scale).
 -- Grain: one row; one row per course with a value of the six instruments.
--- Parameters: $followup_slots (the windows as {target_day, first_day, last_day}, in the order
---             of outcome_windows.slot: queries/data/loading.py build_marts), $ptga_scale,
+-- Parameters: $windows (the windows as {window_name, target_day, first_day, last_day}, in
+--             the order of outcome_windows.slot: queries/data/loading.py build_marts),
+--             $ptga_scale,
 --             $odi_min_drop_points, $odi_min_drop_fraction, $high_min_points,
 --             $high_min_fraction, $moderate_min_points, $moderate_min_fraction,
 --             $moderate_min_domains (queries/core/responders.py). Reads assessment_daily
@@ -58,7 +59,7 @@ by_instrument as (
         instrument,
         struct_pack(
             baseline := arg_max(score, day) filter (where day <= 0),
-            followups := list_value(nearest_in(score, day, $followup_slots[*]))
+            followups := list_value(nearest_in(score, day, $windows[*]))
         ) as values
     from domain_values
     group by course_id, instrument

@@ -13,8 +13,8 @@
 -- Grain: one row per course with a value of the instrument; a temporary table of the load's
 --        connection (read by marts/course_outcomes.sql, course_trajectory_weeks.sql and
 --        course_facts.sql, gone with the connection).
--- Parameters: $instrument; $followup_slots (one {target_day, first_day, last_day} per
---             follow-up window, in the order of $windows: queries/data/loading.py
+-- Parameters: $instrument; $windows (one {window_name, target_day, first_day, last_day}
+--             per follow-up window, the order of outcome_windows.slot: queries/data/loading.py
 --             build_marts); $week_slots (one {week, target_day, first_day, last_day} per
 --             trajectory week: trajectory.mart_weeks); $flare_first_day, $flare_last_day.
 --             A call with an argument `$name[*]` is repeated once per element of the list
@@ -31,8 +31,8 @@ final as (
         course_id,
         arg_max(score, day) filter (where day <= 0) as baseline_score,
         max(day) filter (where day <= 0) as baseline_day,
-        list_value(nearest_in(score, day, $followup_slots[*])) as followup_scores,
-        list_value(nearest_day_in(day, $followup_slots[*])) as followup_days,
+        list_value(nearest_in(score, day, $windows[*])) as followup_scores,
+        list_value(nearest_day_in(day, $windows[*])) as followup_days,
         list_value(nearest_in(score, day, $week_slots[*])) as week_scores,
         list_value(nearest_day_in(day, $week_slots[*])) as week_days,
         max(score) filter (where day between $flare_first_day and $flare_last_day)
