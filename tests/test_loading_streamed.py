@@ -177,6 +177,25 @@ def test_what_the_fast_path_cannot_read_alike_goes_to_the_careful_path(tmp_path,
     assert streaming.scan(folder) is None
 
 
+def test_carriage_returns_are_read_alike_only_before_a_newline(tmp_path, monkeypatch):
+    """The text check of the scan thread (streaming._content_hash), chunk by chunk: CR LF
+    endings are read alike (a hash), wherever a chunk ends, even between the CR and its LF;
+    a CR with no LF after it is not (None), at a chunk's end or the file's."""
+    monkeypatch.setattr(streaming, "SCAN_CHUNK_BYTES", 4)
+    path = tmp_path / "t.csv"
+    for text, alike in [
+        (b"a,b\r\nc,d\r\n", True),  # chunks "a,b\r" "\nc,d" "\r\n"
+        (b"ab\r\ncd\r\n", True),
+        (b"a,b\nc,d\n", True),
+        (b"a,b\rc,d\r\n", False),  # a lone CR at a chunk's end
+        (b"ab\rcd\n", False),  # inside a chunk
+        (b"a,b\r\nc,d\r", False),  # the file's last byte
+    ]:
+        path.write_bytes(text)
+        digest = streaming._content_hash(path)
+        assert (digest == hashlib.sha256(text).hexdigest()) if alike else digest is None, text
+
+
 def test_text_found_unreadable_while_streaming_hands_over_to_the_careful_path(tmp_path):
     """The text is checked in a thread while DuckDB streams the files: a quoted value in the
     last file DuckDB reads alike (it streams) is still caught, the new file is dropped and the
