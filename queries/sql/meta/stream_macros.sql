@@ -32,11 +32,25 @@ create or replace temp macro stream_number(x, pattern, bounds, rules) as
         else stream_refuse('out of range')
     end;
 
+-- stream_int and stream_decimal take the common case first, in one branch with no other test:
+-- the canonical text of a whole number under ten characters (so within an integer), within
+-- bounds. The same values stream_number takes that way, typed the same, in half its time
+-- (issue 10: 1.2 s of a million-course load); anything else goes through stream_number.
+create or replace temp macro stream_whole(x, bounds) as
+    length(x) < 10 and x = try_cast(x as integer)::varchar
+        and x::integer between bounds.min and bounds.max;
+
 create or replace temp macro stream_int(x, rules, bounds) as
-    stream_number(x, rules.int_pattern, bounds, rules)::bigint;
+    case
+        when stream_whole(x, bounds) then x::integer
+        else stream_number(x, rules.int_pattern, bounds, rules)::bigint
+    end;
 
 create or replace temp macro stream_decimal(x, rules, bounds) as
-    stream_number(x, rules.decimal_pattern, bounds, rules);
+    case
+        when stream_whole(x, bounds) then x::integer::double
+        else stream_number(x, rules.decimal_pattern, bounds, rules)
+    end;
 
 -- true/false, 1/0, yes/no in any case, surrounding blanks allowed (contract.BOOL_TRUE, _FALSE).
 create or replace temp macro stream_bool(x, rules) as
