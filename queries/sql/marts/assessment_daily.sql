@@ -3,11 +3,12 @@
 --          outcome, flare, trajectory and durability marts read their scores from here.
 -- Grain: one row per course x instrument x day.
 -- Parameters: none. Reads staging/stg_assessments.sql and marts/assessment_repeats.sql (the
--- pairs that may repeat a day: only their values are grouped by day; every other value is one
+-- pairs that repeat a day: only their values are grouped by day; every other value is one
 -- day's value as it is). Run by queries/data/loading.py after assessment_repeats (issue 10):
 -- grouping all 17 M assessments by course x instrument x day, nearly one group per value, cost
 -- about 2.5 s at a million courses, and storing them 0.5 s more; as a view, each mart's read of
--- one instrument costs a scan and a probe of the small table of repeats.
+-- one instrument costs a scan and a probe of the small table of repeats (no probe when it is
+-- empty).
 -- The view is a temporary one of the load's connection: the marts are built from it, the days
 -- with duplicates are kept (marts/assessment_duplicates.sql), and it is gone with the
 -- connection.
@@ -20,7 +21,7 @@ with kept as (
     anti join assessment_repeats as r using (course_id, instrument)
 ),
 averaged as (
-    -- the pairs that may repeat a day: one value per day, the day's values averaged
+    -- the pairs that repeat a day: one value per day, the day's values averaged
     select
         a.course_id, a.instrument, a.assessment_day as day, avg(a.score) as score,
         count(*) as n_values
