@@ -72,6 +72,16 @@ def test_z_and_suffix():
     assert level_suffix(0.95) == "95" and level_suffix(0.998) == "99_8"
 
 
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9, 0.95, 0.975, 0.99, 0.998, 0.999, 0.999999])
+def test_z_is_scipys_normal_quantile_to_1e_15(level):
+    """z_value takes the standard library's quantile (no scipy import for `rates`): scipy's
+    number (special.ndtri) to within a few units in the last place (3 at most here)."""
+    from scipy import special
+
+    expected = float(special.ndtri(0.5 + level / 2))
+    assert z_value(level) == pytest.approx(expected, rel=1e-15, abs=0)
+
+
 @pytest.mark.parametrize(("k", "exposure"), [(0, 31), (3, 31), (7, 2000), (120, 45000)])
 def test_poisson_rate_interval_matches_scipy_and_statsmodels(k, exposure):
     rate, lower, upper = poisson_rate_interval(k, exposure, per=100)
