@@ -4,9 +4,10 @@ For each N: generate a clinic of N courses (``ozone-outcomes generate --courses 
 temporary folder, then, each in a process of its own with the default settings (no
 ``OUTCOMES_*`` variables): DuckDB reading the four CSVs into tables with no checks, and
 ``ozone-outcomes load`` (read and check every contract rule, build the new file, compute the
-marts, swap it in). Times are wall clock; peak memory is each process's maximum resident set
-(``os.wait4``). Issue 10's goal: at 1M courses the load within 3x of the plain read and under
-3 GB. Not a test: it asserts nothing.
+marts, swap it in), the two alternately three times (machine.REPEAT), each into a new file.
+Times are wall clock, the median of the three (with their range); peak memory is the largest
+maximum resident set of the three (``os.wait4``). Issue 10's goal: at 1M courses the load
+within 3x of the plain read and under 3 GB. Not a test: it asserts nothing.
 
     .venv/bin/python bench/load.py --courses 10000 100000 1000000 [--out FILE]
     .venv/bin/python bench/load.py --extract N=FOLDER ...   # reuse generated clinics
@@ -24,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from machine import machine, run  # bench/machine.py (bench/ is first on sys.path)
+from machine import REPEAT, machine, median_run, run, spread  # bench/machine.py (first on sys.path)
 
 FILES = ("courses", "sessions", "assessments", "adverse_events")
 
@@ -77,23 +78,34 @@ def measure(
         if not generated.ok:
             raise SystemExit(f"generate failed: {generated.tail}")
     mb = sum((extract / f"{name}.csv").stat().st_size for name in FILES) / 1e6
-    plain = run(
-        [sys.executable, "-c", PLAIN_READ, str(extract), str(work / "plain.duckdb")], work / "p"
-    )
     command = [sys.executable, "-c", PROFILED_LOAD] if profile else cli
-    load = run([*command, "load", str(extract), "--db", str(work / "o.duckdb")], work / "l")
-    if profile:
+    plains, loads = [], []
+    for _ in range(REPEAT):  # alternately, each into a new file: the machine's drift shared
+        for made in work.glob("*.duckdb*"):
+            made.unlink()
+        plains.append(
+            run(
+                [sys.executable, "-c", PLAIN_READ, str(extract), str(work / "plain.duckdb")],
+                work / "p",
+            )
+        )
+        loads.append(
+            run([*command, "load", str(extract), "--db", str(work / "o.duckdb")], work / "l")
+        )
+    plain, load = median_run(plains), median_run(loads)
+    if profile:  # the last load's steps
         lines = [line for line in (work / "l").read_text().splitlines() if "[profile]" in line]
         print("\n".join(lines), file=sys.stderr, flush=True)
         if steps is not None:
             steps += lines
-    ratio = f"{load.seconds / plain.seconds:.1f}x" if load.ok else "failed"
+    ratio = f"{load.seconds / plain.seconds:.2f}x" if load.ok else "failed"
     return [
         f"{n:,}",
         f"{mb:,.0f} MB",
-        f"{plain.seconds:.1f} s ({plain.cpu_seconds:.0f} s CPU), {plain.peak_mb / 1024:.2f} GB",
-        f"{load.seconds:.1f} s ({load.cpu_seconds:.0f} s CPU), {load.peak_mb / 1024:.2f} GB"
-        + ("" if load.ok else f": {load.tail[:80]}"),
+        f"{plain.seconds:.1f} s ({spread(plains)}; {plain.cpu_seconds:.0f} s CPU), "
+        f"{plain.peak_mb / 1024:.2f} GB",
+        f"{load.seconds:.1f} s ({spread(loads)}; {load.cpu_seconds:.0f} s CPU), "
+        f"{load.peak_mb / 1024:.2f} GB" + ("" if load.ok else f": {load.tail[:80]}"),
         ratio,
     ]
 

@@ -1,7 +1,8 @@
 """What the benchmarks share: the machine they ran on (one line under every table: bench/README.md
 "report absolute times only with the machine") and a command run as a process of its own,
-timed (wall, CPU, peak resident set). Imported by bench/load.py and bench/pages.py, which run
-as scripts (bench/ is first on their ``sys.path``).
+timed (wall, CPU, peak resident set), and the median of runs repeated alternately. Imported
+by bench/load.py and bench/pages.py, which run as scripts (bench/ is first on their
+``sys.path``).
 """
 
 from __future__ import annotations
@@ -78,3 +79,21 @@ def machine() -> str:
         f"{platform.python_version()}, duckdb {duckdb.__version__}; load average at start "
         f"{load:.1f}"
     )
+
+
+REPEAT = 3  # each timed comparison: the two commands run alternately this many times
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run of median wall time (of an odd number of runs; the later middle one of an even
+    number), with the largest peak of them all: what a table reports when the machine is
+    shared and one run can be a second off either way."""
+    middle = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+    peak = max(r.peak_mb for r in runs)
+    return Run(middle.seconds, middle.cpu_seconds, peak, all(r.ok for r in runs), middle.tail)
+
+
+def spread(runs: list[Run]) -> str:
+    """'median of 3: 7.9-8.4 s' (the range of the wall times)."""
+    walls = sorted(r.seconds for r in runs)
+    return f"median of {len(runs)}: {walls[0]:.1f}-{walls[-1]:.1f} s"
