@@ -10,10 +10,13 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from queries.core.settings import Settings
 from queries.data import db
-from queries.data.loading import Progress, load_folder
+
+if TYPE_CHECKING:
+    from queries.data.loading import Progress
 
 
 class DatabaseMissing(FileNotFoundError):
@@ -40,6 +43,7 @@ def resolve_database(settings: Settings, progress: Progress = lambda _m: None) -
 
 def build_synthetic(path: Path, settings: Settings, progress: Progress = lambda _m: None) -> Path:
     """Generate the synthetic clinic and load it into ``path``."""
+    from queries.data.loading import load_folder  # here: only a build needs the loader
     from sample_data.generator import generate_clinic, write_clinic
 
     progress(
