@@ -32,6 +32,7 @@ from queries.stats.trajectory import (
     mart_weeks,
     trajectory_by_week,
     week_day_ranges,
+    week_plan,
 )
 
 SETTINGS = replace(Settings(), min_provider_courses=1)  # every provider gets a line here
@@ -209,7 +210,7 @@ def test_trajectory_mart_by_hand():
         "marts/primary_course_values",
         instrument="nrs_pain",
         windows=[{"target_day": 84, "first_day": 56, "last_day": 112}],
-        week_slots=mart_weeks(),
+        **week_plan(mart_weeks(), [{"target_day": 84, "first_day": 56, "last_day": 112}]),
         flare_first_day=1,
         flare_last_day=10,
     )

@@ -130,7 +130,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
         "marts/primary_course_values",
         instrument=settings.primary_instrument,
         windows=windows,
-        week_slots=week_slots,
+        **trajectory.week_plan(week_slots, windows),
         flare_first_day=settings.flare_first_day,
         flare_last_day=settings.flare_last_day,
     )

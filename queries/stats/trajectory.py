@@ -23,7 +23,7 @@ constants, for the marker drawn on the trajectory chart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -217,6 +217,60 @@ def mart_weeks(windows: tuple[WeekWindow, ...] = TRAJECTORY_WINDOWS) -> list[dic
         }
         for w in week_day_ranges(windows)
     ]
+
+
+def nearness(day: int, target_day: int) -> int:
+    """How near ``day`` is to ``target_day`` (smaller = nearer, the later day on a tie): the
+    formula of ``sql/macros.sql`` nearness, which the load's marts take the smallest of."""
+    return abs(day - target_day) * 10000 - day
+
+
+def _window_holding(week: dict[str, int], windows: list[dict[str, Any]]) -> int | None:
+    """The position (1-based) of a follow-up window whose value tells the week's: the same
+    target day, a range that holds the week's, and every day of it outside the week's range
+    less near the target than every day inside. Then the window's nearest value is the week's
+    when its day lies in the week, and the week has no value when it does not (a value in the
+    week would have been nearer). None when no window does."""
+    first, last, target = week["first_day"], week["last_day"], week["target_day"]
+    farthest_inside = max(nearness(first, target), nearness(last, target))
+    for at, w in enumerate(windows, start=1):
+        if w["target_day"] != target or not w["first_day"] <= first <= last <= w["last_day"]:
+            continue
+        outside = [d for d in (first - 1, last + 1) if w["first_day"] <= d <= w["last_day"]]
+        if all(nearness(d, target) > farthest_inside for d in outside):
+            return at
+    return None
+
+
+def week_plan(
+    weeks: list[dict[str, int]], windows: list[dict[str, Any]], first_day: int = -60
+) -> dict[str, list[dict[str, Any]]]:
+    """The parameters ``$week_slots`` and ``$own_weeks`` of ``sql/marts/primary_course_values.sql``:
+    each week of ``weeks`` (:func:`mart_weeks`) with where its value comes from, so that the
+    mart computes only the weeks no other value of the same course tells (issue 10: at a
+    million courses the ten weeks were 20 of its 31 aggregates).
+
+    - ``baseline``: a week of target day 0 that takes every day from the contract's first
+      (``first_day``) to 0 is the baseline (the latest value with day <= 0: the nearest to 0,
+      the later on a tie);
+    - ``window``: a follow-up window tells it (:func:`_window_holding`; ``at`` its position);
+    - ``own``: its own aggregate, the ``at``-th of ``$own_weeks``. At least one week is its
+      own (the mart's list of own weeks cannot be empty)."""
+    slots: list[dict[str, Any]] = []
+    own: list[dict[str, int]] = []
+    for week in weeks:
+        at = _window_holding(week, windows)
+        if week["target_day"] == 0 and week["last_day"] == 0 and week["first_day"] <= first_day:
+            slots.append({**week, "source": "baseline", "at": 0})
+        elif at is not None:
+            slots.append({**week, "source": "window", "at": at})
+        else:
+            own.append(week)
+            slots.append({**week, "source": "own", "at": len(own)})
+    if not own and slots:
+        own.append({k: v for k, v in slots[0].items() if k not in ("source", "at")})
+        slots[0] = {**slots[0], "source": "own", "at": 1}
+    return {"week_slots": slots, "own_weeks": own}
 
 
 def summarise_moments(moments: pd.DataFrame, confidence_level: float = 0.95) -> pd.DataFrame:
