@@ -221,3 +221,36 @@ def test_mid_ranks_are_scipys_average_ranks():
     values = np.random.default_rng(5).integers(0, 40, 5_000) / 7.0
     np.testing.assert_array_equal(casemix.mid_ranks(values), rankdata(values, method="average"))
     assert casemix.mid_ranks(np.array([0.3, 0.1, 0.3, 0.2])).tolist() == [3.5, 1.0, 3.5, 2.0]
+
+
+def test_patterns_are_numbered_as_numpys_unique_numbers_them():
+    """CodedDesign's patterns by counting (queries/stats/logistic.py _unique_codes): the
+    values and positions of np.unique(..., return_inverse=True), for few codes (counted),
+    codes past the counting bound (sorted), one code and none."""
+    from queries.stats.logistic import _unique_codes
+
+    rng = np.random.default_rng(12)
+    for key in (
+        rng.integers(0, 3_000, 50_000),
+        rng.integers(0, 1 << 40, 1_000),
+        np.full(7, 5, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+    ):
+        found, inverse = _unique_codes(key)
+        want_found, want_inverse = np.unique(key, return_inverse=True)
+        np.testing.assert_array_equal(found, want_found)
+        np.testing.assert_array_equal(inverse, want_inverse)
+        assert found.dtype == want_found.dtype
+
+
+def test_one_sort_shared_gives_the_same_c_statistic_and_calibration():
+    """The fit sorts the predicted risks once for the C-statistic and the calibration table
+    (queries/stats/casemix.py fit_casemix_predicting): the same numbers as each sorting."""
+    rng = np.random.default_rng(8)
+    p = rng.integers(1, 60, 4_000) / 61.0  # many ties
+    y = (rng.random(4_000) < p).astype(float)
+    order = np.argsort(p, kind="stable")
+    assert casemix.c_statistic(y, p, order) == casemix.c_statistic(y, p)
+    pd.testing.assert_frame_equal(
+        casemix.calibration_table(y, p, order=order), casemix.calibration_table(y, p)
+    )

@@ -82,10 +82,11 @@ _COVARIATE_WORDS = {"symptom_months": "months of symptoms"}
 # --- discrimination and calibration -------------------------------------------------------
 
 
-def mid_ranks(values: np.ndarray) -> np.ndarray:
+def mid_ranks(values: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
     """Ranks 1..n, ties given the mean of their ranks (``scipy.stats.rankdata(method=
-    "average")``, the same numbers, without importing scipy.stats: 0.5 s of a load)."""
-    order = np.argsort(values, kind="stable")
+    "average")``, the same numbers, without importing scipy.stats: 0.5 s of a load).
+    ``order``: ``np.argsort(values, kind="stable")`` when the caller has it already."""
+    order = np.argsort(values, kind="stable") if order is None else order
     ordered = values[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     ends = np.r_[starts[1:], ordered.size]
@@ -94,11 +95,12 @@ def mid_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def c_statistic(outcome, predicted) -> float:
+def c_statistic(outcome, predicted, order: np.ndarray | None = None) -> float:
     """Area under the ROC curve by the Mann-Whitney formula, ties counted 1/2.
 
     C = (R1 - n1(n1+1)/2) / (n1·n0), R1 = sum of the mid-ranks of the outcome-1 rows
-    (Hanley & McNeil 1982 Radiology 143:29). NaN when either group is empty.
+    (Hanley & McNeil 1982 Radiology 143:29). NaN when either group is empty. ``order``: the
+    stable argsort of ``predicted``, when the caller has it (:func:`mid_ranks`).
     """
     y = np.asarray(outcome, dtype=float)
     p = np.asarray(predicted, dtype=float)
@@ -106,12 +108,16 @@ def c_statistic(outcome, predicted) -> float:
     n0 = float((y == 0).sum())
     if n1 == 0 or n0 == 0:
         return float("nan")
-    ranks = mid_ranks(p)
+    ranks = mid_ranks(p, order)
     return float((ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 def calibration_table(
-    outcome, predicted, groups: int = CALIBRATION_GROUPS, level: float = 0.95
+    outcome,
+    predicted,
+    groups: int = CALIBRATION_GROUPS,
+    level: float = 0.95,
+    order: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Observed against expected by groups (deciles) of predicted risk.
 
@@ -120,10 +126,11 @@ def calibration_table(
     (Hosmer & Lemeshow 2000, s.5.2.2). Columns: group (1 = lowest risk), n, observed,
     expected (Σ predicted), observed_rate, expected_rate, predicted_min, predicted_max and the
     Wilson interval of the observed rate ``observed_ci_lower_95`` / ``..._upper_95``.
+    ``order``: the stable argsort of ``predicted``, when the caller has it.
     """
     y = np.asarray(outcome, dtype=float)
     p = np.asarray(predicted, dtype=float)
-    order = np.argsort(p, kind="stable")
+    order = np.argsort(p, kind="stable") if order is None else order
     group = np.empty(p.size, dtype=int)
     group[order] = np.arange(p.size) * groups // max(p.size, 1) + 1
     table = (
@@ -289,6 +296,7 @@ def fit_casemix_predicting(
         result.bse  # noqa: B018 (computed before the data go: remove_data keeps the cache)
         result.remove_data()
     del x
+    by_risk = np.argsort(np.asarray(fitted, dtype=float), kind="stable")  # one sort for both
     model = CasemixModel(
         result=result,
         spec=spec,
@@ -299,8 +307,8 @@ def fit_casemix_predicting(
         n=int(y.size),
         n_events=int(y.sum()),
         dropped_terms=tuple(dropped),
-        c_statistic=c_statistic(y, fitted),
-        calibration=calibration_table(y, fitted),
+        c_statistic=c_statistic(y, fitted, by_risk),
+        calibration=calibration_table(y, fitted, order=by_risk),
     )
     return model, predicted
 
